@@ -1,0 +1,193 @@
+"""One crawl's archive: the WARC files and the database, behind one I/O thread.
+
+Every component of a crawl (the capture middleware, the article pipeline)
+reaches the same :class:`Archive` through :meth:`Archive.of`.  WARC writing
+(gzip compression included) and SQLite writes run on a single dedicated
+thread, in order, so the reactor thread never waits on a disk or on zlib,
+and records land in the WARC file in the order they are written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from typing import Any, Callable, TypeVar
+from weakref import WeakKeyDictionary
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.spiders import Spider
+
+from .config import ArchiverConfig
+from .errors import ConfigError, WarcError
+from .extraction import Article
+from .storage import Storage
+from .warc import HttpExchange, RecordLocation, WarcFileWriter
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def iso_utc(moment: datetime | None = None) -> str:
+    """ISO 8601 UTC timestamp (now by default), as every table stores them."""
+    moment = moment or datetime.now(timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Archive:
+    """The WARC writer, the database and the crawl's row, for one crawler."""
+
+    _instances: "WeakKeyDictionary[Crawler, Archive]" = WeakKeyDictionary()
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> "Archive":
+        """The crawler's archive, created (and its settings validated) on first use."""
+        if crawler not in cls._instances:
+            cls._instances[crawler] = cls(crawler)
+        return cls._instances[crawler]
+
+    def __init__(self, crawler: Crawler):
+        self.config = ArchiverConfig.from_settings(crawler.settings)
+        self.stats = crawler.stats
+        self.crawl_id: int | None = None
+        self._warc = WarcFileWriter(
+            self.config.warc_dir,
+            self.config.warc_prefix,
+            self.config.warc_max_size,
+            info={"robots": "obey" if crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+                  "http-header-user-agent": crawler.settings.get("USER_AGENT", "")},
+        )
+        self._io = ThreadPoolExecutor(1, thread_name_prefix="archiver-io")
+        self._storage: Storage | None = None
+        self._reported: set[str] = set()
+        # Open the database now, before the crawl starts, so that a bad
+        # ARCHIVER_DB stops the crawl with one sentence instead of failing
+        # every capture.
+        self._io.submit(self._open_storage).result()
+        self._check_warc_dir()
+        crawler.signals.connect(self._spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+
+    # life cycle -----------------------------------------------------------
+
+    def _open_storage(self) -> None:
+        try:
+            self._storage = Storage(self.config.db)
+        except (sqlite3.Error, OSError) as exc:
+            raise ConfigError(
+                f"Cannot open the archive database {self.config.db} ({exc}); "
+                "set ARCHIVER_DB to a writable SQLite file path."
+            ) from None
+
+    def _check_warc_dir(self) -> None:
+        directory = self.config.warc_dir
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            probe = directory / ".archiver-write-test"
+            probe.touch()
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigError(
+                f"Cannot write WARC files in {directory} ({exc.strerror or exc}); "
+                "set ARCHIVER_WARC_DIR to a writable directory."
+            ) from None
+
+    async def _spider_opened(self, spider: Spider) -> None:
+        args = getattr(spider, "archiver_args", {})
+        self.crawl_id = await self.run(self._storage_call, "start_crawl", spider.name, args, iso_utc())
+        self.stats.set_value("archiver/crawl_id", self.crawl_id)
+        logger.info(
+            "Archiving crawl %s into %s (WARC files in %s)", self.crawl_id, self.config.db, self.config.warc_dir
+        )
+
+    async def _spider_closed(self, spider: Spider, reason: str) -> None:
+        self.stats.set_value("archiver/warc/files", len(self._warc.closed_files) + (1 if self._warc.current_filename else 0))
+        stats = dict(self.stats.get_stats())
+        stats.setdefault("finish_reason", reason)
+        await self.run(self._close, reason, stats)
+        self._io.shutdown()
+
+    def _close(self, reason: str, stats: dict[str, Any]) -> None:
+        assert self._storage is not None
+        try:
+            self._warc.close()
+        finally:
+            if self.crawl_id is not None:
+                self._storage.finish_crawl(self.crawl_id, iso_utc(), reason, stats)
+            self._storage.close()
+
+    # work on the I/O thread -------------------------------------------------
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function(*args)`` on the archive's I/O thread and wait for it."""
+        return await asyncio.wrap_future(self._io.submit(function, *args))
+
+    def _storage_call(self, method: str, *args: Any) -> Any:
+        assert self._storage is not None
+        return getattr(self._storage, method)(*args)
+
+    def report(self, kind: str, exc: BaseException) -> None:
+        """Count a side-effect failure; log the first of each kind (the crawl goes on)."""
+        self.stats.inc_value(f"archiver/errors/{kind}")
+        if kind not in self._reported:
+            self._reported.add(kind)
+            logger.error("archiver %s error (logged once, counted in archiver/errors/%s): %s", kind, kind, exc)
+
+    async def record_capture(self, row: dict[str, Any], exchange: HttpExchange | None) -> int | None:
+        """Write the exchange's WARC records (if any) and its ``captures`` row; return the row id."""
+        try:
+            capture_id, location, warc_error = await self.run(self._record_capture, row, exchange)
+        except sqlite3.Error as exc:
+            self.report("storage", exc)
+            return None
+        if warc_error is not None:
+            self.report("warc", warc_error)
+        self.stats.inc_value("archiver/captures")
+        if location is not None:
+            self.stats.inc_value("archiver/warc/records", 2)
+            self.stats.inc_value("archiver/warc/bytes", location.length)
+        return capture_id
+
+    def _record_capture(
+        self, row: dict[str, Any], exchange: HttpExchange | None
+    ) -> tuple[int, RecordLocation | None, WarcError | None]:
+        location = warc_error = None
+        if exchange is not None:
+            try:
+                location = self._warc.write_exchange(exchange)
+            except WarcError as exc:
+                warc_error = exc
+                row["error"] = f"WARC record not written: {exc}"
+            else:
+                row.update(
+                    warc_filename=location.filename,
+                    warc_offset=location.offset,
+                    warc_length=location.length,
+                    warc_record_id=location.record_id,
+                    payload_digest=location.payload_digest,
+                )
+        capture_id = self._storage_call("add_capture", {**row, "crawl_id": self.crawl_id})
+        return capture_id, location, warc_error
+
+    async def note_no_article(self, capture_id: int | None, reason: str) -> None:
+        """Say on the capture's row why it gave no article."""
+        self.stats.inc_value("archiver/articles/none")
+        if capture_id is None:
+            return
+        try:
+            await self.run(self._storage_call, "set_capture_error", capture_id, f"no article: {reason}")
+        except sqlite3.Error as exc:
+            self.report("storage", exc)
+
+    async def save_article(self, url: str, capture_id: int | None, article: Article) -> None:
+        """Store an extracted article as its URL's latest version."""
+        try:
+            await self.run(self._storage_call, "save_article", {"url": url, "capture_id": capture_id, **article.as_row()})
+        except sqlite3.Error as exc:
+            self.report("storage", exc)
+            return
+        self.stats.inc_value("archiver/articles")
+

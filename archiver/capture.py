@@ -1,0 +1,122 @@
+"""The capture middleware: every response the downloader receives goes to a WARC file.
+
+It sits next to the downloader (priority 950), so it sees each response as it
+came off the wire, before Scrapy decompresses it, follows its redirect or
+retries it: robots.txt, redirects, 404s and non-HTML included.  Each one
+becomes a WARC ``request``/``response`` pair and a ``captures`` row; a request
+that fails (DNS, refused connection, timeout) becomes a ``captures`` row with
+the error and no WARC record.  The row id is left in the request's meta as
+``archiver_capture_id`` for the spider and the article pipeline.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from http import HTTPStatus
+from typing import Any
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.httpobj import urlparse_cached
+
+from .archive import Archive, iso_utc
+from .download import META_STATUS_LINE
+from .warc import HttpExchange
+
+META_CAPTURE_ID = "archiver_capture_id"
+_ARCHIVED_SCHEMES = {"http", "https"}
+
+
+def _header_pairs(headers: Any) -> list[tuple[bytes, bytes]]:
+    """Scrapy headers as (name, value) pairs, one per value: two Set-Cookie stay two."""
+    return [(name, value) for name, values in headers.items() for value in values]
+
+
+def _request_target(request: Request) -> bytes:
+    parts = urlparse_cached(request)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    return target.encode("ascii", "backslashreplace")
+
+
+def _status_line(request: Request, response: Response) -> tuple[str, int, bytes]:
+    noted = request.meta.get(META_STATUS_LINE)
+    if noted and noted[1] == response.status:
+        return noted
+    # Another download handler: the standard phrase is the best we know.
+    try:
+        reason = HTTPStatus(response.status).phrase.encode()
+    except ValueError:
+        reason = b""
+    return response.protocol or "HTTP/1.1", response.status, reason
+
+
+def exchange_from(request: Request, response: Response, fetched_at: datetime) -> HttpExchange:
+    """The HTTP exchange as it went over the wire, for the WARC writer."""
+    protocol, status, reason = _status_line(request, response)
+    host = urlparse_cached(request).netloc.encode("ascii", "backslashreplace")
+    request_headers = [(b"Host", host)] + [
+        pair for pair in _header_pairs(request.headers) if pair[0].lower() != b"host"
+    ]
+    return HttpExchange(
+        url=request.url,
+        method=request.method.encode("ascii"),
+        request_target=_request_target(request),
+        request_headers=request_headers,
+        request_body=request.body,
+        protocol=protocol,
+        status=status,
+        reason=reason,
+        response_headers=_header_pairs(response.headers),
+        body=response.body,
+        ip_address=str(response.ip_address) if response.ip_address else None,
+        fetched_at=fetched_at,
+    )
+
+
+class WarcCaptureMiddleware:
+    """Downloader middleware writing each response to WARC and ``captures``."""
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "WarcCaptureMiddleware":
+        return cls(Archive.of(crawler))
+
+    async def process_response(self, request: Request, response: Response) -> Response:
+        if urlparse_cached(request).scheme not in _ARCHIVED_SCHEMES:
+            return response
+        exchange = exchange_from(request, response, datetime.now(timezone.utc))
+        reason = exchange.reason.decode("latin-1")
+        row = {
+            "url": request.url,
+            "method": request.method,
+            "status": exchange.status,
+            "reason": reason,
+            "content_type": (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None,
+            "size": len(exchange.body),
+            "fetched_at": iso_utc(exchange.fetched_at),
+            "ip_address": exchange.ip_address,
+            "error": f"HTTP {exchange.status} {reason}".rstrip() if exchange.status >= 400 else None,
+        }
+        request.meta[META_CAPTURE_ID] = await self.archive.record_capture(row, exchange)
+        return response
+
+    async def process_exception(self, request: Request, exception: Exception) -> None:
+        if isinstance(exception, IgnoreRequest):  # never sent (robots.txt, offsite): nothing captured
+            return None
+        if urlparse_cached(request).scheme not in _ARCHIVED_SCHEMES:
+            return None
+        row = {
+            "url": request.url,
+            "method": request.method,
+            "fetched_at": iso_utc(),
+            "error": f"{type(exception).__name__}: {exception}",
+        }
+        self.archive.stats.inc_value("archiver/captures/failed")
+        await self.archive.record_capture(row, None)
+        return None

@@ -1,0 +1,1 @@
+"""Scrapy commands of the archiver project (COMMANDS_MODULE)."""

@@ -1,0 +1,49 @@
+"""``scrapy crawl``, printing the archiver's errors as one sentence.
+
+Scrapy's own command logs an exception raised while a crawl starts (a bad
+``-a`` argument, a bad ``ARCHIVER_*`` setting) as a traceback and exits 0.
+This one prints ``Error: <what to fix>`` and exits 2, like a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from typing import Any
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from archiver.errors import ArchiverError
+
+logger = logging.getLogger(__name__)
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name: scrapy crawl NAME")
+        assert self.crawler_process
+        errors: list[ArchiverError] = []
+        # The archiver runs on Scrapy's default asyncio reactor, so this is an asyncio task.
+        crawl = self.crawler_process.crawl(self._create_crawler(args[0]), **opts.spargs)
+        crawl.add_done_callback(lambda task: _collect(task, errors))
+        self.crawler_process.start()
+        if errors:
+            print(f"Error: {errors[0]}", file=sys.stderr)
+            self.exitcode = 2
+        elif self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+
+
+def _collect(task: "asyncio.Future[Any]", errors: list[ArchiverError]) -> None:
+    if task.cancelled():
+        return
+    exc = task.exception()  # retrieved here, so asyncio does not log it again
+    if isinstance(exc, ArchiverError):
+        errors.append(exc)
+    elif exc is not None:
+        logger.error("The crawl could not start", exc_info=exc)
+

@@ -1,0 +1,128 @@
+"""The one place where ``ARCHIVER_*`` settings are read and validated.
+
+Every component gets its configuration from :class:`ArchiverConfig`, built
+once per crawler from Scrapy settings (``settings.py``, ``-s NAME=VALUE``,
+a spider's ``custom_settings``).  A misspelt or malformed setting stops the
+crawl at start with one sentence that says what to fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Callable
+
+from scrapy.settings import BaseSettings
+
+from .errors import ConfigError
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
+_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def parse_size(value: Any) -> int:
+    """``1000000``, ``"500MB"``, ``"1GB"`` or ``"64MiB"`` as a number of bytes."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        return value
+    match = _SIZE.match(str(value))
+    if not match:
+        raise ValueError(value)
+    number, unit = match.groups()
+    unit = (unit or "").lower()
+    base = 1024 if "i" in unit else 1000
+    power = "kmgt".find(unit[:1]) + 1 if unit else 0
+    return int(float(number) * base**power)
+
+
+def _path(value: Any) -> Path:
+    text = str(value).strip()
+    if not text:
+        raise ValueError(value)
+    return Path(text).expanduser()
+
+
+def _prefix(value: Any) -> str:
+    text = str(value)
+    if not _PREFIX.match(text):
+        raise ValueError(value)
+    return text
+
+
+def _count(value: Any) -> int:
+    number = int(str(value).strip())
+    if number < 0:
+        raise ValueError(value)
+    return number
+
+
+def _positive_size(value: Any) -> int:
+    size = parse_size(value)
+    if size <= 0:
+        raise ValueError(value)
+    return size
+
+
+@dataclass(frozen=True)
+class _Setting:
+    default: Any
+    parse: Callable[[Any], Any]
+    expects: str
+
+
+# name (without the ARCHIVER_ prefix) -> how to read it.  README.md documents
+# each of these; tests/test_docs.py keeps the two in step.
+SETTINGS: dict[str, _Setting] = {
+    "DB": _Setting("archive.db", _path, "a path to an SQLite file"),
+    "WARC_DIR": _Setting("warcs", _path, "a directory path"),
+    "WARC_PREFIX": _Setting(
+        "archiver", _prefix, "letters, digits, '.', '_' or '-' (used in file names)"
+    ),
+    "WARC_MAX_SIZE": _Setting(
+        "1GB", _positive_size, "a positive size in bytes, such as 1000000000 or 1GB"
+    ),
+    "EXTRACT_WORKERS": _Setting(
+        None, _count, "a whole number of processes (0 extracts in a thread instead)"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ArchiverConfig:
+    """Validated ``ARCHIVER_*`` settings."""
+
+    db: Path
+    warc_dir: Path
+    warc_prefix: str
+    warc_max_size: int
+    extract_workers: int
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> "ArchiverConfig":
+        """Read every ``ARCHIVER_*`` setting; raise :class:`ConfigError` on the first bad one."""
+        known = {f"ARCHIVER_{name}" for name in SETTINGS}
+        for name in settings:
+            if name.startswith("ARCHIVER_") and name not in known:
+                close = difflib.get_close_matches(name, sorted(known), n=1)
+                hint = f"; did you mean {close[0]}?" if close else "."
+                raise ConfigError(f"Unknown setting {name}{hint}")
+        values = {}
+        for name, spec in SETTINGS.items():
+            raw = settings.get(f"ARCHIVER_{name}", spec.default)
+            if raw is None and name == "EXTRACT_WORKERS":
+                raw = os.cpu_count() or 1
+            try:
+                values[name.lower()] = spec.parse(raw)
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    f"ARCHIVER_{name} must be {spec.expects}, not {raw!r}."
+                ) from None
+        return cls(**values)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Settings as plain values, for the crawl record."""
+        return {f.name: str(getattr(self, f.name)) for f in fields(self)}

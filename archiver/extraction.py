@@ -1,0 +1,147 @@
+"""Clean text and metadata from an HTML page, with trafilatura.
+
+This module knows nothing of Scrapy or SQLite: :func:`extract_article` takes
+HTML text and its URL and returns plain values, so it can run in a worker
+process.  Three layers strip the chrome:
+
+1. trafilatura with the options in :data:`OPTIONS`, chosen by measurement on
+   the annotated corpus (``bench/extraction_options.py``); comments are off,
+   since with them on trafilatura appends the comment form to the article.
+2. :data:`PRUNE_XPATHS`: containers that sit *inside* story bodies (promo
+   and campaign boxes, "read full article" source lines) and that
+   trafilatura keeps, removed from the tree before extraction.
+3. :data:`CHROME_LINES`: whole lines that are site furniture wherever they
+   appear ("Leave a Reply", "Source: Read Full Article", ...).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import trafilatura
+from lxml import html as lxml_html
+
+NAME = "trafilatura"
+
+# Chosen with bench/extraction_options.py; README.md has the table.
+OPTIONS: dict[str, Any] = {
+    "include_comments": False,
+    "include_tables": True,
+    "favor_precision": False,
+    "favor_recall": False,
+    "deduplicate": False,
+}
+
+
+PRUNE_XPATHS: tuple[str, ...] = (
+    # promotional boxes embedded in the story body: class or id "promo",
+    # "promo-box", "inline-promo"... (a whole word, so Drupal's
+    # "node-promoted" articles stay)
+    "//*[self::div or self::aside or self::section]"
+    "[re:test(concat(@class, ' ', @id), '(^|[\\s_-])promo([\\s_-]|$)', 'i')]",
+    # "Source: Read Full Article" attribution lines of aggregators
+    "//p[a[re:test(normalize-space(.), '^read (the )?(full|original|more) (article|story)', 'i')]]",
+)
+
+CHROME_LINES = re.compile(
+    r"""^(
+        (source:\s*)?read\ (the\ )?(full|original)\ (article|story)\.?
+      | leave\ a\ (reply|comment)
+      | (cancel\ reply)
+      | your\ email\ address\ will\ not\ be\ published\.?(\ required\ fields\ are\ marked\ \*)?
+      | please\ enter\ your\ (comment|name\ here|email\ address\ here)!?
+      | you\ have\ entered\ an\ incorrect\ email\ address!?
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+_NS = {"re": "http://exslt.org/regular-expressions"}
+
+
+class NoArticle(Exception):
+    """The page holds no article text; the message says why."""
+
+
+@dataclass(frozen=True)
+class Article:
+    """What extraction keeps of a page."""
+
+    title: str | None
+    author: str | None
+    date: str | None
+    sitename: str | None
+    language: str | None
+    description: str | None
+    text: str
+    word_count: int
+    extractor: dict[str, Any]
+    extracted_at: str
+
+    def as_row(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _language(tree: Any) -> str | None:
+    for value in (
+        tree.xpath("string(/html/@lang)"),
+        tree.xpath("string(//meta[translate(@http-equiv, 'CONTENTLAG', 'contentlag')='content-language']/@content)"),
+        tree.xpath("string(//meta[@property='og:locale']/@content)"),
+    ):
+        value = value.strip().replace("_", "-")
+        if value:
+            return value.split(",")[0].strip().lower()
+    return None
+
+
+def prune_chrome(tree: Any) -> None:
+    """Remove the :data:`PRUNE_XPATHS` nodes from a parsed page, in place."""
+    for xpath in PRUNE_XPATHS:
+        for node in tree.xpath(xpath, namespaces=_NS):
+            node.drop_tree()
+
+
+def clean_text(text: str) -> str:
+    """Drop chrome lines and blank runs from extracted text."""
+    lines = [line.strip() for line in text.splitlines()]
+    return "\n".join(line for line in lines if line and not CHROME_LINES.match(line))
+
+
+def extract_article(
+    html: str, url: str, options: dict[str, Any] | None = None, strip_chrome: bool = True
+) -> Article:
+    """Extract one page's article; raise :class:`NoArticle` when there is none.
+
+    ``options`` (trafilatura keyword arguments, default :data:`OPTIONS`) and
+    ``strip_chrome=False`` exist so that benchmarks can score the layers.
+    """
+    options = OPTIONS if options is None else options
+    if not html.strip():
+        raise NoArticle("empty page")
+    try:
+        tree = lxml_html.fromstring(html)
+    except (ValueError, lxml_html.etree.ParserError) as exc:
+        raise NoArticle(f"HTML could not be parsed: {exc}") from None
+    language = _language(tree)
+    if strip_chrome:
+        prune_chrome(tree)
+    document = trafilatura.bare_extraction(tree, url=url, with_metadata=True, **options)
+    if document is None or not (document.text or "").strip():
+        raise NoArticle("no main text found (trafilatura)")
+    text = clean_text(document.text) if strip_chrome else document.text.strip()
+    if not text:
+        raise NoArticle("only site chrome found")
+    return Article(
+        title=document.title,
+        author=document.author,
+        date=document.date,
+        sitename=document.sitename,
+        language=language,
+        description=document.description,
+        text=text,
+        word_count=len(text.split()),
+        extractor={"name": NAME, "version": trafilatura.__version__, "options": options},
+        extracted_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )

@@ -1,0 +1,167 @@
+"""The SQLite archive: schema, migrations, and every SQL statement.
+
+No other module writes SQL.  The schema is created and evolved by
+``sqlite_utils.Migrations`` (one function per step, applied in order and
+recorded in ``_sqlite_migrations``); add a step, never edit one that shipped.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any, Mapping
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+BUSY_TIMEOUT_MS = 30_000
+
+migrations = Migrations("archiver")
+
+
+@migrations()
+def m001_core_tables(db: sqlite_utils.Database) -> None:
+    """crawls, captures and articles, with full-text search on articles."""
+    db["crawls"].create(
+        {
+            "id": int,
+            "spider": str,
+            "args": str,
+            "started_at": str,
+            "finished_at": str,
+            "finish_reason": str,
+            "stats": str,
+        },
+        pk="id",
+    )
+    db["captures"].create(
+        {
+            "id": int,
+            "url": str,
+            "method": str,
+            "status": int,
+            "reason": str,
+            "content_type": str,
+            "size": int,
+            "fetched_at": str,
+            "ip_address": str,
+            "warc_filename": str,
+            "warc_offset": int,
+            "warc_length": int,
+            "warc_record_id": str,
+            "payload_digest": str,
+            "crawl_id": int,
+            "error": str,
+        },
+        pk="id",
+        foreign_keys=[("crawl_id", "crawls", "id")],
+    )
+    db["captures"].create_index(["url"])
+    db["captures"].create_index(["crawl_id"])
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,
+            "capture_id": int,
+            "title": str,
+            "author": str,
+            "date": str,
+            "sitename": str,
+            "language": str,
+            "description": str,
+            "text": str,
+            "word_count": int,
+            "extractor": str,
+            "extracted_at": str,
+        },
+        pk="id",
+        foreign_keys=[("capture_id", "captures", "id")],
+    )
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["capture_id"])
+    db["articles"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True)
+
+
+_ARTICLE_COLUMNS = (
+    "url", "capture_id", "title", "author", "date", "sitename", "language",
+    "description", "text", "word_count", "extractor", "extracted_at",
+)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+
+
+class Storage:
+    """One connection to the archive database.
+
+    sqlite3 connections belong to the thread that opened them: the crawl
+    opens and uses its Storage on its single I/O thread.
+    """
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        self.db = sqlite_utils.Database(conn)
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.db.enable_wal()
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # crawls -----------------------------------------------------------------
+
+    def start_crawl(self, spider: str, args: Mapping[str, Any], started_at: str) -> int:
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "INSERT INTO crawls (spider, args, started_at) VALUES (?, ?, ?)",
+                [spider, _json(dict(args)), started_at],
+            )
+        return int(cursor.lastrowid)
+
+    def finish_crawl(self, crawl_id: int, finished_at: str, reason: str, stats: Mapping[str, Any]) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE crawls SET finished_at = ?, finish_reason = ?, stats = ? WHERE id = ?",
+                [finished_at, reason, _json(dict(stats)), crawl_id],
+            )
+
+    # captures ---------------------------------------------------------------
+
+    def add_capture(self, row: Mapping[str, Any]) -> int:
+        """Insert one capture (a response, or a request that failed); return its id."""
+        columns = list(row)
+        with self.db.atomic():
+            cursor = self.db.execute(
+                f"INSERT INTO captures ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                [row[c] for c in columns],
+            )
+        return int(cursor.lastrowid)
+
+    def set_capture_error(self, capture_id: int, error: str) -> None:
+        """Say why a capture gave no article (kept with any earlier reason)."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE captures SET error = coalesce(error || '; ', '') || ? WHERE id = ?",
+                [error, capture_id],
+            )
+
+    # articles ---------------------------------------------------------------
+
+    def save_article(self, article: Mapping[str, Any]) -> None:
+        """Insert or replace the article at its URL, unless a later capture already holds it."""
+        row = dict(article)
+        row["extractor"] = _json(row["extractor"])
+        values = [row.get(c) for c in _ARTICLE_COLUMNS]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_COLUMNS if c != "url")
+        with self.db.atomic():
+            self.db.execute(
+                f"INSERT INTO articles ({', '.join(_ARTICLE_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in _ARTICLE_COLUMNS)}) "
+                f"ON CONFLICT(url) DO UPDATE SET {updates} "
+                "WHERE excluded.capture_id >= articles.capture_id",
+                values,
+            )

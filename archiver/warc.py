@@ -1,0 +1,190 @@
+"""Writing WARC/1.1 files, byte-faithfully, with warcio.
+
+This module knows nothing of Scrapy: it takes the parts of an HTTP exchange
+as bytes and appends a ``request`` and a ``response`` record to the current
+file.  Files are named ``PREFIX-TIMESTAMP-SERIAL.warc.gz``, written under a
+``.open`` suffix, opened by a ``warcinfo`` record, rotated at a size, and
+renamed when closed.  Each record is its own gzip member, so a reader can
+seek straight to the offset kept in the database.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from io import BytesIO
+from pathlib import Path
+from typing import BinaryIO, Sequence
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from . import __version__
+from .errors import WarcError
+
+OPEN_SUFFIX = ".open"
+Headers = Sequence[tuple[bytes, bytes]]
+
+
+class _RawHeaders(StatusAndHeaders):
+    """Headers written back exactly as received.
+
+    warcio percent-encodes non-ASCII header bytes; an archive must not, so
+    values travel as latin-1 text (a lossless mapping of bytes) and are
+    encoded back the same way.
+    """
+
+    def compute_headers_buffer(self, header_filter=None) -> None:  # noqa: D102
+        self.headers_buff = self.to_bytes(header_filter, encoding="latin-1")
+
+
+def _latin1(headers: Headers) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
+
+
+@dataclass(frozen=True)
+class HttpExchange:
+    """One HTTP request and the response to it, as bytes off the wire."""
+
+    url: str
+    method: bytes
+    request_target: bytes  # path and query, as sent on the request line
+    request_headers: Headers
+    request_body: bytes
+    protocol: str  # "HTTP/1.1"
+    status: int
+    reason: bytes
+    response_headers: Headers
+    body: bytes  # as received: still content-encoded, no chunked framing
+    ip_address: str | None = None
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+
+@dataclass(frozen=True)
+class RecordLocation:
+    """Where a response record sits, and what identifies it."""
+
+    filename: str  # final name, relative to the WARC directory
+    offset: int
+    length: int
+    record_id: str
+    payload_digest: str
+    request_record_id: str
+
+
+def warc_date(moment: datetime) -> str:
+    """WARC/1.1 date: UTC with microseconds."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class WarcFileWriter:
+    """Appends request/response pairs to rotating ``.warc.gz`` files.
+
+    Not thread-safe: give it one thread.
+    """
+
+    def __init__(self, directory: Path, prefix: str, max_size: int, info: dict[str, str] | None = None):
+        self.directory = Path(directory)
+        self.prefix = prefix
+        self.max_size = max_size
+        self.info = dict(info or {})
+        self._file: BinaryIO | None = None
+        self._writer: WARCWriter | None = None
+        self._name = ""
+        self._serial = 0
+        self._stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:17]
+        self.closed_files: list[str] = []
+
+    @property
+    def current_filename(self) -> str:
+        """Final name of the file being written ("" before the first record)."""
+        return self._name
+
+    def write_exchange(self, exchange: HttpExchange) -> RecordLocation:
+        """Append the response record then its request record; return the response's place."""
+        if self._file is not None and self._file.tell() >= self.max_size:
+            self.close()
+        if self._file is None:
+            self._open()
+        assert self._writer is not None and self._file is not None
+        writer = self._writer
+        date = warc_date(exchange.fetched_at)
+        common = {"WARC-Date": date}
+        if exchange.ip_address:
+            common["WARC-IP-Address"] = exchange.ip_address
+        response = writer.create_warc_record(
+            exchange.url,
+            "response",
+            payload=BytesIO(exchange.body),
+            length=len(exchange.body),
+            http_headers=_RawHeaders(
+                f"{exchange.status} {exchange.reason.decode('latin-1')}".rstrip(),
+                _latin1(exchange.response_headers),
+                protocol=exchange.protocol,
+            ),
+            warc_headers_dict=dict(common),
+        )
+        response_id = response.rec_headers.get_header("WARC-Record-ID")
+        request = writer.create_warc_record(
+            exchange.url,
+            "request",
+            payload=BytesIO(exchange.request_body),
+            length=len(exchange.request_body),
+            http_headers=_RawHeaders(
+                f"{exchange.method.decode('latin-1')} {exchange.request_target.decode('latin-1')} {exchange.protocol}",
+                _latin1(exchange.request_headers),
+                is_http_request=True,
+            ),
+            warc_headers_dict={**common, "WARC-Concurrent-To": response_id},
+        )
+        offset = self._file.tell()
+        try:
+            writer.write_record(response)
+            length = self._file.tell() - offset
+            writer.write_record(request)
+            self._file.flush()
+        except OSError as exc:
+            raise WarcError(f"Cannot write to {self._path(open_=True)}: {exc.strerror or exc}.") from exc
+        return RecordLocation(
+            filename=self._name,
+            offset=offset,
+            length=length,
+            record_id=response_id,
+            payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
+            request_record_id=request.rec_headers.get_header("WARC-Record-ID"),
+        )
+
+    def close(self) -> None:
+        """Close the current file and drop its ``.open`` suffix."""
+        if self._file is None:
+            return
+        self._file.close()
+        os.replace(self._path(open_=True), self._path(open_=False))
+        self.closed_files.append(self._name)
+        self._file = self._writer = None
+
+    def _path(self, open_: bool) -> Path:
+        return self.directory / (self._name + (OPEN_SUFFIX if open_ else ""))
+
+    def _open(self) -> None:
+        self._name = f"{self.prefix}-{self._stamp}-{self._serial:05d}.warc.gz"
+        self._serial += 1
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._file = open(self._path(open_=True), "xb")
+        except OSError as exc:
+            raise WarcError(
+                f"Cannot create a WARC file in {self.directory}: {exc.strerror or exc}; "
+                "set ARCHIVER_WARC_DIR to a writable directory."
+            ) from exc
+        self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
+        info = {
+            "software": f"archiver/{__version__} (warcio)",
+            "hostname": socket.gethostname(),
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            **self.info,
+        }
+        self._writer.write_record(self._writer.create_warcinfo_record(self._name, info))

@@ -1,0 +1,91 @@
+"""Score trafilatura option sets on the annotated corpus, side by side.
+
+    python bench/extraction_options.py [--corpus ../shared/corpus/real-pages] [--limit N]
+
+For each configuration: the share of ``with`` segments found in the text,
+the share of ``without`` (chrome) segments absent, their harmonic mean, and
+milliseconds per page.  The archiver's OPTIONS in archiver/extraction.py were
+chosen from this table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from w3lib.encoding import html_to_unicode
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from archiver.extraction import OPTIONS, NoArticle, extract_article  # noqa: E402
+
+BASE = {"include_comments": True, "include_tables": True, "favor_precision": False,
+        "favor_recall": False, "deduplicate": False}
+CONFIGS: dict[str, tuple[dict, bool]] = {
+    "trafilatura defaults": (BASE, False),
+    "favor_precision": ({**BASE, "favor_precision": True}, False),
+    "favor_recall": ({**BASE, "favor_recall": True}, False),
+    "include_comments=False": ({**BASE, "include_comments": False}, False),
+    "no comments + favor_precision": ({**BASE, "include_comments": False, "favor_precision": True}, False),
+    "no comments + favor_recall": ({**BASE, "include_comments": False, "favor_recall": True}, False),
+    "no comments + deduplicate": ({**BASE, "include_comments": False, "deduplicate": True}, False),
+    "archiver (OPTIONS + chrome rules)": (OPTIONS, True),
+}
+_SPACE = re.compile(r"\s+")
+
+
+def _norm(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def score_page(job: tuple[str, str, dict, list[str], list[str], dict, bool]) -> tuple[int, int, int, int, float]:
+    path, url, _ann, with_, without, options, strip = job
+    html = html_to_unicode(None, Path(path).read_bytes())[1]
+    start = time.perf_counter()
+    try:
+        text = _norm(extract_article(html, url, options=options, strip_chrome=strip).text)
+    except NoArticle:
+        text = ""
+    elapsed = time.perf_counter() - start
+    found = sum(_norm(s) in text for s in with_)
+    absent = sum(_norm(s) not in text for s in without)
+    return found, len(with_), absent, len(without), elapsed
+
+
+def run(corpus: Path, limit: int | None, workers: int) -> list[tuple[str, float, float, float, float]]:
+    annotations = json.loads((corpus / "annotations.json").read_text())
+    names = sorted(annotations)[:limit]
+    results = []
+    with ProcessPoolExecutor(workers) as pool:
+        for label, (options, strip) in CONFIGS.items():
+            jobs = [(str(corpus / "html" / n), annotations[n]["url"], {}, annotations[n]["with"],
+                     annotations[n]["without"], options, strip) for n in names]
+            rows = list(pool.map(score_page, jobs, chunksize=8))
+            found, wanted, absent, chrome = (sum(r[i] for r in rows) for i in range(4))
+            recall, precision = found / wanted, absent / chrome
+            f1 = 2 * recall * precision / (recall + precision)
+            ms = 1000 * sum(r[4] for r in rows) / len(rows)
+            results.append((label, recall, precision, f1, ms))
+            print(f"{label:36} with {recall:.3f}  without {precision:.3f}  F {f1:.3f}  {ms:6.1f} ms/page", flush=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[2] / "shared/corpus/real-pages")
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    results = run(args.corpus, args.limit, args.workers)
+    print("\n| configuration | with kept | without dropped | harmonic mean | ms/page |")
+    print("|---|---|---|---|---|")
+    for label, recall, precision, f1, ms in results:
+        print(f"| {label} | {recall:.3f} | {precision:.3f} | {f1:.3f} | {ms:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The archiver's spiders (Scrapy's SPIDER_MODULES)."""

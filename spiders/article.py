@@ -1,0 +1,42 @@
+"""``scrapy crawl article``: archive the articles at given URLs."""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator
+
+import scrapy
+from scrapy.http import Response
+
+from archiver.errors import SpiderArgumentError
+from archiver.items import ArchivedPage
+from archiver.spider import ArchiveSpider, check_url, read_url_list
+
+
+class ArticleSpider(ArchiveSpider):
+    """Fetch each URL given, archive it, and extract its article.
+
+    -a url=URL[,URL...]   one URL, or several separated by commas
+    -a urls=PATH          a file with one URL a line (blank lines and # comments ignored)
+    """
+
+    name = "article"
+
+    def __init__(self, url: str | None = None, urls: str | None = None, **kwargs: Any):
+        super().__init__(url=url, urls=urls, **kwargs)
+        targets: list[str] = []
+        if url is not None:
+            targets += [check_url(u) for u in url.split(",") if u.strip()]
+        if urls is not None:
+            targets += read_url_list(urls)
+        if not targets:
+            raise SpiderArgumentError(
+                "Say what to archive: -a url=URL (several separated by commas) or -a urls=FILE (one URL a line)."
+            )
+        self.start_urls = list(dict.fromkeys(targets))
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.start_urls:
+            yield scrapy.Request(url, callback=self.parse, errback=self.fetch_failed)
+
+    def parse(self, response: Response, **kwargs: Any) -> ArchivedPage:
+        return self.page(response)
