@@ -148,7 +148,7 @@ class Archive:
         self.stats.inc_value("archiver/captures")
         if location is not None:
             self.stats.inc_value("archiver/warc/records", 2)
-            self.stats.inc_value("archiver/warc/bytes", location.length)
+            self.stats.inc_value("archiver/warc/bytes", location.bytes_written)
         return capture_id
 
     def _record_capture(

@@ -71,7 +71,7 @@ class RecordLocation:
     length: int
     record_id: str
     payload_digest: str
-    request_record_id: str
+    bytes_written: int  # the response and request records together
 
 
 def warc_date(moment: datetime) -> str:
@@ -145,6 +145,7 @@ class WarcFileWriter:
             length = self._file.tell() - offset
             writer.write_record(request)
             self._file.flush()
+            written = self._file.tell() - offset
         except OSError as exc:
             raise WarcError(f"Cannot write to {self._path(open_=True)}: {exc.strerror or exc}.") from exc
         return RecordLocation(
@@ -153,7 +154,7 @@ class WarcFileWriter:
             length=length,
             record_id=response_id,
             payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
-            request_record_id=request.rec_headers.get_header("WARC-Record-ID"),
+            bytes_written=written,
         )
 
     def close(self) -> None:

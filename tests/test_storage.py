@@ -1,0 +1,77 @@
+"""The SQLite archive: the three tables other tools rely on, WAL, migrations, latest capture wins."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from conftest import Crawl, run_crawl
+from newssite import NewsSite
+
+ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+REQUIRED = {
+    "captures": {"id", "url", "status", "content_type", "fetched_at", "warc_filename", "warc_offset",
+                 "warc_length", "warc_record_id", "payload_digest", "crawl_id", "error"},
+    "articles": {"id", "url", "capture_id", "title", "author", "date", "sitename", "language", "description",
+                 "text", "word_count", "extractor", "extracted_at"},
+    "crawls": {"id", "spider", "args", "started_at", "finished_at", "finish_reason", "stats"},
+}
+
+
+def test_tables_have_the_documented_columns(archived: Crawl) -> None:
+    db = archived.db
+    for table, columns in REQUIRED.items():
+        assert columns <= set(db[table].columns_dict), table
+    assert db["articles"].detect_fts() == "articles_fts"
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    applied = [r["name"] for r in db.query("select name from _sqlite_migrations where migration_set = 'archiver'")]
+    assert applied[0] == "m001_core_tables"
+
+
+def test_crawl_row_records_what_was_asked_and_what_happened(archived: Crawl, crawl_urls: dict) -> None:
+    crawl = next(archived.db.query("select * from crawls"))
+    assert crawl["spider"] == "article"
+    assert set(json.loads(crawl["args"])) == {"urls"}
+    assert ISO_UTC.match(crawl["started_at"]) and ISO_UTC.match(crawl["finished_at"])
+    assert crawl["finished_at"] >= crawl["started_at"]
+    assert crawl["finish_reason"] == "finished"
+    stats = json.loads(crawl["stats"])
+    captures = archived.db["captures"].count_where("crawl_id = ?", [crawl["id"]])
+    assert stats["archiver/captures"] == captures
+    assert stats["archiver/articles"] == archived.db["articles"].count == len(crawl_urls) - 4
+
+
+def test_every_capture_row_says_what_happened(archived: Crawl, crawl_urls: dict) -> None:
+    def one(url: str) -> dict:
+        return next(archived.db.query("select * from captures where url = ? order by id desc", [url]))
+
+    for row in archived.db.query("select * from captures"):
+        assert ISO_UTC.match(row["fetched_at"]) and row["crawl_id"] == 1
+    assert one(crawl_urls["missing"])["error"] == "HTTP 404 Nothing Here"
+    assert one(crawl_urls["pdf"])["error"] == "no article: not HTML (application/pdf)"
+    assert one(crawl_urls["pdf"])["content_type"] == "application/pdf"
+    assert one(crawl_urls["herald"])["error"] is None
+    article = next(archived.db.query("select capture_id from articles where url = ?", [crawl_urls["herald"]]))
+    assert article["capture_id"] == one(crawl_urls["herald"])["id"]
+
+
+def test_a_page_without_an_article_says_why(tmp_path: Path, news_site: NewsSite) -> None:
+    crawl = run_crawl(tmp_path, "article", {"url": news_site.url("/robots.txt")})
+    row = next(crawl.db.query("select * from captures where url like '%/robots.txt' and error is not null"))
+    assert row["error"] == "no article: not HTML (text/plain)"
+
+
+def test_a_new_capture_replaces_the_article_and_keeps_the_old_capture(tmp_path: Path, crawl_urls: dict) -> None:
+    urls = f"{crawl_urls['herald']},{crawl_urls['observer']}"
+    first = run_crawl(tmp_path, "article", {"url": urls})
+    second = run_crawl(tmp_path, "article", {"url": crawl_urls["herald"]})
+    assert first.returncode == second.returncode == 0
+    db = second.db
+    assert [r["id"] for r in db.query("select id from crawls")] == [1, 2]
+    herald = list(db.query("select * from articles where url = ?", [crawl_urls["herald"]]))
+    assert len(herald) == 1
+    captures = [r["id"] for r in db.query("select id from captures where url = ? order by id", [crawl_urls["herald"]])]
+    assert len(captures) == 2 and herald[0]["capture_id"] == captures[-1]
+    # the full-text index follows the row, without duplicates
+    assert len(list(db["articles"].search("Luhansk"))) == 1
