@@ -59,6 +59,7 @@ def crawl_urls(news_site: NewsSite) -> dict[str, str]:
     """Every kind of URL the core crawl meets, by name."""
     return {
         **news_site.article_urls(),
+        "index": news_site.url("/"),
         "redirect": news_site.url(REDIRECT_PATH),
         "missing": news_site.url(MISSING_PATH),
         "pdf": news_site.url(PDF_PATH),

@@ -39,7 +39,8 @@ def test_crawl_row_records_what_was_asked_and_what_happened(archived: Crawl, cra
     stats = json.loads(crawl["stats"])
     captures = archived.db["captures"].count_where("crawl_id = ?", [crawl["id"]])
     assert stats["archiver/captures"] == captures
-    assert stats["archiver/articles"] == archived.db["articles"].count == len(crawl_urls) - 4
+    # five stories and the index page; not the redirect (stored under its target), 404, PDF or refused URL
+    assert stats["archiver/articles"] == archived.db["articles"].count == 6
 
 
 def test_every_capture_row_says_what_happened(archived: Crawl, crawl_urls: dict) -> None:
@@ -52,6 +53,7 @@ def test_every_capture_row_says_what_happened(archived: Crawl, crawl_urls: dict)
     assert one(crawl_urls["pdf"])["error"] == "no article: not HTML (application/pdf)"
     assert one(crawl_urls["pdf"])["content_type"] == "application/pdf"
     assert one(crawl_urls["herald"])["error"] is None
+    assert one(crawl_urls["index"])["status"] == 200
     article = next(archived.db.query("select capture_id from articles where url = ?", [crawl_urls["herald"]]))
     assert article["capture_id"] == one(crawl_urls["herald"])["id"]
 
