@@ -24,11 +24,24 @@ from scrapy.spiders import Spider
 from .config import ArchiverConfig
 from .errors import ConfigError, WarcError
 from .extraction import Article
-from .storage import Storage
+from .dates import iso
+from .storage import CRAWL_COUNTERS, Storage
 from .warc import HttpExchange, RecordLocation, WarcFileWriter
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# crawls counter -> the stat it is read from at the end of the crawl
+COUNTER_STATS = {
+    "found": "archiver/found",
+    "fetched": "archiver/fetched",
+    "new": "archiver/articles/new",
+    "skipped_archived": "archiver/skipped/archived",
+    "skipped_old": "archiver/skipped/old",
+    "skipped_robots": "robotstxt/forbidden",
+    "failed": "archiver/failed",
+}
+assert set(COUNTER_STATS) == set(CRAWL_COUNTERS)
 
 
 def iso_utc(moment: datetime | None = None) -> str:
@@ -50,7 +63,7 @@ class Archive:
         return cls._instances[crawler]
 
     def __init__(self, crawler: Crawler):
-        self.config = ArchiverConfig.from_settings(crawler.settings)
+        self.config = ArchiverConfig.from_crawler(crawler)
         self.stats = crawler.stats
         self.crawl_id: int | None = None
         self._warc = WarcFileWriter(
@@ -63,6 +76,7 @@ class Archive:
         self._io = ThreadPoolExecutor(1, thread_name_prefix="archiver-io")
         self._storage: Storage | None = None
         self._reported: set[str] = set()
+        self._sources: dict[str, tuple[str, datetime | None]] = {}
         # Open the database now, before the crawl starts, so that a bad
         # ARCHIVER_DB stops the crawl with one sentence instead of failing
         # every capture.
@@ -116,7 +130,13 @@ class Archive:
             self._warc.close()
         finally:
             if self.crawl_id is not None:
-                self._storage.finish_crawl(self.crawl_id, iso_utc(), reason, stats)
+                counters = {column: int(stats.get(stat, 0)) for column, stat in COUNTER_STATS.items()}
+                self._storage.finish_crawl(self.crawl_id, iso_utc(), reason, stats, counters)
+                # Watermarks move only after a complete crawl, so that what an
+                # interrupted one missed is fetched next time.
+                if reason == "finished":
+                    for url, (kind, newest) in self._sources.items():
+                        self._storage.save_source(url, kind, iso(newest) if newest else None, self.crawl_id, iso_utc())
             self._storage.close()
 
     # work on the I/O thread -------------------------------------------------
@@ -146,6 +166,8 @@ class Archive:
         if warc_error is not None:
             self.report("warc", warc_error)
         self.stats.inc_value("archiver/captures")
+        if exchange is not None:
+            self.stats.inc_value("archiver/fetched")
         if location is not None:
             self.stats.inc_value("archiver/warc/records", 2)
             self.stats.inc_value("archiver/warc/bytes", location.bytes_written)
@@ -182,12 +204,35 @@ class Archive:
         except sqlite3.Error as exc:
             self.report("storage", exc)
 
-    async def save_article(self, url: str, capture_id: int | None, article: Article) -> None:
-        """Store an extracted article as its URL's latest version."""
+    async def save_article(
+        self, url: str, capture_id: int | None, article: Article, hints: dict[str, Any] | None = None
+    ) -> None:
+        """Store an extracted article as its URL's latest version, with the hints its source gave."""
+        row = {"url": url, "capture_id": capture_id, **article.as_row(), "hints": hints}
         try:
-            await self.run(self._storage_call, "save_article", {"url": url, "capture_id": capture_id, **article.as_row()})
+            new = await self.run(self._storage_call, "save_article", row)
         except sqlite3.Error as exc:
             self.report("storage", exc)
             return
         self.stats.inc_value("archiver/articles")
+        if new:
+            self.stats.inc_value("archiver/articles/new")
+
+    # incremental crawls -----------------------------------------------------
+
+    async def has_article(self, url: str) -> bool:
+        """Is this URL's article already in the archive?"""
+        return await self.run(self._storage_call, "has_article", url)
+
+    async def watermark(self, url: str) -> datetime | None:
+        """The newest entry date an earlier complete crawl saw at this sitemap or feed."""
+        value = await self.run(self._storage_call, "watermark", url)
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+    def note_source(self, url: str, kind: str, newest: datetime | None) -> None:
+        """Remember a source read in this crawl and the newest entry date it listed."""
+        _, known = self._sources.get(url, (kind, None))
+        if known is not None and (newest is None or known > newest):
+            newest = known
+        self._sources[url] = (kind, newest)
 

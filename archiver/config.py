@@ -11,10 +11,12 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
+from weakref import WeakKeyDictionary
 
+from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from .errors import ConfigError
@@ -60,6 +62,13 @@ def _count(value: Any) -> int:
     return number
 
 
+def _seconds(value: Any) -> float:
+    number = float(str(value).strip())
+    if number < 0:
+        raise ValueError(value)
+    return number
+
+
 def _positive_size(value: Any) -> int:
     size = parse_size(value)
     if size <= 0:
@@ -88,6 +97,8 @@ SETTINGS: dict[str, _Setting] = {
     "EXTRACT_WORKERS": _Setting(
         None, _count, "a whole number of processes (0 extracts in a thread instead)"
     ),
+    "RETRY_AFTER_MAX": _Setting(600, _seconds, "a number of seconds, such as 600"),
+    "PROGRESS_INTERVAL": _Setting(60, _seconds, "a number of seconds (0 turns the progress line off)"),
 }
 
 
@@ -100,6 +111,15 @@ class ArchiverConfig:
     warc_prefix: str
     warc_max_size: int
     extract_workers: int
+    retry_after_max: float
+    progress_interval: float
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ArchiverConfig":
+        """The crawler's config, read once and shared by all its components."""
+        if crawler not in _BY_CRAWLER:
+            _BY_CRAWLER[crawler] = cls.from_settings(crawler.settings)
+        return _BY_CRAWLER[crawler]
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> "ArchiverConfig":
@@ -123,6 +143,6 @@ class ArchiverConfig:
                 ) from None
         return cls(**values)
 
-    def as_dict(self) -> dict[str, Any]:
-        """Settings as plain values, for the crawl record."""
-        return {f.name: str(getattr(self, f.name)) for f in fields(self)}
+
+
+_BY_CRAWLER: "WeakKeyDictionary[Crawler, ArchiverConfig]" = WeakKeyDictionary()

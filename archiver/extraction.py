@@ -17,7 +17,7 @@ process.  Three layers strip the chrome:
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -82,6 +82,15 @@ class Article:
 
     def as_row(self) -> dict[str, Any]:
         return asdict(self)
+
+    def with_hints(self, hints: dict[str, Any]) -> "Article":
+        """Fill the metadata the page did not give from what its sitemap or feed entry said."""
+        gaps = {
+            name: str(hints[name])[:10] if name == "date" else hints[name]
+            for name in ("title", "author", "date")
+            if getattr(self, name) is None and hints.get(name)
+        }
+        return replace(self, **gaps) if gaps else self
 
 
 def _language(tree: Any) -> str | None:

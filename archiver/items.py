@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -11,6 +12,9 @@ class ArchivedPage:
 
     ``html`` is the decoded page, or None when the response is not HTML
     (a PDF, an image): such a page is archived but gives no article.
+    ``not_article`` says why a page is captured but not extracted (a
+    listing page met in a site crawl).  ``hints`` are what the sitemap or
+    feed entry that led here said of the article (title, date, author).
     """
 
     url: str
@@ -18,3 +22,5 @@ class ArchivedPage:
     status: int
     content_type: str | None
     html: str | None
+    hints: dict[str, Any] = field(default_factory=dict)
+    not_article: str | None = None

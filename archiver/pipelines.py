@@ -51,6 +51,9 @@ class ArticlePipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArchivedPage):
             return item
+        if item.not_article is not None:
+            await self.archive.note_no_article(item.capture_id, item.not_article)
+            return item
         if item.html is None:
             await self.archive.note_no_article(item.capture_id, f"not HTML ({item.content_type or 'no content type'})")
             return item
@@ -68,5 +71,5 @@ class ArticlePipeline:
             self.archive.report("extraction", exc)
             await self.archive.note_no_article(item.capture_id, f"extraction failed: {type(exc).__name__}: {exc}")
         else:
-            await self.archive.save_article(item.url, item.capture_id, article)
+            await self.archive.save_article(item.url, item.capture_id, article.with_hints(item.hints), item.hints)
         return item

@@ -28,9 +28,18 @@ DOWNLOAD_HANDLERS = {
     "https": "archiver.download.ArchivingDownloadHandler",
 }
 DOWNLOADER_MIDDLEWARES = {
+    # Before Scrapy's RetryMiddleware (550) sees the response: honours Retry-After.
+    "archiver.politeness.RetryAfterMiddleware": 560,
     # Next to the downloader: sees every response as it came off the wire
     # (before decompression, redirects and retries) and every failure.
     "archiver.capture.WarcCaptureMiddleware": 950,
+}
+EXTENSIONS = {
+    # Scrapy's, never below a site's Crawl-delay.
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "archiver.politeness.AutoThrottle": 0,
+    "archiver.politeness.CrawlDelay": 0,
+    "archiver.progress.ProgressLog": 500,
 }
 ITEM_PIPELINES = {
     "archiver.pipelines.ArticlePipeline": 300,

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, AsyncIterator, Iterable
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from .archive import Archive
 from .capture import META_CAPTURE_ID
+from .dates import parse_since
 from .errors import SpiderArgumentError
 from .items import ArchivedPage
 
@@ -72,6 +78,103 @@ class ArchiveSpider(scrapy.Spider):
         )
 
     def fetch_failed(self, failure: Failure) -> None:
-        """Errback: the capture middleware has already recorded the failure; say it once here."""
+        """Errback: the capture middleware has already recorded the failure; count it and say it once here."""
         request = getattr(failure, "request", None)
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            return  # never sent (robots.txt, offsite): counted by Scrapy, not a failure
+        self.crawler.stats.inc_value("archiver/failed")
         self.logger.warning("Not archived: %s (%s)", getattr(request, "url", "?"), failure.getErrorMessage())
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An article URL found in a sitemap, a feed or on a page, with what that source said of it."""
+
+    url: str
+    date: datetime | None = None
+    hints: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_flag(name: str, value: str | None) -> bool:
+    """``-a name=1`` style switches."""
+    if value is None:
+        return False
+    text = value.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise SpiderArgumentError(f"-a {name}={value} is not a switch; give {name}=1 or {name}=0.")
+
+
+class DiscoverySpider(ArchiveSpider):
+    """Base of the spiders that find article URLs themselves (sitemaps, feeds, links).
+
+    Incremental by default: an article URL already in the archive is not
+    fetched again, and entries dated before ``since`` (or, without it, not
+    newer than the source's watermark from the last complete crawl) are
+    skipped.  ``-a recrawl=1`` fetches everything listed again.
+    """
+
+    kind = ""  # sources.kind
+    url_help = ""  # what -a url= takes, for the error message
+
+    def __init__(self, url: str | None = None, since: str | None = None, recrawl: str | None = None, **kwargs: Any):
+        super().__init__(url=url, since=since, recrawl=recrawl, **kwargs)
+        if not url:
+            raise SpiderArgumentError(f"Say where to start: -a url=URL ({self.url_help}).")
+        self.start_url = check_url(url)
+        self.since: datetime | None = None
+        if since is not None:
+            try:
+                self.since = parse_since(since)
+            except ValueError:
+                raise SpiderArgumentError(
+                    f"-a since={since} is neither a date nor an age; give a date such as 2026-11-01 "
+                    "or an age such as 48h, 30m, 7d or 2w."
+                ) from None
+        self.recrawl = parse_flag("recrawl", recrawl)
+
+    @property
+    def archive(self) -> Archive:
+        return Archive.of(self.crawler)
+
+    async def cutoff(self, source: str) -> tuple[datetime | None, bool]:
+        """The date before which a source's entries are old, and whether that date itself is old."""
+        if self.since is not None:
+            return self.since, False
+        if self.recrawl:
+            return None, False
+        return await self.archive.watermark(source), True
+
+    def is_old(self, date: datetime | None, cutoff: tuple[datetime | None, bool]) -> bool:
+        moment, inclusive = cutoff
+        if date is None or moment is None:
+            return False
+        return date < moment or (inclusive and date == moment)
+
+    async def article_requests(self, source: str, candidates: Iterable[Candidate]) -> AsyncIterator[scrapy.Request]:
+        """Requests for the candidates a source listed that are new; counts the rest."""
+        stats = self.crawler.stats
+        cutoff = await self.cutoff(source)
+        newest: datetime | None = None
+        for candidate in candidates:
+            stats.inc_value("archiver/found")
+            if candidate.date is not None and (newest is None or candidate.date > newest):
+                newest = candidate.date
+            if self.is_old(candidate.date, cutoff):
+                stats.inc_value("archiver/skipped/old")
+                continue
+            if not self.recrawl and await self.archive.has_article(candidate.url):
+                stats.inc_value("archiver/skipped/archived")
+                continue
+            yield self.article_request(candidate.url, candidate.hints)
+        self.archive.note_source(source, self.kind, newest)
+
+    def article_request(self, url: str, hints: dict[str, Any] | None = None) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed, cb_kwargs={"hints": hints or {}})
+
+    def parse_article(self, response: Response, hints: dict[str, Any]) -> ArchivedPage:
+        page = self.page(response)
+        page.hints = hints
+        return page

@@ -83,9 +83,33 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
     db["articles"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True)
 
 
+# What a crawl did, in its crawls row (README: "crawls" table).
+CRAWL_COUNTERS = ("found", "fetched", "new", "skipped_archived", "skipped_old", "skipped_robots", "failed")
+
+@migrations()
+def m002_discovery(db: sqlite_utils.Database) -> None:
+    """Per-source watermarks, what each crawl did, and the hints a sitemap or feed gave."""
+    db["sources"].create(
+        {
+            "id": int,
+            "url": str,
+            "kind": str,
+            "watermark": str,
+            "last_crawl_id": int,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("last_crawl_id", "crawls", "id")],
+    )
+    db["sources"].create_index(["url"], unique=True)
+    for column in CRAWL_COUNTERS:
+        db["crawls"].add_column(column, int)
+    db["articles"].add_column("hints", str)
+
+
 _ARTICLE_COLUMNS = (
     "url", "capture_id", "title", "author", "date", "sitename", "language",
-    "description", "text", "word_count", "extractor", "extracted_at",
+    "description", "text", "word_count", "extractor", "extracted_at", "hints",
 )
 
 
@@ -122,11 +146,33 @@ class Storage:
             )
         return int(cursor.lastrowid)
 
-    def finish_crawl(self, crawl_id: int, finished_at: str, reason: str, stats: Mapping[str, Any]) -> None:
+    def finish_crawl(
+        self, crawl_id: int, finished_at: str, reason: str, stats: Mapping[str, Any], counters: Mapping[str, int]
+    ) -> None:
+        assigned = ", ".join(f"{c} = ?" for c in CRAWL_COUNTERS)
         with self.db.atomic():
             self.db.execute(
-                "UPDATE crawls SET finished_at = ?, finish_reason = ?, stats = ? WHERE id = ?",
-                [finished_at, reason, _json(dict(stats)), crawl_id],
+                f"UPDATE crawls SET finished_at = ?, finish_reason = ?, stats = ?, {assigned} WHERE id = ?",
+                [finished_at, reason, _json(dict(stats)), *(counters.get(c, 0) for c in CRAWL_COUNTERS), crawl_id],
+            )
+
+    # sources ----------------------------------------------------------------
+
+    def watermark(self, url: str) -> str | None:
+        """The newest entry date seen at a sitemap or feed URL, in an earlier crawl."""
+        row = self.db.execute("SELECT watermark FROM sources WHERE url = ?", [url]).fetchone()
+        return row[0] if row else None
+
+    def save_source(self, url: str, kind: str, watermark: str | None, crawl_id: int, now: str) -> None:
+        """Record a source's crawl; its watermark only ever moves forward (ISO dates sort as text)."""
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO sources (url, kind, watermark, last_crawl_id, updated_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(url) DO UPDATE SET kind = excluded.kind, last_crawl_id = excluded.last_crawl_id, "
+                "updated_at = excluded.updated_at, watermark = CASE "
+                "WHEN sources.watermark IS NULL OR excluded.watermark > sources.watermark "
+                "THEN excluded.watermark ELSE sources.watermark END",
+                [url, kind, watermark, crawl_id, now],
             )
 
     # captures ---------------------------------------------------------------
@@ -151,13 +197,22 @@ class Storage:
 
     # articles ---------------------------------------------------------------
 
-    def save_article(self, article: Mapping[str, Any]) -> None:
-        """Insert or replace the article at its URL, unless a later capture already holds it."""
+    def has_article(self, url: str) -> bool:
+        """Is there an article at this URL already?"""
+        return self.db.execute("SELECT 1 FROM articles WHERE url = ?", [url]).fetchone() is not None
+
+    def save_article(self, article: Mapping[str, Any]) -> bool:
+        """Insert or replace the article at its URL, unless a later capture already holds it.
+
+        Returns True when the URL had no article before.
+        """
         row = dict(article)
         row["extractor"] = _json(row["extractor"])
+        row["hints"] = _json(row["hints"]) if row.get("hints") else None
         values = [row.get(c) for c in _ARTICLE_COLUMNS]
         updates = ", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_COLUMNS if c != "url")
         with self.db.atomic():
+            new = not self.has_article(row["url"])
             self.db.execute(
                 f"INSERT INTO articles ({', '.join(_ARTICLE_COLUMNS)}) "
                 f"VALUES ({', '.join('?' for _ in _ARTICLE_COLUMNS)}) "
@@ -165,3 +220,4 @@ class Storage:
                 "WHERE excluded.capture_id >= articles.capture_id",
                 values,
             )
+        return new

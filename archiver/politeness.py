@@ -1,0 +1,131 @@
+"""Politeness Scrapy leaves out: robots.txt ``Crawl-delay`` and ``Retry-After``.
+
+- :class:`CrawlDelay` applies a site's robots.txt ``Crawl-delay`` to its
+  download slot (as a floor, without jitter) when Scrapy has parsed it.
+- :class:`AutoThrottle` is Scrapy's, never going below a slot's floor
+  (a ``Crawl-delay``, or a ``delay`` set in ``DOWNLOAD_SLOTS``).
+- :class:`RetryAfterMiddleware` pauses a site's slot for the time a 429 or
+  503 response asks (``Retry-After``, capped by ``ARCHIVER_RETRY_AFTER_MAX``)
+  and retries the request after it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.extensions.throttle import AutoThrottle as ScrapyAutoThrottle
+from scrapy.http import Response
+from scrapy.utils.asyncio import call_later
+
+from .config import ArchiverConfig
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_STATUSES = (429, 503)
+
+
+def _slot_floor(crawler: Crawler, key: str) -> float:
+    return float(crawler.engine.downloader.per_slot_settings.get(key, {}).get("delay", 0.0))
+
+
+class CrawlDelay:
+    """Applies a site's robots.txt ``Crawl-delay`` to its download slot, as a floor without jitter."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        settings = crawler.settings
+        self.user_agent = settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "CrawlDelay":
+        extension = cls(crawler)
+        crawler.signals.connect(extension.robots_parsed, signal=signals.robots_parsed)
+        return extension
+
+    def robots_parsed(self, robotparser: Any, request: Request) -> None:
+        crawl_delay = getattr(robotparser, "crawl_delay", None)
+        delay = crawl_delay(self.user_agent) if crawl_delay else None
+        if not delay:
+            return
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        settings = downloader.per_slot_settings.setdefault(key, {})
+        settings["delay"] = max(float(delay), float(settings.get("delay", 0.0)))
+        settings["jitter"] = 0.0  # a floor, not an average
+        if key in downloader.slots:
+            slot = downloader.slots[key]
+            slot.delay, slot.jitter = max(slot.delay, settings["delay"]), 0.0
+        self.crawler.stats.set_value(f"archiver/crawl_delay/{key}", settings["delay"])
+        logger.info("robots.txt of %s asks for a Crawl-delay of %s s: obeyed", key, delay)
+
+
+class AutoThrottle(ScrapyAutoThrottle):
+    """Scrapy's AutoThrottle, keeping each slot at or above its floor."""
+
+    def _adjust_delay(self, slot: Any, latency: float, response: Response) -> None:
+        super()._adjust_delay(slot, latency, response)
+        key = response.meta.get("download_slot")
+        if key is not None:
+            slot.delay = max(slot.delay, _slot_floor(self.crawler, key))
+
+
+def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds: a number of seconds or an HTTP date; None if absent or unreadable."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class RetryAfterMiddleware:
+    """Honour ``Retry-After`` on 429 and 503: pause the site's slot, then retry."""
+
+    def __init__(self, crawler: Crawler, max_wait: float):
+        self.crawler = crawler
+        self.max_wait = max_wait
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "RetryAfterMiddleware":
+        return cls(crawler, ArchiverConfig.from_crawler(crawler).retry_after_max)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status not in RETRY_AFTER_STATUSES or request.meta.get("dont_retry"):
+            return response
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is None:
+            return response  # Scrapy's RetryMiddleware decides
+        if wait > self.max_wait:
+            logger.warning(
+                "%s asks to retry after %.0f s, more than ARCHIVER_RETRY_AFTER_MAX (%.0f s): not retried",
+                request.url, wait, self.max_wait)
+            return response
+        retry = get_retry_request(request, spider=self.crawler.spider, reason=f"{response.status} Retry-After {wait:.0f}s")
+        if retry is None:
+            return response
+        self.pause(request, wait)
+        self.crawler.stats.inc_value("archiver/retry_after")
+        return retry
+
+    def pause(self, request: Request, seconds: float) -> None:
+        """Hold every request to this request's download slot for ``seconds``."""
+        downloader = self.crawler.engine.downloader
+        key, slot = downloader._get_slot(request)
+        if slot.latercall:
+            slot.latercall.cancel()
+        # The downloader waits for slot.latercall before it sends anything more on this slot.
+        slot.latercall = call_later(seconds, downloader._latercall, slot)
+        logger.info("%s answered %s: pausing requests to %s for %.1f s", request.url, "Retry-After", key, seconds)

@@ -1,0 +1,122 @@
+"""``scrapy crawl sitemap``: archive the articles a site lists in its sitemaps and news sitemaps."""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator, Iterable
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from lxml import etree
+from scrapy.http import Response
+from scrapy.spiders import SitemapSpider
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+
+from archiver.dates import parse_date
+from archiver.spider import Candidate, DiscoverySpider
+
+# Where sitemaps usually are when robots.txt names none.
+USUAL_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml", "/sitemap-news.xml")
+
+
+class NewsSitemap(Sitemap):
+    """Scrapy's sitemap reader, also keeping Google News fields (``news:publication_date``, ``news:title``)."""
+
+    def _process_sitemap_element(self, elem: Any) -> dict[str, Any] | None:
+        news = {
+            self._get_tag_name(field): (field.text or "").strip()
+            for child in elem
+            if self._get_tag_name(child) == "news"
+            for field in child.iter()
+            if field is not child and (field.text or "").strip()
+        }
+        entry = super()._process_sitemap_element(elem)  # clears elem
+        if entry is not None and news:
+            entry["news"] = news
+        return entry
+
+
+def _looks_like_sitemap(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    return "sitemap" in path or path.endswith((".xml", ".xml.gz"))
+
+
+class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
+    """Read sitemaps (from robots.txt, the usual places, or the URL given) and archive the articles listed.
+
+    -a url=SITE_OR_SITEMAP   a site (its robots.txt is read) or a sitemap / sitemap index URL
+    -a since=DATE_OR_AGE     only entries whose lastmod or news:publication_date is this recent
+    -a recrawl=1             fetch listed articles even when already archived
+    """
+
+    name = "sitemap"
+    kind = "sitemap"
+    url_help = "a site such as https://example.org/ or a sitemap URL"
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        if _looks_like_sitemap(self.start_url):
+            yield self.sitemap_request(self.start_url)
+        else:
+            yield scrapy.Request(
+                urljoin(self.start_url, "/robots.txt"), callback=self.parse_robots, errback=self.robots_failed
+            )
+
+    def sitemap_request(self, url: str) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.fetch_failed)
+
+    def usual_sitemaps(self) -> list[scrapy.Request]:
+        return [self.sitemap_request(urljoin(self.start_url, path)) for path in USUAL_SITEMAPS]
+
+    def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
+        urls = list(sitemap_urls_from_robots(response.body, base_url=response.url))
+        if not urls:
+            self.logger.info("robots.txt at %s names no sitemap; trying %s", response.url, ", ".join(USUAL_SITEMAPS))
+            return self.usual_sitemaps()
+        return [self.sitemap_request(url) for url in urls]
+
+    def robots_failed(self, failure: Any) -> list[scrapy.Request]:
+        self.fetch_failed(failure)
+        return self.usual_sitemaps()
+
+    def read_sitemap(self, response: Response) -> tuple[str, list[dict[str, Any]]] | None:
+        """The sitemap's type and entries, or None (logged once, counted) when it is not a sitemap."""
+        body = self._get_sitemap_body(response)
+        kind, problem = "", "empty body"
+        if body and body.strip():
+            try:
+                sitemap = NewsSitemap(body)
+                kind = sitemap.type
+                if kind in ("urlset", "sitemapindex"):
+                    return kind, list(self.sitemap_filter(sitemap))
+                problem = f"root element <{kind}>"
+            except (etree.XMLSyntaxError, StopIteration) as exc:
+                problem = f"malformed XML: {exc}" if str(exc) else "malformed XML"
+        self.crawler.stats.inc_value("archiver/sources/invalid")
+        content_type = (response.headers.get(b"Content-Type") or b"no content type").decode("latin-1")
+        self.logger.warning("Ignoring %s: not a sitemap (%s; %s, %d bytes)", response.url, problem, content_type, len(response.body))
+        return None
+
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[scrapy.Request]:
+        sitemap = self.read_sitemap(response)
+        if sitemap is None:
+            return
+        kind, entries = sitemap
+        if kind == "sitemapindex":
+            # a child sitemap whose lastmod is not newer than last time has not changed
+            cutoff = await self.cutoff(response.url)
+            dates = [parse_date(entry.get("lastmod")) for entry in entries]
+            for entry, date in zip(entries, dates):
+                if self.is_old(date, cutoff):
+                    self.logger.debug("Skipping unchanged sitemap %s", entry["loc"])
+                    continue
+                yield self.sitemap_request(entry["loc"])
+            self.archive.note_source(response.url, "sitemapindex", max((d for d in dates if d), default=None))
+            return
+        async for request in self.article_requests(response.url, map(self.candidate, entries)):
+            yield request
+
+    @staticmethod
+    def candidate(entry: dict[str, Any]) -> Candidate:
+        news = entry.get("news") if isinstance(entry.get("news"), dict) else {}
+        date = parse_date(news.get("publication_date")) or parse_date(entry.get("lastmod"))
+        hints = {"title": news.get("title"), "date": news.get("publication_date") or None}
+        return Candidate(entry["loc"], date, {k: v for k, v in hints.items() if v})
