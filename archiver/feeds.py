@@ -80,6 +80,8 @@ def _json_feed(body: bytes, url: str) -> Feed:
 def _xml_feed(body: bytes, url: str, content_type: str) -> Feed:
     parsed = feedparser.parse(body, response_headers={"content-location": url, "content-type": content_type})
     if not parsed.get("version") and not parsed.entries:
+        if _looks_like_html(body):
+            raise FeedError(f"not RSS or Atom: an HTML page served as {content_type or 'no content type'}")
         reason = parsed.get("bozo_exception") or "no RSS or Atom root element"
         raise FeedError(f"not RSS or Atom ({reason})")
     entries = [
@@ -93,6 +95,8 @@ def _xml_feed(body: bytes, url: str, content_type: str) -> Feed:
         if entry.get("link")
     ]
     problem = str(parsed.get("bozo_exception")) if parsed.get("bozo") else None
+    if problem and not entries:
+        raise FeedError(f"malformed XML: {problem}")
     return Feed(parsed.get("version") or "unknown", entries, problem)
 
 
@@ -105,12 +109,17 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> Feed:
     return _xml_feed(body, url, content_type)
 
 
-def is_html(body: bytes, content_type: str) -> bool:
-    """Is this an HTML page rather than a feed?"""
-    if "html" in content_type.lower():
-        return True
+def _looks_like_html(body: bytes) -> bool:
     head = body.lstrip()[:512].lower()
     return head.startswith(b"<!doctype html") or head.startswith(b"<html")
+
+
+def is_html(body: bytes, content_type: str) -> bool:
+    """Is this an HTML page rather than a feed? The content type says, or the body when it says nothing useful."""
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type in ("text/html", "application/xhtml+xml"):
+        return True
+    return media_type in ("", "text/plain", "application/octet-stream") and _looks_like_html(body)
 
 
 def discover_feeds(page: str, url: str) -> list[str]:

@@ -68,10 +68,10 @@ class CrawlDelay:
 class AutoThrottle(ScrapyAutoThrottle):
     """Scrapy's AutoThrottle, keeping each slot at or above its floor."""
 
-    def _adjust_delay(self, slot: Any, latency: float, response: Response) -> None:
-        super()._adjust_delay(slot, latency, response)
-        key = response.meta.get("download_slot")
-        if key is not None:
+    def _response_downloaded(self, response: Response, request: Request, spider: Any) -> None:
+        super()._response_downloaded(response, request, spider)
+        key, slot = self._get_slot(request, spider)
+        if slot is not None:
             slot.delay = max(slot.delay, _slot_floor(self.crawler, key))
 
 

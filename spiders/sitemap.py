@@ -80,16 +80,24 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
     def read_sitemap(self, response: Response) -> tuple[str, list[dict[str, Any]]] | None:
         """The sitemap's type and entries, or None (logged once, counted) when it is not a sitemap."""
         body = self._get_sitemap_body(response)
-        kind, problem = "", "empty body"
+        problem = "empty body"
         if body and body.strip():
             try:
                 sitemap = NewsSitemap(body)
-                kind = sitemap.type
-                if kind in ("urlset", "sitemapindex"):
-                    return kind, list(self.sitemap_filter(sitemap))
-                problem = f"root element <{kind}>"
+                entries = list(self.sitemap_filter(sitemap)) if sitemap.type in ("urlset", "sitemapindex") else []
+                errors = sitemap.xmliter.error_log
             except (etree.XMLSyntaxError, StopIteration) as exc:
                 problem = f"malformed XML: {exc}" if str(exc) else "malformed XML"
+            else:
+                if sitemap.type not in ("urlset", "sitemapindex"):
+                    problem = f"root element <{sitemap.type}>"
+                elif errors and not entries:
+                    problem = f"malformed XML: {errors.last_error.message}"
+                else:
+                    if errors:
+                        self.logger.warning("Sitemap %s is malformed (%s); read %d entries anyway",
+                                            response.url, errors.last_error.message, len(entries))
+                    return sitemap.type, entries
         self.crawler.stats.inc_value("archiver/sources/invalid")
         content_type = (response.headers.get(b"Content-Type") or b"no content type").decode("latin-1")
         self.logger.warning("Ignoring %s: not a sitemap (%s; %s, %d bytes)", response.url, problem, content_type, len(response.body))
@@ -106,7 +114,8 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
             dates = [parse_date(entry.get("lastmod")) for entry in entries]
             for entry, date in zip(entries, dates):
                 if self.is_old(date, cutoff):
-                    self.logger.debug("Skipping unchanged sitemap %s", entry["loc"])
+                    self.crawler.stats.inc_value("archiver/skipped/sitemaps")
+                    self.logger.debug("Skipping sitemap %s: lastmod %s is not newer", entry["loc"], date)
                     continue
                 yield self.sitemap_request(entry["loc"])
             self.archive.note_source(response.url, "sitemapindex", max((d for d in dates if d), default=None))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from discoverysite import ARTICLE_PATHS, DiscoverySite
 from newssite import MISSING_PATH, PDF_PATH, REDIRECT_PATH, NewsSite, refused_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +33,14 @@ class Crawl:
     def db(self) -> sqlite_utils.Database:
         return sqlite_utils.Database(self.db_path)
 
+    def crawl_row(self) -> dict:
+        """The latest crawl's row in ``crawls``."""
+        return next(self.db.query("select * from crawls order by id desc limit 1"))
+
+    @property
+    def log(self) -> str:
+        return self.stderr
+
 
 def run_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None) -> Crawl:
     """Run `scrapy crawl SPIDER -a k=v ... -s K=V ...` from the project folder, as a user would."""
@@ -44,6 +53,9 @@ def run_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, 
         command += ["-s", f"{key}={value}"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    # a bug in a component shows up in the log, whatever the test looks at
+    for sign in ("Error caught on signal handler", "Error processing", "Spider error processing", "Unhandled error"):
+        assert sign not in done.stderr, done.stderr[-4000:]
     return Crawl(done.returncode, done.stdout, done.stderr, db_path, warc_dir)
 
 
@@ -52,6 +64,19 @@ def news_site():
     site = NewsSite().start()
     yield site
     site.stop()
+
+
+@pytest.fixture(scope="session")
+def discovery_site():
+    site = DiscoverySite().start()
+    yield site
+    site.stop()
+
+
+def archived_keys(crawl: Crawl, site: DiscoverySite) -> set[str]:
+    """Which of the discovery site's articles have a row in ``articles``."""
+    by_url = {site.url(path): key for key, path in ARTICLE_PATHS.items()}
+    return {by_url.get(row["url"], row["url"]) for row in crawl.db.query("select url from articles")}
 
 
 @pytest.fixture(scope="session")

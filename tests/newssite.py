@@ -6,21 +6,18 @@ chrome plus header, navigation and footer; an index; robots.txt; a 404
 with its own reason phrase; a redirect; a gzip-encoded page; a chunked
 page; a page setting two cookies; a URL with a query string; a PDF.
 
-The server keeps, for every response, exactly what it sent (status line,
-headers, body as on the wire minus chunked framing), so tests can compare
-WARC records with it byte for byte.
+The server (tests/loopback.py) keeps, for every response, exactly what it
+sent (status line, headers, body as on the wire minus chunked framing), so
+tests can compare WARC records with it byte for byte.
 """
 
 from __future__ import annotations
 
 import gzip
 import html
-import socket
-import threading
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
+from loopback import LoopbackSite, Reply, Sent, refused_url  # noqa: F401  (Sent, refused_url: re-exported)
 from seeds import Story, load_stories
 
 
@@ -277,66 +274,20 @@ PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pa
        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 
 
-@dataclass
-class Sent:
-    """One response as the server put it on the wire (chunked framing aside)."""
-
-    path: str
-    status_line: bytes
-    headers: list[tuple[bytes, bytes]]
-    body: bytes
-
-
-class NewsSite:
+class NewsSite(LoopbackSite):
     """The test web: start() serves it on 127.0.0.1 and a free port."""
+
+    server_header = b"loopback-news/1.0"
+    date_header = b"Fri, 08 Apr 2022 09:40:00 GMT"
 
     def __init__(self) -> None:
         self.stories = load_stories()
-        self.sent: list[Sent] = []
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-
-    @property
-    def base(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def url(self, path: str) -> str:
-        return self.base + path
+        super().__init__()
 
     def article_urls(self) -> dict[str, str]:
         return {key: self.url(path) for key, path in ARTICLE_PATHS.items()}
 
-    def responses_for(self, path: str) -> list[Sent]:
-        with self._lock:
-            return [s for s in self.sent if s.path == path]
-
-    def start(self) -> "NewsSite":
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802
-                site._respond(self)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    # responses --------------------------------------------------------------
-
-    def _route(self, path: str) -> tuple[int, str, list[tuple[bytes, bytes]], bytes]:
+    def route(self, path: str) -> Reply:
         html_type = (b"Content-Type", b"text/html; charset=utf-8")
         for key, article_path in ARTICLE_PATHS.items():
             if path == article_path:
@@ -349,40 +300,16 @@ class NewsSite:
                     headers.append((b"Content-Encoding", b"gzip"))
                     headers.append((b"Vary", b"Accept-Encoding"))
                     markup = gzip.compress(markup, mtime=0)
-                return 200, "OK", headers, markup
+                return Reply(200, "OK", headers, markup, chunked=key == "canindia")
         if path == "/":
             links = "".join(f'<li><a href="{esc(p)}">{esc(self.stories[k].title)}</a></li>' for k, p in ARTICLE_PATHS.items())
             markup = page("Front page", "Loopback News", "", f"<h1>Latest</h1><ul>{links}</ul>").encode()
-            return 200, "OK", [html_type], markup
+            return Reply(200, "OK", [html_type], markup)
         if path == "/robots.txt":
-            return 200, "OK", [(b"Content-Type", b"text/plain")], b"User-agent: *\nDisallow: /private/\n"
+            return Reply(200, "OK", [(b"Content-Type", b"text/plain")], b"User-agent: *\nDisallow: /private/\n")
         if path == REDIRECT_PATH:
-            return 301, "Moved Permanently", [(b"Location", ARTICLE_PATHS["herald"].encode())], b""
+            return Reply(301, "Moved Permanently", [(b"Location", ARTICLE_PATHS["herald"].encode())], b"")
         if path == PDF_PATH:
-            return 200, "OK", [(b"Content-Type", b"application/pdf")], PDF
+            return Reply(200, "OK", [(b"Content-Type", b"application/pdf")], PDF)
         markup = page("Not found", "Kyiv Herald", "", "<h1>Sorry, that page is not here</h1>").encode()
-        return 404, MISSING_REASON, [html_type], markup
-
-    def _respond(self, handler: BaseHTTPRequestHandler) -> None:
-        status, reason, headers, body = self._route(handler.path)
-        chunked = handler.path == ARTICLE_PATHS["canindia"]
-        status_line = f"HTTP/1.1 {status} {reason}".encode()
-        headers = [(b"Server", b"loopback-news/1.0"), (b"Date", b"Fri, 08 Apr 2022 09:40:00 GMT")] + headers
-        headers.append((b"Transfer-Encoding", b"chunked") if chunked else (b"Content-Length", str(len(body)).encode()))
-        head = status_line + b"\r\n" + b"".join(n + b": " + v + b"\r\n" for n, v in headers) + b"\r\n"
-        wire = body
-        if chunked:
-            size = 1000
-            wire = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + size]), body[i:i + size]) for i in range(0, len(body), size)) + b"0\r\n\r\n"
-        with self._lock:
-            self.sent.append(Sent(handler.path, status_line, headers, body))
-        handler.wfile.write(head + wire)
-        handler.wfile.flush()
-
-
-def refused_url() -> str:
-    """A loopback URL where nothing listens: connecting to it is refused."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/nothing-listens-here"
+        return Reply(404, MISSING_REASON, [html_type], markup)

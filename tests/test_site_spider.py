@@ -1,0 +1,74 @@
+"""`scrapy crawl site`: same-site links, listings followed but not archived, utility and media URLs never fetched."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import Crawl, archived_keys, run_crawl
+from discoverysite import (ARTICLE_PATHS, LINK_DEPTHS, NEVER_FETCH_PATHS, NOT_ARTICLE_PATHS, SITE_ARTICLE_KEYS,
+                           DiscoverySite)
+
+
+def crawl_site(tmp_path: Path, site: DiscoverySite, **args: str) -> tuple[Crawl, set[str]]:
+    """Run the site spider from "/"; return the crawl and the paths it requested."""
+    before = len(site.requests)
+    crawl = run_crawl(tmp_path, "site", {"url": site.url("/"), **args})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    return crawl, {path for path, _ in site.requests[before:]}
+
+
+def test_archives_exactly_the_sites_articles(tmp_path: Path, discovery_site: DiscoverySite) -> None:
+    crawl, requested = crawl_site(tmp_path, discovery_site)
+    assert archived_keys(crawl, discovery_site) == set(SITE_ARTICLE_KEYS)
+    # listings are fetched for their links, and their captures say why they are not articles
+    assert set(NOT_ARTICLE_PATHS) <= requested
+    for path in NOT_ARTICLE_PATHS:
+        row = next(crawl.db.query("select error from captures where url = ?", [discovery_site.url(path)]))
+        assert row["error"] == "no article: listing page (site crawl)"
+    # login, share, print, feed, PDF and image links are never requested
+    assert requested & set(NEVER_FETCH_PATHS) == set()
+    # the a39 <-> a40 loop ends: each fetched once
+    assert len([p for p in requested if p == ARTICLE_PATHS["a39"]]) == 1
+    row = crawl.crawl_row()
+    assert row["new"] == len(SITE_ARTICLE_KEYS) and row["failed"] == 0
+
+
+def test_depth_limits_how_far_links_are_followed(tmp_path: Path, discovery_site: DiscoverySite) -> None:
+    crawl, _ = crawl_site(tmp_path, discovery_site, depth="2")
+    near = {k for k in SITE_ARTICLE_KEYS if LINK_DEPTHS[ARTICLE_PATHS[k]] <= 2}
+    assert near != set(SITE_ARTICLE_KEYS)
+    assert archived_keys(crawl, discovery_site) == near
+
+
+def test_max_pages_caps_the_requests(tmp_path: Path, discovery_site: DiscoverySite) -> None:
+    crawl, requested = crawl_site(tmp_path, discovery_site, max_pages="5")
+    assert len(requested - {"/robots.txt"}) == 5  # the start page included
+    assert json.loads(crawl.crawl_row()["stats"])["archiver/site/max_pages_reached"] is True
+
+
+def test_deny_and_allow_patterns(tmp_path: Path, discovery_site: DiscoverySite) -> None:
+    _, requested = crawl_site(tmp_path, discovery_site, deny="/(tag|author)/")
+    assert not any(p.startswith(("/tag/", "/author/")) for p in requested)
+    _, requested = crawl_site(tmp_path / "allow", discovery_site, allow="/section/", depth="1")
+    assert requested - {"/", "/robots.txt"} and all(p.startswith("/section/") for p in requested - {"/", "/robots.txt"})
+
+
+def test_a_second_run_fetches_listings_but_no_archived_article(tmp_path: Path, discovery_site: DiscoverySite) -> None:
+    crawl_site(tmp_path, discovery_site)
+    again, requested = crawl_site(tmp_path, discovery_site)
+    assert requested & {ARTICLE_PATHS[k] for k in SITE_ARTICLE_KEYS} == set()
+    # the listings the home page links to are read again, for new links
+    assert {"/", "/section/world/", "/section/business/", "/tag/kremlin/", "/category/europe/"} <= requested
+    row = again.crawl_row()
+    assert row["new"] == 0 and row["skipped_archived"] > 0
+
+
+def test_site_arguments_are_checked(tmp_path: Path, discovery_site: DiscoverySite) -> None:
+    for args, message in [
+        ({"depth": "deep"}, "Error: -a depth=deep is not a whole number; give for example depth=3."),
+        ({"deny": "(unclosed"}, "Error: -a deny=(unclosed is not a valid regular expression (missing ), unterminated subpattern at position 0)."),
+        ({"since": "48h"}, "Error: -a since does not apply to site crawls (links carry no dates); use the sitemap or feed spider to filter by date."),
+    ]:
+        crawl = run_crawl(tmp_path, "site", {"url": discovery_site.url("/"), **args})
+        assert (crawl.returncode, crawl.stderr.strip().splitlines()[-1]) == (2, message)

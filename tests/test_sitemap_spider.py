@@ -1,0 +1,91 @@
+"""`scrapy crawl sitemap`: robots.txt -> sitemap index -> sitemaps and news sitemaps; dates; incremental runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import archived_keys, run_crawl
+from discoverysite import ARTICLE_PATHS, PRIVATE_PATH, SITEMAP_KEYS, DiscoverySite
+
+
+def test_site_sitemaps_archive_every_listed_article_robots_allowing(tmp_path: Path, discovery_site: DiscoverySite) -> None:
+    crawl = run_crawl(tmp_path, "sitemap", {"url": discovery_site.url("/")})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    assert archived_keys(crawl, discovery_site) == set(SITEMAP_KEYS)
+    assert discovery_site.url(PRIVATE_PATH) not in {r["url"] for r in crawl.db.query("select url from captures")}
+    row = crawl.crawl_row()
+    assert (row["spider"], row["finish_reason"]) == ("sitemap", "finished")
+    assert row["found"] == len(SITEMAP_KEYS) + 1  # and the page robots.txt forbids
+    assert row["new"] == len(SITEMAP_KEYS) and row["skipped_robots"] == 1 and row["failed"] == 0
+    sources = {r["url"].removeprefix(discovery_site.base): r for r in crawl.db.query("select * from sources")}
+    assert set(sources) == {"/sitemap_index.xml", "/sitemaps/articles.xml", "/sitemaps/news.xml"}
+    assert sources["/sitemaps/articles.xml"]["watermark"] == "2026-11-10T08:00:00Z"
+
+
+def test_news_sitemap_fields_become_hints(tmp_path: Path, discovery_site: DiscoverySite) -> None:
+    crawl = run_crawl(tmp_path, "sitemap", {"url": discovery_site.url("/sitemaps/news.xml")})
+    assert archived_keys(crawl, discovery_site) == {"a13", "a14", "a15", "a16"}
+    row = next(crawl.db.query("select hints from articles where url = ?", [discovery_site.url(ARTICLE_PATHS["a13"])]))
+    hints = json.loads(row["hints"])
+    assert hints["title"] and hints["date"].startswith("20")
+
+
+def test_a_second_run_archives_nothing_new(tmp_path: Path, discovery_site: DiscoverySite) -> None:
+    first = run_crawl(tmp_path, "sitemap", {"url": discovery_site.url("/")})
+    before = {key: len(discovery_site.requested(ARTICLE_PATHS[key])) for key in SITEMAP_KEYS}
+    second = run_crawl(tmp_path, "sitemap", {"url": discovery_site.url("/")})
+    assert second.returncode == 0
+    assert archived_keys(second, discovery_site) == archived_keys(first, discovery_site)
+    assert {key: len(discovery_site.requested(ARTICLE_PATHS[key])) for key in SITEMAP_KEYS} == before
+    row = second.crawl_row()
+    assert row["new"] == 0 and row["fetched"] == 3  # robots.txt (for its rules, then its Sitemap lines) and the index
+    # both sitemaps' lastmod in the index are no newer than last time: not even fetched
+    assert json.loads(row["stats"])["archiver/skipped/sitemaps"] == 2
+
+
+def test_recrawl_fetches_listed_articles_again(tmp_path: Path, discovery_site: DiscoverySite) -> None:
+    url = discovery_site.url("/sitemaps/news.xml")
+    run_crawl(tmp_path, "sitemap", {"url": url})
+    again = run_crawl(tmp_path, "sitemap", {"url": url, "recrawl": "1"})
+    row = again.crawl_row()
+    assert row["fetched"] >= 4 and row["new"] == 0 and row["skipped_archived"] == 0
+
+
+@pytest.mark.parametrize(
+    "since, expected",
+    [
+        ("2026-11-01", {f"a{n:02d}" for n in range(7, 17)}),
+        ("48h", {"a13", "a14"}),
+    ],
+)
+def test_since_filters_on_lastmod_and_publication_date(tmp_path: Path, discovery_site: DiscoverySite, since: str, expected: set) -> None:
+    crawl = run_crawl(tmp_path, "sitemap", {"url": discovery_site.url("/"), "since": since})
+    assert archived_keys(crawl, discovery_site) == expected
+    assert crawl.crawl_row()["skipped_old"] > 0
+
+
+@pytest.mark.parametrize("path, problem", [
+    ("/broken/bad.xml", "malformed XML"),
+    ("/broken/html.xml", "root element <html>"),
+    ("/broken/empty.xml", "empty body"),
+])
+def test_a_broken_sitemap_is_one_log_line_and_the_crawl_finishes(tmp_path: Path, discovery_site: DiscoverySite, path: str, problem: str) -> None:
+    crawl = run_crawl(tmp_path, "sitemap", {"url": discovery_site.url(path)})
+    assert crawl.returncode == 0
+    lines = [line for line in crawl.log.splitlines() if "not a sitemap" in line]
+    assert len(lines) == 1 and discovery_site.url(path) in lines[0] and problem in lines[0]
+    assert crawl.crawl_row()["finish_reason"] == "finished"
+    assert json.loads(crawl.crawl_row()["stats"])["archiver/sources/invalid"] == 1
+    assert crawl.db["articles"].count == 0
+
+
+def test_bad_since_is_one_sentence(tmp_path: Path, discovery_site: DiscoverySite) -> None:
+    crawl = run_crawl(tmp_path, "sitemap", {"url": discovery_site.url("/"), "since": "last tuesday"})
+    assert crawl.returncode == 2
+    assert crawl.stderr.strip().splitlines()[-1] == (
+        "Error: -a since=last tuesday is neither a date nor an age; give a date such as 2026-11-01 "
+        "or an age such as 48h, 30m, 7d or 2w."
+    )
