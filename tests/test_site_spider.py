@@ -72,3 +72,13 @@ def test_site_arguments_are_checked(tmp_path: Path, discovery_site: DiscoverySit
     ]:
         crawl = run_crawl(tmp_path, "site", {"url": discovery_site.url("/"), **args})
         assert (crawl.returncode, crawl.stderr.strip().splitlines()[-1]) == (2, message)
+
+
+def test_subdomains_are_followed_only_when_asked() -> None:
+    from spiders.site import SiteSpider
+
+    links = ["https://www.example.co.uk/a", "https://news.example.co.uk/b", "https://example.co.uk/c", "https://other.org/d"]
+    host_only = SiteSpider(url="https://www.example.co.uk/")
+    assert [host_only.on_site(u) for u in links] == [True, False, False, False]
+    whole_domain = SiteSpider(url="https://www.example.co.uk/", subdomains="1")
+    assert [whole_domain.on_site(u) for u in links] == [True, True, True, False]

@@ -89,3 +89,11 @@ def test_bad_since_is_one_sentence(tmp_path: Path, discovery_site: DiscoverySite
         "Error: -a since=last tuesday is neither a date nor an age; give a date such as 2026-11-01 "
         "or an age such as 48h, 30m, 7d or 2w."
     )
+
+
+def test_without_a_sitemap_in_robots_the_usual_places_are_tried(tmp_path: Path, news_site) -> None:
+    crawl = run_crawl(tmp_path, "sitemap", {"url": news_site.url("/")})
+    assert crawl.returncode == 0 and crawl.crawl_row()["finish_reason"] == "finished"
+    tried = {r["url"].removeprefix(news_site.base) for r in crawl.db.query("select url from captures where status = 404")}
+    assert tried == {"/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml", "/sitemap-news.xml"}
+    assert "names no sitemap; trying /sitemap.xml" in crawl.log
