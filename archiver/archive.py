@@ -84,6 +84,12 @@ class Archive:
         self._check_warc_dir()
         crawler.signals.connect(self._spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+        self._closed = False
+        from twisted.internet import reactor
+
+        # A second Ctrl-C stops the reactor without spider_closed: still close
+        # the WARC file and the crawl's row.
+        reactor.addSystemEventTrigger("before", "shutdown", self._killed)
 
     # life cycle -----------------------------------------------------------
 
@@ -117,12 +123,23 @@ class Archive:
             "Archiving crawl %s into %s (WARC files in %s)", self.crawl_id, self.config.db, self.config.warc_dir
         )
 
-    async def _spider_closed(self, spider: Spider, reason: str) -> None:
+    def _final_stats(self, reason: str) -> dict[str, Any]:
         self.stats.set_value("archiver/warc/files", len(self._warc.closed_files) + (1 if self._warc.current_filename else 0))
         stats = dict(self.stats.get_stats())
         stats.setdefault("finish_reason", reason)
-        await self.run(self._close, reason, stats)
+        return stats
+
+    async def _spider_closed(self, spider: Spider, reason: str) -> None:
+        self._closed = True
+        await self.run(self._close, reason, self._final_stats(reason))
         self._io.shutdown()
+
+    def _killed(self) -> None:
+        if self._closed or self.crawl_id is None:
+            return
+        self._closed = True
+        logger.warning("Crawl %s killed: closing its WARC file and its crawls row", self.crawl_id)
+        self._io.submit(self._close, "killed", self._final_stats("killed")).result(timeout=60)
 
     def _close(self, reason: str, stats: dict[str, Any]) -> None:
         assert self._storage is not None
@@ -169,8 +186,8 @@ class Archive:
         if exchange is not None:
             self.stats.inc_value("archiver/fetched")
         if location is not None:
-            self.stats.inc_value("archiver/warc/records", 2)
-            self.stats.inc_value("archiver/warc/bytes", location.bytes_written)
+            self.stats.set_value("archiver/warc/records", self._warc.records_written)
+            self.stats.set_value("archiver/warc/bytes", self._warc.bytes_written)
         return capture_id
 
     def _record_capture(

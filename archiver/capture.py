@@ -29,6 +29,22 @@ META_CAPTURE_ID = "archiver_capture_id"
 _ARCHIVED_SCHEMES = {"http", "https"}
 
 
+def content_type(response: Response) -> str | None:
+    """The response's Content-Type header as text, or None."""
+    return (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
+
+
+def host_header(request: Request) -> bytes:
+    """The Host header as Twisted sends it: no default port, IPv6 in brackets."""
+    parts = urlparse_cached(request)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port is not None and (parts.scheme, parts.port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{parts.port}"
+    return host.encode("ascii", "backslashreplace")  # Scrapy URLs carry IDNA hosts already
+
+
 def _header_pairs(headers: Any) -> list[tuple[bytes, bytes]]:
     """Scrapy headers as (name, value) pairs, one per value: two Set-Cookie stay two."""
     return [(name, value) for name, values in headers.items() for value in values]
@@ -57,8 +73,7 @@ def _status_line(request: Request, response: Response) -> tuple[str, int, bytes]
 def exchange_from(request: Request, response: Response, fetched_at: datetime) -> HttpExchange:
     """The HTTP exchange as it went over the wire, for the WARC writer."""
     protocol, status, reason = _status_line(request, response)
-    host = urlparse_cached(request).netloc.encode("ascii", "backslashreplace")
-    request_headers = [(b"Host", host)] + [
+    request_headers = [(b"Host", host_header(request))] + [
         pair for pair in _header_pairs(request.headers) if pair[0].lower() != b"host"
     ]
     return HttpExchange(
@@ -88,8 +103,8 @@ class WarcCaptureMiddleware:
         return cls(Archive.of(crawler))
 
     async def process_response(self, request: Request, response: Response) -> Response:
-        if urlparse_cached(request).scheme not in _ARCHIVED_SCHEMES:
-            return response
+        if urlparse_cached(request).scheme not in _ARCHIVED_SCHEMES or "cached" in response.flags:
+            return response  # a copy from Scrapy's HTTP cache was archived when it was fetched
         exchange = exchange_from(request, response, datetime.now(timezone.utc))
         reason = exchange.reason.decode("latin-1")
         row = {
@@ -97,7 +112,7 @@ class WarcCaptureMiddleware:
             "method": request.method,
             "status": exchange.status,
             "reason": reason,
-            "content_type": (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None,
+            "content_type": content_type(response),
             "size": len(exchange.body),
             "fetched_at": iso_utc(exchange.fetched_at),
             "ip_address": exchange.ip_address,

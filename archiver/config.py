@@ -21,7 +21,7 @@ from scrapy.settings import BaseSettings
 
 from .errors import ConfigError
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*((?:[kmgt]i?)?b?)\s*$", re.IGNORECASE)
 _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 

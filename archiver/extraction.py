@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import trafilatura
+from lxml import etree
 from lxml import html as lxml_html
 
 NAME = "trafilatura"
@@ -59,6 +60,9 @@ CHROME_LINES = re.compile(
 )
 
 _NS = {"re": "http://exslt.org/regular-expressions"}
+_PARSER = lxml_html.HTMLParser(
+    encoding="utf-8", huge_tree=True, remove_comments=True, remove_pis=True, collect_ids=False
+)
 
 
 class NoArticle(Exception):
@@ -81,6 +85,7 @@ class Article:
     extracted_at: str
 
     def as_row(self) -> dict[str, Any]:
+        """The article as an ``articles`` row (without url and capture_id)."""
         return asdict(self)
 
     def with_hints(self, hints: dict[str, Any]) -> "Article":
@@ -106,10 +111,16 @@ def _language(tree: Any) -> str | None:
 
 
 def prune_chrome(tree: Any) -> None:
-    """Remove the :data:`PRUNE_XPATHS` nodes from a parsed page, in place."""
+    """Remove the :data:`PRUNE_XPATHS` nodes from a parsed page, in place.
+
+    A node holding a third of the page's text or more is the story itself
+    (``<div class="entry-content has-promo">``), never pruned.
+    """
+    limit = len(tree.text_content()) / 3
     for xpath in PRUNE_XPATHS:
         for node in tree.xpath(xpath, namespaces=_NS):
-            node.drop_tree()
+            if len(node.text_content()) < limit:
+                node.drop_tree()
 
 
 def clean_text(text: str) -> str:
@@ -130,8 +141,10 @@ def extract_article(
     if not html.strip():
         raise NoArticle("empty page")
     try:
-        tree = lxml_html.fromstring(html)
-    except (ValueError, lxml_html.etree.ParserError) as exc:
+        # bytes with the parser's encoding: an XHTML page's <?xml encoding=...?>
+        # declaration is then no obstacle, and huge_tree keeps large text nodes whole
+        tree = lxml_html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    except (ValueError, etree.ParserError) as exc:
         raise NoArticle(f"HTML could not be parsed: {exc}") from None
     language = _language(tree)
     if strip_chrome:
@@ -152,5 +165,5 @@ def extract_article(
         text=text,
         word_count=len(text.split()),
         extractor={"name": NAME, "version": trafilatura.__version__, "options": options},
-        extracted_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        extracted_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     )

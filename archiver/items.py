@@ -19,7 +19,6 @@ class ArchivedPage:
 
     url: str
     capture_id: int | None
-    status: int
     content_type: str | None
     html: str | None
     hints: dict[str, Any] = field(default_factory=dict)

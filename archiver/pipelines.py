@@ -57,15 +57,19 @@ class ArticlePipeline:
         if item.html is None:
             await self.archive.note_no_article(item.capture_id, f"not HTML ({item.content_type or 'no content type'})")
             return item
-        assert self._pool is not None
+        pool = self._pool
+        assert pool is not None
         try:
-            article = await asyncio.wrap_future(self._pool.submit(extract_article, item.html, item.url))
+            article = await asyncio.wrap_future(pool.submit(extract_article, item.html, item.url))
         except NoArticle as exc:
             await self.archive.note_no_article(item.capture_id, str(exc))
         except BrokenProcessPool as exc:
-            # A worker died (out of memory, a crash in lxml): start a fresh pool.
+            # A worker died (out of memory, a crash in lxml): the first item to
+            # see it starts a fresh pool; the others in flight just report.
             self.archive.report("extraction", exc)
-            self._pool = _make_pool(self.archive.config.extract_workers)
+            if self._pool is pool:
+                pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = _make_pool(self.archive.config.extract_workers)
             await self.archive.note_no_article(item.capture_id, f"extraction worker died: {exc}")
         except Exception as exc:  # a bug in a parser must not stop the crawl
             self.archive.report("extraction", exc)

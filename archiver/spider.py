@@ -15,7 +15,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from .archive import Archive
-from .capture import META_CAPTURE_ID
+from .capture import META_CAPTURE_ID, content_type
 from .dates import parse_since
 from .errors import SpiderArgumentError
 from .items import ArchivedPage
@@ -24,12 +24,20 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 def check_url(url: str, where: str = "") -> str:
-    """Return ``url`` stripped, or raise if it is not an absolute http(s) URL."""
+    """Return ``url`` stripped, or raise if it is not an absolute http(s) URL we can fetch."""
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # both raise ValueError on a malformed netloc
+    except ValueError:
+        host = None
+    if not host or parts.scheme not in ("http", "https") or any(c.isspace() for c in url):
         raise SpiderArgumentError(
             f"{url!r}{where} is not an http(s) URL; give full URLs such as https://example.org/news/story.html."
+        )
+    if parts.username is not None:
+        raise SpiderArgumentError(
+            f"{url!r}{where} carries a user name or password; remove it (use Scrapy's HTTP auth settings instead)."
         )
     return url
 
@@ -65,25 +73,30 @@ class ArchiveSpider(scrapy.Spider):
 
     def page(self, response: Response) -> ArchivedPage:
         """The item for a captured response: HTML text when it is HTML."""
-        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
+        media_type = content_type(response)
         is_html = isinstance(response, TextResponse) and (
-            content_type is None or content_type.split(";")[0].strip().lower() in _HTML_TYPES
+            media_type is None or media_type.split(";")[0].strip().lower() in _HTML_TYPES
         )
         return ArchivedPage(
             url=response.url,
             capture_id=response.meta.get(META_CAPTURE_ID),
-            status=response.status,
-            content_type=content_type,
+            content_type=media_type,
             html=response.text if is_html else None,
         )
 
     def fetch_failed(self, failure: Failure) -> None:
         """Errback: the capture middleware has already recorded the failure; count it and say it once here."""
         request = getattr(failure, "request", None)
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        if failure.check(HttpError):
+            response = failure.value.response
+            self.crawler.stats.inc_value("archiver/failed")
+            self.logger.warning("No article from %s: HTTP %d (the response is archived)", response.url, response.status)
+            return
+        if failure.check(IgnoreRequest):
             return  # never sent (robots.txt, offsite): counted by Scrapy, not a failure
         self.crawler.stats.inc_value("archiver/failed")
-        self.logger.warning("Not archived: %s (%s)", getattr(request, "url", "?"), failure.getErrorMessage())
+        reason = failure.getErrorMessage() or failure.type.__name__
+        self.logger.warning("Not archived: %s (%s)", getattr(request, "url", "?"), reason)
 
 
 @dataclass(frozen=True)

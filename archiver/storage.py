@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -113,8 +115,12 @@ _ARTICLE_COLUMNS = (
 )
 
 
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    return json.dumps(value, sort_keys=True, default=_plain, ensure_ascii=False)
 
 
 class Storage:
@@ -131,15 +137,34 @@ class Storage:
         self.db = sqlite_utils.Database(conn)
         self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self.db.enable_wal()
-        migrations.apply(self.db)
+        with self._write():
+            migrations.apply(self.db)  # its own transactions nest as savepoints
 
     def close(self) -> None:
+        """Close the connection (the WAL is checkpointed by SQLite)."""
         self.db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """A write transaction holding the write lock from its start.
+
+        BEGIN IMMEDIATE makes a second crawl on the same archive wait (up to
+        the busy timeout) instead of failing with "database is locked" when
+        a read inside a deferred transaction cannot be upgraded to a write.
+        """
+        self.db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.conn.rollback()
+            raise
+        self.db.conn.commit()
 
     # crawls -----------------------------------------------------------------
 
     def start_crawl(self, spider: str, args: Mapping[str, Any], started_at: str) -> int:
-        with self.db.atomic():
+        """A new ``crawls`` row; returns its id."""
+        with self._write():
             cursor = self.db.execute(
                 "INSERT INTO crawls (spider, args, started_at) VALUES (?, ?, ?)",
                 [spider, _json(dict(args)), started_at],
@@ -149,8 +174,9 @@ class Storage:
     def finish_crawl(
         self, crawl_id: int, finished_at: str, reason: str, stats: Mapping[str, Any], counters: Mapping[str, int]
     ) -> None:
+        """Close a ``crawls`` row with its finish reason, Scrapy stats and counters."""
         assigned = ", ".join(f"{c} = ?" for c in CRAWL_COUNTERS)
-        with self.db.atomic():
+        with self._write():
             self.db.execute(
                 f"UPDATE crawls SET finished_at = ?, finish_reason = ?, stats = ?, {assigned} WHERE id = ?",
                 [finished_at, reason, _json(dict(stats)), *(counters.get(c, 0) for c in CRAWL_COUNTERS), crawl_id],
@@ -165,7 +191,7 @@ class Storage:
 
     def save_source(self, url: str, kind: str, watermark: str | None, crawl_id: int, now: str) -> None:
         """Record a source's crawl; its watermark only ever moves forward (ISO dates sort as text)."""
-        with self.db.atomic():
+        with self._write():
             self.db.execute(
                 "INSERT INTO sources (url, kind, watermark, last_crawl_id, updated_at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(url) DO UPDATE SET kind = excluded.kind, last_crawl_id = excluded.last_crawl_id, "
@@ -180,7 +206,7 @@ class Storage:
     def add_capture(self, row: Mapping[str, Any]) -> int:
         """Insert one capture (a response, or a request that failed); return its id."""
         columns = list(row)
-        with self.db.atomic():
+        with self._write():
             cursor = self.db.execute(
                 f"INSERT INTO captures ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
                 [row[c] for c in columns],
@@ -189,7 +215,7 @@ class Storage:
 
     def set_capture_error(self, capture_id: int, error: str) -> None:
         """Say why a capture gave no article (kept with any earlier reason)."""
-        with self.db.atomic():
+        with self._write():
             self.db.execute(
                 "UPDATE captures SET error = coalesce(error || '; ', '') || ? WHERE id = ?",
                 [error, capture_id],
@@ -211,13 +237,13 @@ class Storage:
         row["hints"] = _json(row["hints"]) if row.get("hints") else None
         values = [row.get(c) for c in _ARTICLE_COLUMNS]
         updates = ", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_COLUMNS if c != "url")
-        with self.db.atomic():
+        with self._write():
             new = not self.has_article(row["url"])
             self.db.execute(
                 f"INSERT INTO articles ({', '.join(_ARTICLE_COLUMNS)}) "
                 f"VALUES ({', '.join('?' for _ in _ARTICLE_COLUMNS)}) "
                 f"ON CONFLICT(url) DO UPDATE SET {updates} "
-                "WHERE excluded.capture_id >= articles.capture_id",
+                "WHERE articles.capture_id IS NULL OR excluded.capture_id >= articles.capture_id",
                 values,
             )
         return new

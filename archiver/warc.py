@@ -96,6 +96,8 @@ class WarcFileWriter:
         self._serial = 0
         self._stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:17]
         self.closed_files: list[str] = []
+        self.records_written = 0  # warcinfo records included
+        self.bytes_written = 0
 
     @property
     def current_filename(self) -> str:
@@ -104,10 +106,13 @@ class WarcFileWriter:
 
     def write_exchange(self, exchange: HttpExchange) -> RecordLocation:
         """Append the response record then its request record; return the response's place."""
-        if self._file is not None and self._file.tell() >= self.max_size:
-            self.close()
-        if self._file is None:
-            self._open()
+        try:
+            if self._file is not None and self._file.tell() >= self.max_size:
+                self.close()
+            if self._file is None:
+                self._open()
+        except OSError as exc:
+            raise WarcError(f"Cannot rotate WARC files in {self.directory}: {exc.strerror or exc}.") from exc
         assert self._writer is not None and self._file is not None
         writer = self._writer
         date = warc_date(exchange.fetched_at)
@@ -146,6 +151,8 @@ class WarcFileWriter:
             writer.write_record(request)
             self._file.flush()
             written = self._file.tell() - offset
+            self.records_written += 2
+            self.bytes_written += written
         except OSError as exc:
             raise WarcError(f"Cannot write to {self._path(open_=True)}: {exc.strerror or exc}.") from exc
         return RecordLocation(
@@ -170,11 +177,17 @@ class WarcFileWriter:
         return self.directory / (self._name + (OPEN_SUFFIX if open_ else ""))
 
     def _open(self) -> None:
-        self._name = f"{self.prefix}-{self._stamp}-{self._serial:05d}.warc.gz"
-        self._serial += 1
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self._file = open(self._path(open_=True), "xb")
+            while True:  # another crawl may have started in the same millisecond
+                self._name = f"{self.prefix}-{self._stamp}-{self._serial:05d}.warc.gz"
+                self._serial += 1
+                if not self._path(open_=False).exists():
+                    try:
+                        self._file = open(self._path(open_=True), "xb")
+                        break
+                    except FileExistsError:
+                        continue
         except OSError as exc:
             raise WarcError(
                 f"Cannot create a WARC file in {self.directory}: {exc.strerror or exc}; "
@@ -189,3 +202,5 @@ class WarcFileWriter:
             **self.info,
         }
         self._writer.write_record(self._writer.create_warcinfo_record(self._name, info))
+        self.records_written += 1
+        self.bytes_written += self._file.tell()

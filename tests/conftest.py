@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -28,6 +28,7 @@ class Crawl:
     stderr: str
     db_path: Path
     warc_dir: Path
+    sent: list = field(default_factory=list)  # what the test server sent during this crawl
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -98,6 +99,8 @@ def archived(news_site: NewsSite, crawl_urls: dict[str, str], tmp_path_factory: 
     tmp = tmp_path_factory.mktemp("archived")
     url_file = tmp / "urls.txt"
     url_file.write_text("# the loopback news site\n\n" + "\n".join(crawl_urls.values()) + "\n", encoding="utf-8")
+    before = len(news_site.sent)
     crawl = run_crawl(tmp, "article", {"urls": str(url_file)})
     assert crawl.returncode == 0, crawl.stderr[-3000:]
+    crawl.sent = news_site.sent[before:]
     return crawl

@@ -37,10 +37,18 @@ def test_url_file_without_urls(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("bad", ["ftp://example.org/file.txt", "example.org/news", "javascript:alert(1)"])
+@pytest.mark.parametrize("bad", ["ftp://example.org/file.txt", "example.org/news", "javascript:alert(1)",
+                                 "http://[::1", "http://exa mple.org/", "https:///path-only"])
 def test_not_an_http_url(tmp_path: Path, bad: str) -> None:
     assert error_line(run_crawl(tmp_path, "article", {"url": bad})) == (
         f"{bad!r} is not an http(s) URL; give full URLs such as https://example.org/news/story.html."
+    )
+
+
+def test_url_with_credentials(tmp_path: Path) -> None:
+    assert error_line(run_crawl(tmp_path, "article", {"url": "http://user:secret@example.org/"})) == (
+        "'http://user:secret@example.org/' carries a user name or password; "
+        "remove it (use Scrapy's HTTP auth settings instead)."
     )
 
 

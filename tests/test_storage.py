@@ -6,8 +6,12 @@ import json
 import re
 from pathlib import Path
 
-from conftest import Crawl, run_crawl
+import subprocess
+import sys
+
+from conftest import ROOT, Crawl, run_crawl
 from newssite import NewsSite
+from archiver.storage import Storage
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 REQUIRED = {
@@ -77,3 +81,32 @@ def test_a_new_capture_replaces_the_article_and_keeps_the_old_capture(tmp_path: 
     assert len(captures) == 2 and herald[0]["capture_id"] == captures[-1]
     # the full-text index follows the row, without duplicates
     assert len(list(db["articles"].search("Luhansk"))) == 1
+
+
+def test_two_crawls_on_one_archive_at_once_both_keep_all_their_rows(tmp_path: Path, crawl_urls: dict) -> None:
+    db, warcs = tmp_path / "shared.db", tmp_path / "warcs"
+    commands = [
+        [sys.executable, "-m", "scrapy", "crawl", "article", "-a", f"url={crawl_urls[key]},{crawl_urls['pdf']}",
+         "-s", f"ARCHIVER_DB={db}", "-s", f"ARCHIVER_WARC_DIR={warcs}", "-s", "AUTOTHROTTLE_ENABLED=0"]
+        for key in ("herald", "observer", "daily", "canindia")
+    ]
+    runs = [subprocess.Popen(c, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for c in commands]
+    errors = [run.communicate(timeout=300)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0, 0]
+    assert not any("database is locked" in e or "archiver/errors" in e for e in errors)
+    archive = Crawl(0, "", "", db, warcs).db
+    assert [r["finish_reason"] for r in archive.query("select finish_reason from crawls")] == ["finished"] * 4
+    assert archive["articles"].count == 4
+    assert archive["captures"].count_where("url = ?", [crawl_urls["pdf"]]) == 4
+    assert len({p.name for p in warcs.iterdir()}) == 4  # one file each, never shared
+
+
+def test_an_article_stored_without_a_capture_id_is_replaced_later(tmp_path: Path) -> None:
+    storage = Storage(tmp_path / "a.db")
+    article = {"url": "http://example.org/a", "text": "first", "extractor": {}, "title": "A"}
+    assert storage.save_article({**article, "capture_id": None}) is True
+    assert storage.save_article({**article, "capture_id": 7, "text": "second"}) is False
+    assert storage.save_article({**article, "capture_id": 3, "text": "older capture"}) is False
+    rows = list(storage.db.query("select capture_id, text from articles"))
+    assert rows == [{"capture_id": 7, "text": "second"}]
+    storage.close()

@@ -1,0 +1,50 @@
+"""Extraction edge cases: chrome rules that must not eat the story, pages lxml dislikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from archiver.extraction import NoArticle, clean_text, extract_article
+
+BODY = "".join(
+    f"<p>Paragraph {i} of the report says the council met on Tuesday and voted on the budget for the coming year.</p>"
+    for i in range(10)
+)
+
+
+def page(body: str, head: str = "<title>Budget vote</title>") -> str:
+    return f"<!DOCTYPE html><html lang='en'><head>{head}</head><body><header><nav>Home News</nav></header>{body}</body></html>"
+
+
+def test_a_promo_box_inside_the_story_goes_but_the_story_stays() -> None:
+    html = page(f"<article><div class='entry-content has-promo'>{BODY}"
+                "<div class='promo-box'><p>Support our journalism: become a member today and get our weekly newsletter.</p></div>"
+                "</div></article>")
+    article = extract_article(html, "https://example.org/budget")
+    assert "Paragraph 9 of the report" in article.text and "become a member" not in article.text
+
+
+def test_drupal_promoted_nodes_are_not_promo_boxes() -> None:
+    article = extract_article(page(f"<div class='node node-article node-promoted'>{BODY}</div>"), "https://example.org/n")
+    assert article.text.count("Paragraph") == 10
+
+
+def test_source_read_full_article_line_goes() -> None:
+    html = page(f"<article>{BODY}<p>Source: <a href='https://example.com/x'>Read Full Article</a></p></article>")
+    assert "Read Full Article" not in extract_article(html, "https://example.org/a").text
+
+
+def test_xhtml_with_an_xml_declaration_is_read() -> None:
+    html = '<?xml version="1.0" encoding="utf-8"?>\n' + page(f"<article>{BODY}</article>").replace("<!DOCTYPE html>", "")
+    assert extract_article(html, "https://example.org/x").word_count > 100
+
+
+def test_chrome_lines_are_dropped_only_when_they_are_the_whole_line() -> None:
+    text = "Leave a Reply\nHe said: leave a reply to the minister's letter by Friday.\nYour email address will not be published."
+    assert clean_text(text) == "He said: leave a reply to the minister's letter by Friday."
+
+
+@pytest.mark.parametrize("html, reason", [("", "empty page"), ("<html><body></body></html>", "no main text found")])
+def test_pages_without_an_article_say_why(html: str, reason: str) -> None:
+    with pytest.raises(NoArticle, match=reason):
+        extract_article(html, "https://example.org/empty")
