@@ -2,9 +2,9 @@
 
 Every component of a crawl (the capture middleware, the article pipeline)
 reaches the same :class:`Archive` through :meth:`Archive.of`.  WARC writing
-(gzip compression included) and SQLite writes run on a single dedicated
-thread, in order, so the reactor thread never waits on a disk or on zlib,
-and records land in the WARC file in the order they are written.
+(gzip compression included) and SQLite writes run on the archive's
+:class:`~archiver.iothread.IOThread`, in order and committed in batches, so
+the reactor thread never waits on a disk, zlib or SQLite.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, Callable, TypeVar
 from weakref import WeakKeyDictionary
@@ -24,6 +23,7 @@ from scrapy.spiders import Spider
 from .config import ArchiverConfig
 from .errors import ConfigError, WarcError
 from .extraction import Article
+from .iothread import IOThread
 from .dates import iso
 from .storage import CRAWL_COUNTERS, Storage
 from .warc import HttpExchange, RecordLocation, WarcFileWriter
@@ -73,7 +73,7 @@ class Archive:
             info={"robots": "obey" if crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
                   "http-header-user-agent": crawler.settings.get("USER_AGENT", "")},
         )
-        self._io = ThreadPoolExecutor(1, thread_name_prefix="archiver-io")
+        self._io = IOThread("archiver-io", flush=self._commit)
         self._storage: Storage | None = None
         self._reported: set[str] = set()
         self._sources: dict[str, tuple[str, datetime | None]] = {}
@@ -92,6 +92,10 @@ class Archive:
         reactor.addSystemEventTrigger("before", "shutdown", self._killed)
 
     # life cycle -----------------------------------------------------------
+
+    def _commit(self) -> None:
+        if self._storage is not None:
+            self._storage.commit()
 
     def _open_storage(self) -> None:
         try:
@@ -155,6 +159,7 @@ class Archive:
                     for url, (kind, newest) in self._sources.items():
                         self._storage.save_source(url, kind, iso(newest) if newest else None, self.crawl_id, iso_utc())
             self._storage.close()
+            self._storage = None
 
     # work on the I/O thread -------------------------------------------------
 

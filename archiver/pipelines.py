@@ -2,7 +2,12 @@
 
 Extraction is CPU-bound, so it runs in a pool of worker processes
 (``ARCHIVER_EXTRACT_WORKERS``, the machine's cores by default; 0 runs it in
-one thread instead) while the reactor goes on downloading.
+one thread instead) while the reactor goes on downloading.  At most
+``2 x workers`` pages are handed to the pool at once; the others wait here
+with their responses, and Scrapy stops scheduling downloads once the
+responses waiting in its scraper pass ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``
+(5 MB by default): a bounded queue with back-pressure, so memory stays flat
+however fast pages arrive.
 """
 
 from __future__ import annotations
@@ -26,8 +31,11 @@ logger = logging.getLogger(__name__)
 def _make_pool(workers: int) -> Executor:
     if workers == 0:
         return ThreadPoolExecutor(1, thread_name_prefix="archiver-extract")
-    # spawn, not fork: the crawl process has threads (the I/O thread, DNS).
-    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+    # Not fork: the crawl process has threads (the I/O thread, DNS). A fork
+    # server that has imported trafilatura once starts each worker warm.
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["archiver.extraction"])
+    return ProcessPoolExecutor(workers, mp_context=context)
 
 
 class ArticlePipeline:
@@ -36,6 +44,7 @@ class ArticlePipeline:
     def __init__(self, archive: Archive):
         self.archive = archive
         self._pool: Executor | None = None
+        self._in_flight = asyncio.Semaphore(2 * max(1, archive.config.extract_workers))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArticlePipeline":
@@ -60,7 +69,8 @@ class ArticlePipeline:
         pool = self._pool
         assert pool is not None
         try:
-            article = await asyncio.wrap_future(pool.submit(extract_article, item.html, item.url))
+            async with self._in_flight:
+                article = await asyncio.wrap_future(pool.submit(extract_article, item.html, item.url))
         except NoArticle as exc:
             await self.archive.note_no_article(item.capture_id, str(exc))
         except BrokenProcessPool as exc:

@@ -137,28 +137,43 @@ class Storage:
         self.db = sqlite_utils.Database(conn)
         self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self.db.enable_wal()
-        with self._write():
-            migrations.apply(self.db)  # its own transactions nest as savepoints
+        # In WAL mode NORMAL never corrupts the database; a power cut may lose
+        # the last commits, not an application crash.
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("BEGIN IMMEDIATE")  # one process migrates at a time
+        migrations.apply(self.db)  # its own transactions nest as savepoints
+        self.commit()
+
+    def commit(self) -> None:
+        """Commit the writes made since the last commit (the I/O thread batches them)."""
+        if self.db.conn.in_transaction:
+            self.db.conn.commit()
 
     def close(self) -> None:
-        """Close the connection (the WAL is checkpointed by SQLite)."""
+        """Commit and close the connection."""
+        self.commit()
         self.db.close()
 
     @contextmanager
     def _write(self) -> Iterator[None]:
-        """A write transaction holding the write lock from its start.
+        """One write, inside the open batch; a failed write is undone alone.
 
-        BEGIN IMMEDIATE makes a second crawl on the same archive wait (up to
-        the busy timeout) instead of failing with "database is locked" when
-        a read inside a deferred transaction cannot be upgraded to a write.
+        The batch starts with BEGIN IMMEDIATE, which takes the write lock at
+        once: a second crawl on the same archive then waits (up to the busy
+        timeout) instead of failing with "database is locked" when a read in
+        a deferred transaction cannot be upgraded to a write.
         """
-        self.db.conn.execute("BEGIN IMMEDIATE")
+        conn = self.db.conn
+        if not conn.in_transaction:
+            conn.execute("BEGIN IMMEDIATE")
+        conn.execute("SAVEPOINT archiver_write")
         try:
             yield
         except BaseException:
-            self.db.conn.rollback()
+            conn.execute("ROLLBACK TO archiver_write")
+            conn.execute("RELEASE archiver_write")
             raise
-        self.db.conn.commit()
+        conn.execute("RELEASE archiver_write")
 
     # crawls -----------------------------------------------------------------
 

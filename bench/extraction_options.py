@@ -33,6 +33,7 @@ CONFIGS: dict[str, tuple[dict, bool]] = {
     "no comments + favor_precision": ({**BASE, "include_comments": False, "favor_precision": True}, False),
     "no comments + favor_recall": ({**BASE, "include_comments": False, "favor_recall": True}, False),
     "no comments + deduplicate": ({**BASE, "include_comments": False, "deduplicate": True}, False),
+    "no comments + fast (no fallback extractors)": ({**BASE, "include_comments": False, "fast": True}, False),
     "archiver (OPTIONS + chrome rules)": (OPTIONS, True),
 }
 _SPACE = re.compile(r"\s+")

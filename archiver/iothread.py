@@ -1,0 +1,71 @@
+"""The archive's I/O thread: runs calls in order and commits them in batches.
+
+Every WARC write and SQL statement of a crawl runs here, one at a time, so
+records land in the WARC file in order and the reactor thread never waits
+on a disk, zlib or SQLite.  Calls are grouped: ``flush`` (the database
+commit) runs when the queue runs dry, after ``max_calls`` calls or after
+``max_age`` seconds, whichever comes first; a call's future resolves only
+once its batch is committed, so nobody is told "stored" before it is.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from typing import Any, Callable
+
+_STOP = object()
+
+
+class IOThread:
+    """A single worker thread with batched commits."""
+
+    def __init__(self, name: str, flush: Callable[[], None], max_calls: int = 500, max_age: float = 1.0):
+        self._flush = flush
+        self._max_calls = max_calls
+        self._max_age = max_age
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> Future:
+        """Queue ``function(*args)``; the future resolves when its batch is committed."""
+        future: Future = Future()
+        self._queue.put((future, function, args))
+        return future
+
+    def shutdown(self) -> None:
+        """Run what is queued, commit it, and stop the thread."""
+        self._queue.put(_STOP)
+        self._thread.join()
+
+    def _run(self) -> None:
+        batch: list[tuple[Future, Any]] = []
+        started = 0.0
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                self._commit(batch)
+                return
+            future, function, args = item
+            if not batch:
+                started = time.monotonic()
+            try:
+                batch.append((future, function(*args)))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                future.set_exception(exc)
+            if self._queue.empty() or len(batch) >= self._max_calls or time.monotonic() - started >= self._max_age:
+                self._commit(batch)
+                batch = []
+
+    def _commit(self, batch: list[tuple[Future, Any]]) -> None:
+        try:
+            self._flush()
+        except BaseException as exc:  # noqa: BLE001 - every call in the batch failed with it
+            for future, _ in batch:
+                future.set_exception(exc)
+        else:
+            for future, result in batch:
+                future.set_result(result)

@@ -1,0 +1,282 @@
+"""End-to-end throughput and memory of a crawl, beside extraction alone and trafilatura's CLI.
+
+    python bench/throughput.py                      # 945 corpus pages, all three measures
+    python bench/throughput.py --pages 10000 --only crawl   # memory over a 10,000-page crawl
+
+Serves the pages of ../shared/corpus/real-pages on loopback (under several
+URL prefixes when more pages than the corpus holds are asked for), then, in
+one run and on the same pages:
+
+1. runs ``scrapy crawl article -a urls=FILE`` exactly as a user would (WARC,
+   extraction, SQLite), measuring pages/s, CPU seconds per page (the crawl
+   process and its extraction workers) and peak memory (PSS of the same
+   process tree, so that pages the workers share are counted once),
+   with memory sampled as pages are served, to see whether memory stays flat;
+2. calls the pipeline's own extraction function on every page in this one
+   process (same options, metadata included): the single-process rate;
+3. runs ``trafilatura -i URLS -o DIR --backup-dir DIR`` with no sleep
+   between requests, the tool a user would otherwise pick.
+
+and prints the figures and their ratios.  The machine is shared and noisy:
+compare the ratios of one run, not figures across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "real-pages" / "html"
+CRAWL_SETTINGS = {
+    # a user archiving their own fast server turns the politeness down
+    "AUTOTHROTTLE_ENABLED": "0",
+    "CONCURRENT_REQUESTS": "32",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "32",
+    "ROBOTSTXT_OBEY": "1",
+    "LOG_LEVEL": "INFO",
+    "TELNETCONSOLE_ENABLED": "0",
+}
+
+
+# -- the loopback server (its own process, so its CPU is not the crawl's) ----
+
+def _serve(port_value, served, names: list[str]) -> None:
+    pages = {name: (CORPUS / name).read_bytes() for name in names}
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                path = head.split(b" ", 2)[1].decode()
+                name = path.rsplit("/", 1)[-1]
+                if path == "/robots.txt":
+                    status, body, kind = b"200 OK", b"User-agent: *\nAllow: /\n", b"text/plain"
+                elif name in pages:
+                    status, body, kind = b"200 OK", pages[name], b"text/html"
+                else:
+                    status, body, kind = b"404 Not Found", b"not found", b"text/plain"
+                writer.write(b"HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (status, kind, len(body)) + body)
+                await writer.drain()
+                with served.get_lock():
+                    served.value += 1
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=512)
+        port_value.value = server.sockets[0].getsockname()[1]
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def start_server(names: list[str]):
+    context = multiprocessing.get_context("spawn")
+    port, served = context.Value("i", 0), context.Value("q", 0)
+    process = context.Process(target=_serve, args=(port, served, names), daemon=True)
+    process.start()
+    while not port.value:
+        time.sleep(0.05)
+    return process, port.value, served
+
+
+# -- measuring -----------------------------------------------------------------
+
+def _tree(pid: int) -> list[int]:
+    """A process and all its descendants (the extraction workers, the fork server)."""
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    stack += [int(child) for child in children.read().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
+
+def _memory(pid: int) -> int:
+    """Proportional set size (shared pages split between the processes sharing them), in bytes."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            return next(int(line.split()[1]) * 1024 for line in rollup if line.startswith("Pss:"))
+    except (FileNotFoundError, ProcessLookupError, StopIteration):
+        return 0
+
+
+def _cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+
+
+class TreeSampler:
+    """Memory and CPU of a process tree, sampled from /proc as the crawl runs."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.cpu: dict[int, float] = {}  # last CPU seconds seen, per process
+        self.samples: list[tuple[int, int]] = []  # (pages served, PSS of the tree)
+
+    def sample(self, pages: int) -> None:
+        pids = _tree(self.pid)
+        for pid in pids:
+            self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu(pid))
+        self.samples.append((pages, sum(_memory(pid) for pid in pids)))
+
+    def cpu_by_process(self) -> dict[str, float]:
+        main = self.cpu.get(self.pid, 0.0)
+        return {"crawl process": main, "workers": sum(self.cpu.values()) - main}
+
+
+def run_crawl(urls: list[str], work: Path, served, workers: int | None) -> dict:
+    url_file = work / "urls.txt"
+    url_file.write_text("\n".join(urls) + "\n")
+    settings = {**CRAWL_SETTINGS, "ARCHIVER_DB": str(work / "archive.db"), "ARCHIVER_WARC_DIR": str(work / "warcs")}
+    if workers is not None:
+        settings["ARCHIVER_EXTRACT_WORKERS"] = str(workers)
+    command = [sys.executable, "-m", "scrapy", "crawl", "article", "-a", f"urls={url_file}"]
+    for key, value in settings.items():
+        command += ["-s", f"{key}={value}"]
+    served_before = served.value
+    start = time.perf_counter()
+    with open(work / "crawl.log", "w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        sampler = TreeSampler(process.pid)
+        while process.poll() is None:
+            sampler.sample(served.value - served_before)
+            time.sleep(0.1)
+    wall = time.perf_counter() - start
+    if process.returncode:
+        sys.exit(f"the crawl failed; see {work / 'crawl.log'}")
+    cpu = sampler.cpu_by_process()
+    return {"wall": wall, "cpu": sum(cpu.values()), "cpu_by_process": cpu, "samples": sampler.samples, "db": work / "archive.db"}
+
+
+def check_archive(db_path: Path, urls: list[str]) -> dict:
+    import sqlite_utils
+
+    db = sqlite_utils.Database(db_path)
+    captured = [r["url"] for r in db.query("select url from captures where url not like '%/robots.txt'")]
+    return {
+        "captured": len(captured),
+        "distinct": len(set(captured)),
+        "expected": len(set(urls)),
+        "articles": db["articles"].count,
+        "no article": db["captures"].count_where("error like 'no article%'"),
+    }
+
+
+def single_process_rate(names: list[str], base: str) -> tuple[float, int]:
+    from w3lib.encoding import html_to_unicode
+
+    from archiver.extraction import NoArticle, extract_article
+
+    pages = [(f"{base}/c0/{n}", html_to_unicode("text/html", (CORPUS / n).read_bytes())[1]) for n in names]
+    extract_article(pages[0][1], pages[0][0])  # imports and caches warmed
+    start, ok = time.perf_counter(), 0
+    for url, html in pages:
+        try:
+            extract_article(html, url)
+            ok += 1
+        except NoArticle:
+            pass
+    return len(pages) / (time.perf_counter() - start), ok
+
+
+def trafilatura_cli_rate(urls: list[str], work: Path) -> tuple[float, int]:
+    config = work / "trafilatura.cfg"
+    # no sleep between requests, and loopback allowed (it blocks private addresses by default)
+    config.write_text("[DEFAULT]\nSLEEP_TIME = 0\nSSRF_PROTECTION = off\nDOWNLOAD_TIMEOUT = 30\nMAX_FILE_SIZE = 20000000\n"
+                      "MIN_FILE_SIZE = 10\nMAX_REDIRECTS = 2\nUSER_AGENTS =\nCOOKIE =\nINSECURE_SSL_FALLBACK = on\n"
+                      "MIN_EXTRACTED_SIZE = 250\nMIN_OUTPUT_SIZE = 1\nMIN_OUTPUT_COMM_SIZE = 1\nMAX_TREE_SIZE =\n"
+                      "EXTRACTION_TIMEOUT = 30\nMIN_DUPLCHECK_SIZE = 100\nMAX_REPETITIONS = 2\n"
+                      "EXTENSIVE_DATE_SEARCH = on\nEXTERNAL_URLS = off\n")
+    url_file = work / "urls.txt"
+    url_file.write_text("\n".join(urls) + "\n")
+    out, backup = work / "out", work / "backup"
+    command = [str(Path(sys.executable).with_name("trafilatura")), "-i", str(url_file), "-o", str(out),
+               "--backup-dir", str(backup), "--config-file", str(config)]
+    start = time.perf_counter()
+    subprocess.run(command, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - start
+    written = len(list(out.glob("*"))) if out.exists() else 0
+    return len(urls) / wall, written
+
+
+def memory_at(samples: list[tuple[int, int]], pages: int) -> int:
+    """Peak memory seen up to the moment ``pages`` pages had been served."""
+    seen = [memory for served, memory in samples if served <= pages]
+    return max(seen) if seen else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=945, help="pages to crawl (the corpus repeated under new prefixes beyond 945)")
+    parser.add_argument("--only", choices=["crawl", "all"], default="all", help="crawl: skip the extraction and CLI comparisons")
+    parser.add_argument("--workers", type=int, help="ARCHIVER_EXTRACT_WORKERS (default: the setting's default, the cores)")
+    parser.add_argument("--keep", type=Path, help="keep the archive and logs in this directory")
+    args = parser.parse_args()
+
+    names = sorted(p.name for p in CORPUS.glob("*.html"))
+    copies = -(-args.pages // len(names))
+    paths = [f"/c{copy}/{name}" for copy in range(copies) for name in names][: args.pages]
+    server, port, served = start_server(names)
+    base = f"http://127.0.0.1:{port}"
+    urls = [base + path for path in paths]
+    work = args.keep or Path(tempfile.mkdtemp(prefix="archiver-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"{len(urls)} pages from {len(names)} corpus files on {base}; {os.cpu_count()} cores; work in {work}", flush=True)
+
+    (work / "crawl").mkdir(exist_ok=True)
+    crawl = run_crawl(urls, work / "crawl", served, args.workers)
+    checked = check_archive(crawl["db"], urls)
+    e2e = len(urls) / crawl["wall"]
+    peak = max(memory for _, memory in crawl["samples"])
+    rows = [("archiver end to end (scrapy crawl article)", f"{e2e:.1f} pages/s", f"{crawl['cpu'] / len(urls) * 1000:.1f} ms CPU/page",
+             f"{peak / 2**20:.0f} MiB peak memory (PSS)")]
+    print("CPU per page: " + ", ".join(f"{name} {seconds / len(urls) * 1000:.1f} ms"
+                                       for name, seconds in crawl["cpu_by_process"].items()))
+    print(f"archive: {checked['captured']} captures of {checked['expected']} URLs ({checked['distinct']} distinct), "
+          f"{checked['articles']} articles, {checked['no article']} pages without an article", flush=True)
+    if len(urls) >= 10_000:
+        at_1k, at_end = memory_at(crawl["samples"], 1_000), peak
+        print(f"memory: {at_1k / 2**20:.0f} MiB by page 1,000, {at_end / 2**20:.0f} MiB by page {len(urls):,} "
+              f"({(at_end - at_1k) / at_1k * 100:+.1f}%)")
+
+    if args.only == "all":
+        single, ok = single_process_rate(names[: len(urls)], base)
+        rows.append(("extraction alone, one process (extract_article)", f"{single:.1f} pages/s", f"{ok} articles", ""))
+        (work / "cli").mkdir(exist_ok=True)
+        cli, written = trafilatura_cli_rate(urls, work / "cli")
+        rows.append(("trafilatura CLI (-i URLS -o DIR --backup-dir DIR)", f"{cli:.1f} pages/s", f"{written} files", ""))
+    server.terminate()
+
+    print("\n| run | rate | | |\n|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    if args.only == "all":
+        print(f"\nend to end / extraction alone: {e2e / single:.2f}x   (target >= 1.5x)")
+        print(f"end to end / trafilatura CLI:  {e2e / cli:.2f}x   (target >= 2x)")
+
+
+if __name__ == "__main__":
+    main()
