@@ -116,9 +116,11 @@ def prune_chrome(tree: Any) -> None:
     A node holding a third of the page's text or more is the story itself
     (``<div class="entry-content has-promo">``), never pruned.
     """
-    limit = len(tree.text_content()) / 3
+    limit = None
     for xpath in PRUNE_XPATHS:
         for node in tree.xpath(xpath, namespaces=_NS):
+            if limit is None:  # measured only when something matches: most pages have no promo
+                limit = len(tree.text_content()) / 3
             if len(node.text_content()) < limit:
                 node.drop_tree()
 
