@@ -25,6 +25,9 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
+from .flags import MOSTLY_LINKS, interstitial, link_share, link_texts
+from .metadata import clean_title, display_authors, structured_metadata
+
 NAME = "trafilatura"
 
 # Chosen with bench/extraction_options.py; README.md has the table.
@@ -74,8 +77,8 @@ class Article:
     """What extraction keeps of a page."""
 
     title: str | None
-    author: str | None
-    date: str | None
+    authors: list[str]
+    date: str | None  # ISO 8601, a date-time when the page gives one
     sitename: str | None
     language: str | None
     description: str | None
@@ -83,18 +86,32 @@ class Article:
     word_count: int
     extractor: dict[str, Any]
     extracted_at: str
+    interstitial: str | None = None
+    link_share: float = 0.0
+
+    @property
+    def author(self) -> str | None:
+        """The authors as one display string."""
+        return display_authors(self.authors)
 
     def as_row(self) -> dict[str, Any]:
-        """The article as an ``articles`` row (without url and capture_id)."""
-        return asdict(self)
+        """The article as an ``articles`` row (without url, capture_id and the site-relative flags)."""
+        row = asdict(self)
+        del row["interstitial"], row["link_share"]
+        row.update(
+            author=self.author,
+            flag_interstitial=self.interstitial,
+            flag_mostly_links=int(self.link_share > MOSTLY_LINKS),
+            flag_no_date=int(self.date is None),
+            flag_no_title=int(self.title is None),
+        )
+        return row
 
     def with_hints(self, hints: dict[str, Any]) -> "Article":
         """Fill the metadata the page did not give from what its sitemap or feed entry said."""
-        gaps = {
-            name: str(hints[name])[:10] if name == "date" else hints[name]
-            for name in ("title", "author", "date")
-            if getattr(self, name) is None and hints.get(name)
-        }
+        gaps: dict[str, Any] = {name: hints[name] for name in ("title", "date") if getattr(self, name) is None and hints.get(name)}
+        if not self.authors and hints.get("author"):
+            gaps["authors"] = [hints["author"]]
         return replace(self, **gaps) if gaps else self
 
 
@@ -148,7 +165,9 @@ def extract_article(
         tree = lxml_html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=_PARSER)
     except (ValueError, etree.ParserError) as exc:
         raise NoArticle(f"HTML could not be parsed: {exc}") from None
-    language = _language(tree)
+    structured = structured_metadata(tree, url)
+    language = structured.language or _language(tree)
+    links = link_texts(tree)
     if strip_chrome:
         prune_chrome(tree)
     document = trafilatura.bare_extraction(tree, url=url, with_metadata=True, **options)
@@ -157,15 +176,21 @@ def extract_article(
     text = clean_text(document.text) if strip_chrome else document.text.strip()
     if not text:
         raise NoArticle("only site chrome found")
+    # structured data first, trafilatura's reading of the page where it says nothing
+    sitename = structured.sitename or document.sitename
+    title = clean_title(structured.title or document.title, sitename, url)
+    words = len(text.split())
     return Article(
-        title=document.title,
-        author=document.author,
-        date=document.date,
-        sitename=document.sitename,
-        language=language,
-        description=document.description,
+        title=title,
+        authors=structured.authors or [a.strip() for a in (document.author or "").split(";") if a.strip()],
+        date=structured.date or document.date,
+        sitename=sitename,
+        language=language.lower().replace("_", "-") if language else None,
+        description=structured.description or document.description,
         text=text,
-        word_count=len(text.split()),
+        word_count=words,
         extractor={"name": NAME, "version": trafilatura.__version__, "options": options},
         extracted_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        interstitial=interstitial(title, text, words),
+        link_share=link_share(text, links),
     )

@@ -12,6 +12,7 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any, Iterator, Mapping
 
 import sqlite_utils
@@ -109,9 +110,28 @@ def m002_discovery(db: sqlite_utils.Database) -> None:
     db["articles"].add_column("hints", str)
 
 
+FLAG_COLUMNS = ("flag_interstitial", "flag_mostly_links", "flag_no_date", "flag_no_title", "flag_too_short")
+
+
+@migrations()
+def m003_metadata_and_flags(db: sqlite_utils.Database) -> None:
+    """Authors as a list, the article's site, and soft-failure flags."""
+    articles = db["articles"]
+    articles.add_column("authors", str)
+    articles.add_column("site", str)
+    articles.add_column("flag_interstitial", str)
+    for column in FLAG_COLUMNS[1:]:
+        articles.add_column(column, int)
+    articles.create_index(["site"])
+
+
+# An article shorter than this share of its site's average, or than
+# SHORT_WORDS words, is flagged too short (once the site has SHORT_MIN_PAGES).
+SHORT_SHARE, SHORT_WORDS, SHORT_MIN_PAGES = 0.25, 50, 3
+
 _ARTICLE_COLUMNS = (
-    "url", "capture_id", "title", "author", "date", "sitename", "language",
-    "description", "text", "word_count", "extractor", "extracted_at", "hints",
+    "url", "capture_id", "title", "author", "authors", "date", "sitename", "language", "site",
+    "description", "text", "word_count", "extractor", "extracted_at", "hints", *FLAG_COLUMNS[:-1],
 )
 
 
@@ -250,6 +270,8 @@ class Storage:
         row = dict(article)
         row["extractor"] = _json(row["extractor"])
         row["hints"] = _json(row["hints"]) if row.get("hints") else None
+        row["authors"] = _json(row.get("authors") or [])
+        row["site"] = urlsplit(row["url"]).hostname
         values = [row.get(c) for c in _ARTICLE_COLUMNS]
         updates = ", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_COLUMNS if c != "url")
         with self._write():
@@ -261,4 +283,12 @@ class Storage:
                 "WHERE articles.capture_id IS NULL OR excluded.capture_id >= articles.capture_id",
                 values,
             )
+            self._flag_short(row["url"], row["site"])
         return new
+
+    def _flag_short(self, url: str, site: str | None) -> None:
+        pages, average = self.db.execute(
+            "SELECT count(*), avg(word_count) FROM articles WHERE site IS ? AND url != ?", [site, url]
+        ).fetchone()
+        threshold = max(SHORT_WORDS, SHORT_SHARE * average if pages >= SHORT_MIN_PAGES else 0)
+        self.db.execute("UPDATE articles SET flag_too_short = (word_count < ?) WHERE url = ?", [threshold, url])

@@ -1,0 +1,47 @@
+"""Soft-failure flags: signs that an extracted "article" is not really one.
+
+Flagged articles are still stored; the flags are columns to query
+(``where flag_interstitial is not null``).  Knows nothing of Scrapy or SQLite.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# A page that stands in front of the article instead of it.  Phrases are
+# matched in short texts only: a long text that mentions a CAPTCHA is an article.
+INTERSTITIALS: dict[str, tuple[str, ...]] = {
+    "javascript": ("enable javascript", "javascript is disabled", "javascript is required", "turn on javascript",
+                   "javascript must be enabled", "requires javascript"),
+    "consent": ("we value your privacy", "accept all cookies", "manage your cookie", "cookie preferences",
+                "consent to the use of cookies", "your privacy choices", "reject all"),
+    "paywall": ("subscribe to continue reading", "to continue reading", "subscribers only", "for subscribers only",
+                "already a subscriber", "sign in to read", "subscribe to read"),
+    "captcha": ("captcha", "are you a robot", "verify you are human", "checking your browser", "unusual traffic"),
+}
+INTERSTITIAL_MAX_WORDS = 300
+MOSTLY_LINKS = 0.5  # share of the text's words that are link text
+
+
+def interstitial(title: str | None, text: str, word_count: int) -> str | None:
+    """The kind of interstitial (javascript, consent, paywall, captcha) the text is, or None."""
+    if word_count > INTERSTITIAL_MAX_WORDS:
+        return None
+    haystack = f"{title or ''}\n{text}".lower()
+    return next((kind for kind, phrases in INTERSTITIALS.items() if any(p in haystack for p in phrases)), None)
+
+
+def link_texts(tree: Any) -> set[str]:
+    """Every link's text on the page, whitespace folded (read before extraction changes the tree)."""
+    return {" ".join(a.text_content().split()) for a in tree.iter("a")} - {""}
+
+
+def link_share(text: str, links: set[str]) -> float:
+    """Share of the text's words in lines that are exactly a link's text (a list of headlines, a menu)."""
+    total = linked = 0
+    for line in text.splitlines():
+        words = len(line.split())
+        total += words
+        if " ".join(line.split()) in links:
+            linked += words
+    return linked / total if total else 0.0

@@ -1,0 +1,160 @@
+"""Article metadata from structured data: JSON-LD first, then OpenGraph and meta tags.
+
+Publishers describe their articles for search engines and social networks
+(schema.org ``NewsArticle`` in JSON-LD, OpenGraph ``og:`` and ``article:``
+properties); that description is more reliable than guessing from the page
+layout, so it wins over trafilatura's heuristics field by field.  Read with
+extruct; this module knows nothing of Scrapy or SQLite.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import extruct
+from extruct.jsonld import JsonLdExtractor
+
+ARTICLE_TYPES = frozenset({
+    "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
+    "BackgroundNewsArticle", "ReviewNewsArticle", "AskPublicNewsArticle", "LiveBlogPosting",
+    "BlogPosting", "SocialMediaPosting", "TechArticle", "Report", "ScholarlyArticle",
+})
+# " | Site", " - Site", " – Site", " — Site", " :: Site", " · Site"
+_SEPARATORS = re.compile(r"(\s+(?:\||-|–|—|::|·|•|»)\s+)")
+_WORDS = re.compile(r"[\W_]+", re.UNICODE)
+_JSON_LD = JsonLdExtractor()
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What a page's structured data says of its article (None or empty where it says nothing)."""
+
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    date: str | None = None
+    sitename: str | None = None
+    description: str | None = None
+    language: str | None = None
+
+
+def _types(item: dict[str, Any]) -> set[str]:
+    kind = item.get("@type") or []
+    return {str(k).rsplit("/", 1)[-1] for k in (kind if isinstance(kind, list) else [kind])}
+
+
+def _article_items(items: list[Any]) -> list[dict[str, Any]]:
+    """schema.org article objects, including those inside ``@graph`` lists."""
+    found = []
+    for item in items:
+        if isinstance(item, list):
+            found += _article_items(item)
+        elif isinstance(item, dict):
+            if _types(item) & ARTICLE_TYPES and (item.get("headline") or item.get("name")):
+                found.append(item)
+            found += _article_items(item.get("@graph") or [])
+    return found
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value")
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def author_names(value: Any) -> list[str]:
+    """Names from a schema.org ``author`` (a string, a Person or Organization, or a list of them)."""
+    values = value if isinstance(value, list) else [value]
+    names = []
+    for item in values:
+        name = _text(item)
+        if name and not name.startswith(("http://", "https://")) and name not in names:
+            names.append(name)
+    return names
+
+
+def display_authors(names: list[str]) -> str | None:
+    """``A``, ``A and B``, ``A, B and C``."""
+    if not names:
+        return None
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def iso_date(value: Any) -> str | None:
+    """An ISO 8601 date or date-time, as precise as the source gave it; None if unreadable."""
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.date().isoformat() if len(text) <= 10 else moment.isoformat()
+
+
+def _names_site(part: str, sitename: str | None, url: str) -> bool:
+    """Does this piece of a title name the site (its site name, or its host name squashed)?"""
+    words = set(_WORDS.split(part.lower())) - {""}
+    if not words:
+        return False
+    site_words = set(_WORDS.split((sitename or "").lower())) - {"", "the"}
+    # the whole site name, give or take one word ("Mail Online" in "Daily Mail Online")
+    if site_words and site_words <= words and len(words - site_words - {"the"}) <= 1:
+        return True
+    labels = set((urlsplit(url).hostname or "").lower().split("."))
+    if words <= labels | {"the", "blog", "news", "online", "magazin", "magazine"} and words & labels:
+        return True  # "Teufel Blog" on blog.teufel.de
+    squashed = _WORDS.sub("", part.lower())
+    return squashed in labels or ("the" + squashed) in labels or squashed.removeprefix("the") in labels
+
+
+def clean_title(title: str | None, sitename: str | None, url: str) -> str | None:
+    """The title without a trailing (or leading) " | Site name" piece that names the site."""
+    if not title:
+        return title
+    parts = _SEPARATORS.split(title)  # text, separator, text, ...
+    if len(parts) < 3:
+        return title
+    if _names_site(parts[-1], sitename, url):
+        return "".join(parts[:-2]).strip() or title
+    if _names_site(parts[0], sitename, url):
+        return "".join(parts[2:]).strip() or title
+    return title
+
+
+def _json_ld_items(tree: Any) -> list[Any]:
+    items: list[Any] = []
+    for script in tree.xpath("//script[@type='application/ld+json']"):
+        try:
+            items += _JSON_LD.extract_items(script)
+        except ValueError:
+            continue  # one malformed script must not hide the others
+    return items
+
+
+def structured_metadata(tree: Any, url: str) -> Metadata:
+    """Metadata from a parsed page's JSON-LD article object, then its OpenGraph and meta tags."""
+    data = extruct.extract(tree, base_url=url, syntaxes=["opengraph"], uniform=True, errors="ignore")
+    articles = _article_items(_json_ld_items(tree))
+    ld = articles[0] if articles else {}
+    og: dict[str, Any] = {}
+    for item in data.get("opengraph") or []:
+        og.update({k: v for k, v in item.items() if v})
+    publisher = ld.get("publisher")
+    return Metadata(
+        title=_text(ld.get("headline")) or _text(ld.get("name")) or _text(og.get("og:title")),
+        authors=author_names(ld.get("author")) or author_names(og.get("article:author")),
+        date=iso_date(ld.get("datePublished")) or iso_date(og.get("article:published_time"))
+        or iso_date(ld.get("dateCreated")),
+        sitename=_text(publisher) if isinstance(publisher, (dict, list)) else _text(og.get("og:site_name")),
+        description=_text(ld.get("description")) or _text(og.get("og:description")),
+        language=_text(ld.get("inLanguage")),
+    )
