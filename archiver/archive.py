@@ -14,15 +14,17 @@ import logging
 import sqlite3
 from datetime import datetime, timezone
 from typing import Any, Callable, TypeVar
+from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
 
+from .chrome import blocks, drop_blocks
 from .config import ArchiverConfig
 from .errors import ConfigError, WarcError
-from .extraction import Article
+from .extraction import Article, NoArticle, SiteRules, site_rules
 from .iothread import IOThread
 from .dates import iso
 from .storage import CRAWL_COUNTERS, Storage
@@ -77,6 +79,7 @@ class Archive:
         self._storage: Storage | None = None
         self._reported: set[str] = set()
         self._sources: dict[str, tuple[str, datetime | None]] = {}
+        self.site_rules: dict[str, SiteRules] = {}
         # Open the database now, before the crawl starts, so that a bad
         # ARCHIVER_DB stops the crawl with one sentence instead of failing
         # every capture.
@@ -122,6 +125,9 @@ class Archive:
     async def _spider_opened(self, spider: Spider) -> None:
         args = getattr(spider, "archiver_args", {})
         self.crawl_id = await self.run(self._storage_call, "start_crawl", spider.name, args, iso_utc())
+        self.site_rules, problems = site_rules(await self.run(self._storage_call, "site_rules"))
+        for problem in problems:
+            logger.error(problem)
         self.stats.set_value("archiver/crawl_id", self.crawl_id)
         logger.info(
             "Archiving crawl %s into %s (WARC files in %s)", self.crawl_id, self.config.db, self.config.warc_dir
@@ -239,6 +245,25 @@ class Archive:
         self.stats.inc_value("archiver/articles")
         if new:
             self.stats.inc_value("archiver/articles/new")
+
+    async def without_site_chrome(self, url: str, article: Article) -> Article:
+        """Count the article's blocks for its site and drop those the site repeats on many pages."""
+        threshold = self.config.chrome_pages
+        if not threshold:
+            return article
+        site = urlsplit(url).hostname or ""
+        try:
+            chrome = await self.run(self._storage_call, "learn_blocks", site, url, blocks(article.text), iso_utc(), threshold)
+        except sqlite3.Error as exc:
+            self.report("storage", exc)
+            return article
+        if not chrome:
+            return article
+        self.stats.inc_value("archiver/chrome/blocks_dropped", len(chrome))
+        text = drop_blocks(article.text, chrome)
+        if not text:
+            raise NoArticle("only site chrome found (blocks this site repeats on many pages)")
+        return article.with_text(text)
 
     # incremental crawls -----------------------------------------------------
 

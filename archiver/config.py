@@ -98,6 +98,9 @@ SETTINGS: dict[str, _Setting] = {
         None, _count, "a whole number of processes (0 extracts in a thread instead)"
     ),
     "RETRY_AFTER_MAX": _Setting(600, _seconds, "a number of seconds, such as 600"),
+    "CHROME_PAGES": _Setting(
+        4, _count, "a whole number of pages (0 turns the site chrome memory off)"
+    ),
     "PROGRESS_INTERVAL": _Setting(60, _seconds, "a number of seconds (0 turns the progress line off)"),
 }
 
@@ -113,6 +116,7 @@ class ArchiverConfig:
     extract_workers: int
     retry_after_max: float
     progress_interval: float
+    chrome_pages: int
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchiverConfig":

@@ -5,7 +5,7 @@ HTML text and its URL and returns plain values, so it can run in a worker
 process.  Three layers strip the chrome:
 
 1. trafilatura with the options in :data:`OPTIONS`, chosen by measurement on
-   the annotated corpus (``bench/extraction_options.py``); comments are off,
+   the annotated corpus (``bench/extraction.py``); comments are off,
    since with them on trafilatura appends the comment form to the article.
 2. :data:`PRUNE_XPATHS`: containers that sit *inside* story bodies (promo
    and campaign boxes, "read full article" source lines) and that
@@ -30,7 +30,7 @@ from .metadata import clean_title, display_authors, structured_metadata
 
 NAME = "trafilatura"
 
-# Chosen with bench/extraction_options.py; README.md has the table.
+# Chosen with bench/extraction.py; README.md has the table.
 OPTIONS: dict[str, Any] = {
     "include_comments": False,
     "include_tables": True,
@@ -73,6 +73,54 @@ class NoArticle(Exception):
 
 
 @dataclass(frozen=True)
+class SiteRules:
+    """A site's own extraction rules (the ``site_rules`` table): XPaths to prune, XPaths of the story."""
+
+    prune: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+
+
+def rules_for(rules: dict[str, SiteRules], host: str) -> SiteRules | None:
+    """The rules of a host, or of the nearest domain above it that has some."""
+    parts = host.split(".")
+    return next((rules[".".join(parts[i:])] for i in range(len(parts)) if ".".join(parts[i:]) in rules), None)
+
+
+def site_rules(rows: list[dict[str, Any]]) -> tuple[dict[str, SiteRules], list[str]]:
+    """Rules by site from ``site_rules`` rows, and a sentence for each XPath that does not compile."""
+    found: dict[str, dict[str, list[str]]] = {}
+    problems = []
+    for row in rows:
+        site = (row.get("site") or "").strip().lower()
+        for kind in ("prune", "keep"):
+            xpath = (row.get(f"{kind}_xpath") or "").strip()
+            if not site or not xpath:
+                continue
+            try:
+                etree.XPath(xpath)
+            except etree.XPathSyntaxError as exc:
+                problems.append(f"site_rules: {kind}_xpath {xpath!r} for {site} is not a valid XPath ({exc}); ignored.")
+                continue
+            found.setdefault(site, {"prune": [], "keep": []})[kind].append(xpath)
+    return {site: SiteRules(tuple(r["prune"]), tuple(r["keep"])) for site, r in found.items()}, problems
+
+
+def apply_rules(tree: Any, rules: SiteRules) -> None:
+    """Prune the rules' nodes; then, if keep XPaths match, keep only those nodes in the body."""
+    for xpath in rules.prune:
+        for node in tree.xpath(xpath):
+            node.drop_tree()
+    kept = [node for xpath in rules.keep for node in tree.xpath(xpath)]
+    body = tree.find("body")
+    if kept and body is not None:
+        for node in kept:
+            node.getparent().remove(node)
+        for child in list(body):
+            body.remove(child)
+        body.extend(kept)
+
+
+@dataclass(frozen=True)
 class Article:
     """What extraction keeps of a page."""
 
@@ -106,6 +154,10 @@ class Article:
             flag_no_title=int(self.title is None),
         )
         return row
+
+    def with_text(self, text: str) -> "Article":
+        """The same article with another text (site chrome dropped)."""
+        return replace(self, text=text, word_count=len(text.split()))
 
     def with_hints(self, hints: dict[str, Any]) -> "Article":
         """Fill the metadata the page did not give from what its sitemap or feed entry said."""
@@ -149,7 +201,8 @@ def clean_text(text: str) -> str:
 
 
 def extract_article(
-    html: str, url: str, options: dict[str, Any] | None = None, strip_chrome: bool = True
+    html: str, url: str, options: dict[str, Any] | None = None, strip_chrome: bool = True,
+    rules: SiteRules | None = None,
 ) -> Article:
     """Extract one page's article; raise :class:`NoArticle` when there is none.
 
@@ -168,6 +221,8 @@ def extract_article(
     structured = structured_metadata(tree, url)
     language = structured.language or _language(tree)
     links = link_texts(tree)
+    if rules is not None:
+        apply_rules(tree, rules)
     if strip_chrome:
         prune_chrome(tree)
     document = trafilatura.bare_extraction(tree, url=url, with_metadata=True, **options)
@@ -189,7 +244,8 @@ def extract_article(
         description=structured.description or document.description,
         text=text,
         word_count=words,
-        extractor={"name": NAME, "version": trafilatura.__version__, "options": options},
+        extractor={"name": NAME, "version": trafilatura.__version__, "options": options,
+                   **({"site_rules": asdict(rules)} if rules else {})},
         extracted_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         interstitial=interstitial(title, text, words),
         link_share=link_share(text, links),

@@ -18,11 +18,12 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 
 from .archive import Archive
-from .extraction import NoArticle, extract_article
+from .extraction import NoArticle, extract_article, rules_for
 from .items import ArchivedPage
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,9 @@ class ArticlePipeline:
         assert pool is not None
         try:
             async with self._in_flight:
-                article = await asyncio.wrap_future(pool.submit(extract_article, item.html, item.url))
+                rules = rules_for(self.archive.site_rules, urlsplit(item.url).hostname or "")
+                article = await asyncio.wrap_future(pool.submit(extract_article, item.html, item.url, rules=rules))
+            article = await self.archive.without_site_chrome(item.url, article)
         except NoArticle as exc:
             await self.archive.note_no_article(item.capture_id, str(exc))
         except BrokenProcessPool as exc:

@@ -125,6 +125,18 @@ def m003_metadata_and_flags(db: sqlite_utils.Database) -> None:
     articles.create_index(["site"])
 
 
+@migrations()
+def m004_site_chrome_memory_and_rules(db: sqlite_utils.Database) -> None:
+    """Per-site text blocks and the distinct pages each was seen on; per-site extraction rules."""
+    db["site_blocks"].create(
+        {"site": str, "block": str, "text": str, "pages": int, "first_seen": str, "last_seen": str},
+        pk=("site", "block"),
+    )
+    db["site_block_pages"].create({"site": str, "block": str, "url": str}, pk=("site", "block", "url"))
+    db["site_rules"].create({"id": int, "site": str, "prune_xpath": str, "keep_xpath": str, "note": str}, pk="id")
+    db["site_rules"].create_index(["site"])
+
+
 # An article shorter than this share of its site's average, or than
 # SHORT_WORDS words, is flagged too short (once the site has SHORT_MIN_PAGES).
 SHORT_SHARE, SHORT_WORDS, SHORT_MIN_PAGES = 0.25, 50, 3
@@ -257,6 +269,56 @@ class Storage:
             )
 
     # articles ---------------------------------------------------------------
+
+    # site chrome memory ------------------------------------------------------
+
+    def learn_blocks(self, site: str, url: str, blocks: Mapping[str, str], now: str, threshold: int) -> set[str]:
+        """Count this page's blocks for its site; return those now seen on ``threshold`` pages or more."""
+        if not blocks:
+            return set()
+        with self._write():
+            for block, text in blocks.items():
+                seen = self.db.execute(
+                    "INSERT OR IGNORE INTO site_block_pages (site, block, url) VALUES (?, ?, ?)", [site, block, url]
+                ).rowcount
+                self.db.execute(
+                    "INSERT INTO site_blocks (site, block, text, pages, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(site, block) DO UPDATE SET pages = pages + excluded.pages, last_seen = excluded.last_seen",
+                    [site, block, text, seen, now, now],
+                )
+        return self.chrome_blocks(site, list(blocks), threshold)
+
+    def chrome_blocks(self, site: str, blocks: list[str], threshold: int) -> set[str]:
+        """Which of these blocks the site has shown on ``threshold`` pages or more."""
+        found: set[str] = set()
+        for start in range(0, len(blocks), 500):  # SQLite's limit on parameters
+            chunk = blocks[start : start + 500]
+            found |= {
+                row[0] for row in self.db.execute(
+                    f"SELECT block FROM site_blocks WHERE site = ? AND pages >= ? AND block IN ({', '.join('?' for _ in chunk)})",
+                    [site, threshold, *chunk],
+                )
+            }
+        return found
+
+    def articles_to_reextract(self, site: str | None, since: str | None) -> list[dict[str, Any]]:
+        """Articles with their capture's WARC place, for ``archiver reextract``."""
+        where, params = ["c.warc_filename IS NOT NULL"], []
+        if site:
+            where.append("(a.site = ? OR a.site LIKE ?)")
+            params += [site, f"%.{site}"]
+        if since:
+            where.append("c.fetched_at >= ?")
+            params.append(since)
+        return [dict(row) for row in self.db.query(
+            "SELECT a.*, c.warc_filename, c.warc_offset, c.warc_length FROM articles a "
+            f"JOIN captures c ON c.id = a.capture_id WHERE {' AND '.join(where)} ORDER BY a.id",
+            params,
+        )]
+
+    def site_rules(self) -> list[dict[str, Any]]:
+        """Every row of ``site_rules``."""
+        return [dict(row) for row in self.db.query("SELECT site, prune_xpath, keep_xpath FROM site_rules ORDER BY id")]
 
     def has_article(self, url: str) -> bool:
         """Is there an article at this URL already?"""

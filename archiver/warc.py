@@ -19,6 +19,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO, Sequence
 
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -215,3 +217,29 @@ class WarcFileWriter:
         self._file.write(self._member(self._writer.create_warcinfo_record(self._name, info)))
         self.records_written += 1
         self.bytes_written += self._file.tell()
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """A response read back from its WARC record."""
+
+    status: int
+    content_type: str | None
+    body: bytes  # content-decoded (gzip, deflate), unchunked
+
+
+def read_response(path: Path, offset: int, length: int) -> StoredResponse:
+    """Read the response record at ``offset`` of a WARC file; raise :class:`WarcError` if it is not there."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            record = next(iter(ArchiveIterator(BytesIO(f.read(length)))), None)
+            if record is None or record.rec_type != "response" or record.http_headers is None:
+                raise WarcError(f"No response record at offset {offset} of {path}.")
+            body = record.content_stream().read()
+    except OSError as exc:
+        raise WarcError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    except (ArchiveLoadFailed, ValueError, EOFError, zlib.error) as exc:
+        raise WarcError(f"Damaged record at offset {offset} of {path}: {exc}.") from exc
+    headers = record.http_headers
+    return StoredResponse(int(headers.get_statuscode() or 0), headers.get_header("Content-Type"), body)

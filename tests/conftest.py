@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from chromesite import PAGES_PER_TEMPLATE, TEMPLATES, ChromeSite
+from chromesite import path as chrome_path
 from discoverysite import ARTICLE_PATHS, DiscoverySite
 from newssite import MISSING_PATH, PDF_PATH, REDIRECT_PATH, NewsSite, refused_url
 
@@ -63,6 +65,31 @@ def run_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, 
 @pytest.fixture(scope="session")
 def news_site():
     site = NewsSite().start()
+    yield site
+    site.stop()
+
+
+def run_archiver(*args: str) -> subprocess.CompletedProcess:
+    """Run the ``archiver`` command line, as a user would."""
+    return subprocess.run([sys.executable, "-m", "archiver.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def reextract(crawl: Crawl, *args: str) -> str:
+    """`archiver reextract` on a crawl's archive; its summary line."""
+    done = run_archiver("reextract", "--db", str(crawl.db_path), "--warc-dir", str(crawl.warc_dir), *args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def texts(crawl: Crawl, site: ChromeSite) -> dict[tuple[str, int], str]:
+    """The chrome site's articles in an archive, by (template, page)."""
+    by_url = {site.url(chrome_path(t, p)): (t, p) for t in TEMPLATES for p in range(PAGES_PER_TEMPLATE)}
+    return {by_url[r["url"]]: r["text"] for r in crawl.db.query("select url, text from articles")}
+
+
+@pytest.fixture(scope="session")
+def chrome_site():
+    site = ChromeSite().start()
     yield site
     site.stop()
 

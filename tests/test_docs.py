@@ -41,8 +41,15 @@ def test_every_spider_and_its_arguments_are_documented() -> None:
 
 
 def test_every_command_is_documented() -> None:
+    from archiver.cli import cli
+
     for module in (ROOT / "archiver" / "commands").glob("[!_]*.py"):
         assert re.search(rf"^\|\s*`scrapy {module.stem}\b", README, re.MULTILINE), module.stem
+    for name, command in cli.commands.items():
+        row = re.search(rf"^\|\s*`archiver {name}\b(.*?)`", README, re.MULTILINE)
+        assert row, name
+        for option in (o for p in command.params for o in p.opts if o.startswith("--")):
+            assert option in row.group(1), (name, option)
 
 
 def documented_columns(table: str) -> set[str]:
@@ -54,7 +61,7 @@ def documented_columns(table: str) -> set[str]:
 
 def test_every_table_column_is_documented(tmp_path: Path) -> None:
     storage = Storage(tmp_path / "archive.db")
-    for table in ("captures", "articles", "crawls"):
+    for table in ("captures", "articles", "crawls", "sources", "site_rules"):
         assert set(storage.db[table].columns_dict) <= documented_columns(table), table
     storage.close()
 

@@ -1,11 +1,15 @@
-"""Score trafilatura option sets on the annotated corpus, side by side.
+"""Score extraction configurations on the annotated corpus, side by side.
 
-    python bench/extraction_options.py [--corpus ../shared/corpus/real-pages] [--limit N]
+    python bench/extraction.py [--corpus ../shared/corpus/real-pages] [--limit N]
 
 For each configuration: the share of ``with`` segments found in the text,
 the share of ``without`` (chrome) segments absent, their harmonic mean, and
-milliseconds per page.  The archiver's OPTIONS in archiver/extraction.py were
-chosen from this table.
+milliseconds per page.  The archiver's own pipeline (``extract_article``:
+its OPTIONS, chrome rules, structured metadata, flags) runs beside stock
+trafilatura (defaults, ``favor_precision``, ``favor_recall``) and the other
+option sets its OPTIONS were chosen from.  The site chrome memory needs
+several pages of one site and the corpus has one page a site: its effect is
+measured by bench/chrome_memory.py.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ CONFIGS: dict[str, tuple[dict, bool]] = {
     "no comments + favor_recall": ({**BASE, "include_comments": False, "favor_recall": True}, False),
     "no comments + deduplicate": ({**BASE, "include_comments": False, "deduplicate": True}, False),
     "no comments + fast (no fallback extractors)": ({**BASE, "include_comments": False, "fast": True}, False),
-    "archiver (OPTIONS + chrome rules)": (OPTIONS, True),
+    "archiver pipeline (extract_article)": (OPTIONS, True),
 }
 _SPACE = re.compile(r"\s+")
 

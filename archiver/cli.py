@@ -1,0 +1,113 @@
+"""The ``archiver`` command: work on an existing archive without the network.
+
+    archiver reextract [--db archive.db] [--warc-dir warcs] [--site HOST] [--since DATE]
+
+Named exceptions become one-line errors here, at the command-line edge.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import click
+from w3lib.encoding import html_to_unicode
+
+from .archive import iso_utc
+from .chrome import blocks, drop_blocks
+from .config import SETTINGS
+from .dates import iso, parse_since
+from .errors import WarcError
+from .extraction import NoArticle, SiteRules, extract_article, rules_for, site_rules
+from .storage import Storage
+from .warc import read_response
+
+COMPARED = ("title", "author", "date", "sitename", "language", "description", "text")
+BATCH = 200
+
+
+@click.group()
+@click.version_option(package_name="archiver")
+def cli() -> None:
+    """Work on an archive made by the archiver's spiders."""
+
+
+def _extract(job: tuple[str, str, SiteRules | None]) -> Any:
+    html, url, rules = job
+    try:
+        return extract_article(html, url, rules=rules)
+    except NoArticle as exc:
+        return exc
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=SETTINGS["DB"].default, show_default=True, help="The archive database (ARCHIVER_DB).")
+@click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=SETTINGS["WARC_DIR"].default, show_default=True, help="Its WARC directory (ARCHIVER_WARC_DIR).")
+@click.option("--site", help="Only this host (and its subdomains).")
+@click.option("--since", help="Only articles captured since: a date (2026-11-01) or an age (48h, 7d).")
+@click.option("--chrome-pages", type=click.IntRange(min=0), default=SETTINGS["CHROME_PAGES"].default, show_default=True,
+              help="Drop blocks a site shows on this many pages (ARCHIVER_CHROME_PAGES); 0: off.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Extraction processes (default: the cores).")
+def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None, chrome_pages: int, workers: int | None) -> None:
+    """Extract the articles again from their WARC records, and update the rows that change.
+
+    No network: each article's capture is read back from its WARC record.  Use it
+    after the site chrome memory has learnt new blocks, after adding a row to
+    ``site_rules``, or after upgrading the extractor.
+    """
+    if not db_path.exists():
+        raise click.ClickException(f"No archive at {db_path}; give its path with --db.")
+    if not warc_dir.is_dir():
+        raise click.ClickException(f"No WARC directory at {warc_dir}; give it with --warc-dir.")
+    try:
+        cutoff = iso(parse_since(since)) if since else None
+    except ValueError:
+        raise click.ClickException(f"--since {since} is neither a date (2026-11-01) nor an age (48h, 7d).") from None
+    storage = Storage(db_path)
+    rules, problems = site_rules(storage.site_rules())
+    for problem in problems:
+        click.echo(problem, err=True)
+    rows = storage.articles_to_reextract(site, cutoff)
+    counts = {"re-extracted": 0, "changed": 0, "no article now": 0, "unreadable": 0}
+    with ProcessPoolExecutor(workers) as pool:
+        for start in range(0, len(rows), BATCH):  # a batch of pages in memory at a time
+            batch, jobs = [], []
+            for row in rows[start : start + BATCH]:
+                try:
+                    response = read_response(warc_dir / row["warc_filename"], row["warc_offset"], row["warc_length"])
+                except WarcError as exc:
+                    counts["unreadable"] += 1
+                    click.echo(f"{row['url']}: {exc}", err=True)
+                    continue
+                batch.append(row)
+                jobs.append((html_to_unicode(response.content_type, response.body)[1], row["url"], rules_for(rules, row["site"] or "")))
+            for row, result in zip(batch, pool.map(_extract, jobs, chunksize=4)):
+                _update(storage, row, result, chrome_pages, counts)
+            storage.commit()
+    storage.close()
+    click.echo(", ".join(f"{n} {label}" for label, n in counts.items()) + f" (of {len(rows)} articles).")
+
+
+def _update(storage: Storage, row: dict[str, Any], result: Any, chrome_pages: int, counts: dict[str, int]) -> None:
+    """Store one re-extracted article, counting whether it changed."""
+    if isinstance(result, NoArticle):
+        counts["no article now"] += 1
+        click.echo(f"{row['url']}: no article now ({result}); the row is kept", err=True)
+        return
+    hints = json.loads(row["hints"]) if row["hints"] else {}
+    article = result.with_hints(hints)
+    if chrome_pages:
+        chrome = storage.learn_blocks(row["site"] or "", row["url"], blocks(article.text), iso_utc(), chrome_pages)
+        article = article.with_text(drop_blocks(article.text, chrome) or article.text)
+    new = {"url": row["url"], "capture_id": row["capture_id"], **article.as_row(), "hints": hints or None}
+    counts["re-extracted"] += 1
+    counts["changed"] += any(new[c] != row[c] for c in COMPARED)
+    storage.save_article(new)
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,57 @@
+"""Choose ARCHIVER_CHROME_PAGES: chrome left and story lost for each threshold, on a synthetic site.
+
+    python bench/chrome_memory.py
+
+Uses the test suite's 5-template x 20-page site (tests/chromesite.py): story
+paragraphs of its own on every page, one paragraph shared by two articles and
+a quote shared by three, and each template's chrome blocks inside the story
+container, where stock extraction keeps them.  Pages go through extraction
+and the chrome memory in crawl order; then every article is cleaned again
+with what the memory learnt (what ``archiver reextract`` does).  For each
+threshold N it prints the chrome lines still in the text after the first
+pass and after re-extraction, and the story lines lost.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from chromesite import PAGES_PER_TEMPLATE, TEMPLATES, paragraphs, render  # noqa: E402
+
+from archiver.chrome import blocks, drop_blocks  # noqa: E402
+from archiver.extraction import extract_article  # noqa: E402
+from archiver.storage import Storage  # noqa: E402
+
+
+def main() -> None:
+    pages = [(t, p) for p in range(PAGES_PER_TEMPLATE) for t in TEMPLATES]  # crawl order: templates interleaved
+    texts = {page: extract_article(render(*page).decode(), f"https://news.example/{page[0]}/{page[1]}").text for page in pages}
+    stock_chrome = sum(line in texts[p] for p in pages for line in TEMPLATES[p[0]])
+    total = sum(len(TEMPLATES[t]) for t, _ in pages)
+    print(f"{len(pages)} pages; stock extraction keeps {stock_chrome} of their {total} chrome lines\n")
+    print("| N | chrome lines left, first pass | left after re-extraction | story lines lost |")
+    print("|---|---|---|---|")
+    for threshold in (2, 3, 4, 5, 6, 8, 10):
+        with tempfile.TemporaryDirectory() as tmp:
+            storage = Storage(Path(tmp) / "archive.db")
+            first = {}
+            for page in pages:
+                url = f"https://news.example/{page[0]}/{page[1]}"
+                chrome = storage.learn_blocks("news.example", url, blocks(texts[page]), "now", threshold)
+                first[page] = drop_blocks(texts[page], chrome)
+            final = {page: drop_blocks(texts[page], storage.chrome_blocks("news.example", list(blocks(texts[page])), threshold))
+                     for page in pages}
+            storage.close()
+        left_first = sum(line in first[p] for p in pages for line in TEMPLATES[p[0]])
+        left_final = sum(line in final[p] for p in pages for line in TEMPLATES[p[0]])
+        lost = sum(paragraph not in final[p] for p in pages for paragraph in paragraphs(*p))
+        print(f"| {threshold} | {left_first} | {left_final} | {lost} |")
+
+
+if __name__ == "__main__":
+    main()

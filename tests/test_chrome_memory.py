@@ -1,0 +1,46 @@
+"""Site chrome memory: blocks a site repeats on many pages leave the text; the story, even a shared quote, stays."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from chromesite import PAGES_PER_TEMPLATE, QUOTE, SHARED, TEMPLATES, ChromeSite, paragraphs
+from conftest import reextract, run_archiver, run_crawl, texts
+
+
+def test_chrome_blocks_are_learnt_and_reextraction_removes_them_everywhere(tmp_path: Path, chrome_site: ChromeSite) -> None:
+    url_file = tmp_path / "urls.txt"
+    url_file.write_text("\n".join(chrome_site.urls()))
+    crawl = run_crawl(tmp_path, "article", {"urls": str(url_file)}, {"CONCURRENT_REQUESTS": "1"})
+    first = texts(crawl, chrome_site)
+    assert len(first) == len(TEMPLATES) * PAGES_PER_TEMPLATE
+    # once a block has been seen on 4 pages of the site, later pages come in without it
+    for (template, page), text in first.items():
+        if page >= 3:  # the 4th page of a template is the 4th sighting
+            assert not any(line in text for line in TEMPLATES[template]), (template, page)
+    learnt = {r["text"] for r in crawl.db.query("select text from site_blocks where pages >= 4")}
+    assert learnt == {line for lines in TEMPLATES.values() for line in lines}
+
+    summary = reextract(crawl)
+    assert re.fullmatch(r"100 re-extracted, (\d+) changed, 0 no article now, 0 unreadable \(of 100 articles\)\.", summary)
+    assert int(summary.split(", ")[1].split()[0]) >= len(TEMPLATES) * 3  # the pages crawled before the memory knew
+    final = texts(crawl, chrome_site)
+    for (template, page), text in final.items():
+        assert not any(line in text for line in TEMPLATES[template]), (template, page)
+        assert all(paragraph in text for paragraph in paragraphs(template, page)), (template, page)
+    assert sum(SHARED in text for text in final.values()) == 2
+    assert sum(QUOTE in text for text in final.values()) == 3
+    # the evidence is untouched: the WARC records still hold the chrome
+    assert crawl.db["captures"].count_where("warc_filename is not null") >= 100
+
+
+def test_reextraction_reports_what_it_cannot_read(tmp_path: Path, chrome_site: ChromeSite) -> None:
+    crawl = run_crawl(tmp_path, "article", {"url": chrome_site.urls()[0]})
+    for warc in crawl.warc_dir.iterdir():
+        warc.write_bytes(b"not a warc file")
+    done = run_archiver("reextract", "--db", str(crawl.db_path), "--warc-dir", str(crawl.warc_dir))
+    assert done.returncode == 0 and "1 unreadable" in done.stdout
+    assert "Damaged record" in done.stderr or "No response record" in done.stderr
+    missing = run_archiver("reextract", "--db", str(tmp_path / "none.db"))
+    assert missing.returncode == 1 and missing.stderr.strip().endswith("No archive at " + str(tmp_path / "none.db") + "; give its path with --db.")
