@@ -80,3 +80,11 @@ def test_redirected_url_is_stored_under_its_final_url(archived: Crawl, crawl_url
     urls = {row["url"] for row in archived.db.query("select url from articles")}
     assert crawl_urls["redirect"] not in urls
     assert crawl_urls["herald"] in urls
+
+
+def test_a_listing_page_is_stored_but_flagged(archived: Crawl, crawl_urls: dict) -> None:
+    row = article(archived, crawl_urls["index"])
+    assert row["flag_mostly_links"] == 1 and row["flag_interstitial"] is None
+    story = article(archived, crawl_urls["herald"])
+    assert (story["flag_mostly_links"], story["flag_no_date"], story["flag_no_title"], story["flag_too_short"]) == (0, 0, 0, 0)
+    assert json.loads(story["authors"]) == [STORIES["herald"].author] and story["site"] == "127.0.0.1"

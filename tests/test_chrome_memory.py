@@ -44,3 +44,13 @@ def test_reextraction_reports_what_it_cannot_read(tmp_path: Path, chrome_site: C
     assert "Damaged record" in done.stderr or "No response record" in done.stderr
     missing = run_archiver("reextract", "--db", str(tmp_path / "none.db"))
     assert missing.returncode == 1 and missing.stderr.strip().endswith("No archive at " + str(tmp_path / "none.db") + "; give its path with --db.")
+
+
+def test_reextract_by_site_and_since(tmp_path: Path, chrome_site: ChromeSite) -> None:
+    crawl = run_crawl(tmp_path, "article", {"url": ",".join(chrome_site.urls()[:3])})
+    assert reextract(crawl, "--site", "127.0.0.1").startswith("3 re-extracted")
+    assert reextract(crawl, "--site", "example.org").endswith("(of 0 articles).")
+    assert reextract(crawl, "--since", "2999-01-01").endswith("(of 0 articles).")
+    assert reextract(crawl, "--since", "1h").endswith("(of 3 articles).")
+    bad = run_archiver("reextract", "--db", str(crawl.db_path), "--warc-dir", str(crawl.warc_dir), "--since", "someday")
+    assert bad.returncode == 1 and "--since someday is neither a date (2026-11-01) nor an age (48h, 7d)." in bad.stderr
