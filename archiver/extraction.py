@@ -17,6 +17,7 @@ process.  Three layers strip the chrome:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
@@ -24,13 +25,17 @@ from typing import Any
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
+from trafilatura.utils import repair_faulty_html
 
 from .flags import MOSTLY_LINKS, interstitial, link_share, link_texts
 from .metadata import clean_title, display_authors, structured_metadata
 
 NAME = "trafilatura"
 
-# Chosen with bench/extraction.py; README.md has the table.
+# Chosen with bench/extraction.py; README.md has the table.  A page where
+# these find fewer than RECALL_BELOW_WORDS words is read again with
+# favor_recall, which finds the text of some pages the default pass misses.
+RECALL_BELOW_WORDS = 50
 OPTIONS: dict[str, Any] = {
     "include_comments": False,
     "include_tables": True,
@@ -195,40 +200,47 @@ def prune_chrome(tree: Any) -> None:
 
 
 def clean_text(text: str) -> str:
-    """Drop chrome lines and blank runs from extracted text."""
-    lines = [line.strip() for line in text.splitlines()]
+    """Drop chrome lines and blank runs from extracted text, in Unicode NFC (as trafilatura's own output)."""
+    lines = [line.strip() for line in unicodedata.normalize("NFC", text).splitlines()]
     return "\n".join(line for line in lines if line and not CHROME_LINES.match(line))
 
 
-def extract_article(
-    html: str, url: str, options: dict[str, Any] | None = None, strip_chrome: bool = True,
-    rules: SiteRules | None = None,
-) -> Article:
-    """Extract one page's article; raise :class:`NoArticle` when there is none.
-
-    ``options`` (trafilatura keyword arguments, default :data:`OPTIONS`) and
-    ``strip_chrome=False`` exist so that benchmarks can score the layers.
-    """
-    options = OPTIONS if options is None else options
-    if not html.strip():
-        raise NoArticle("empty page")
+def _parse(html: str) -> Any:
     try:
-        # bytes with the parser's encoding: an XHTML page's <?xml encoding=...?>
-        # declaration is then no obstacle, and huge_tree keeps large text nodes whole
-        tree = lxml_html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=_PARSER)
+        # trafilatura's own repairs first (a doctype line libxml2 mis-parses, control
+        # characters); then bytes with the parser's encoding, so that an XHTML page's
+        # <?xml encoding=...?> is no obstacle, and huge_tree keeps large text nodes whole
+        repaired = repair_faulty_html(html, html[:50].lower())
+        return lxml_html.document_fromstring(repaired.encode("utf-8", "surrogatepass"), parser=_PARSER)
     except (ValueError, etree.ParserError) as exc:
         raise NoArticle(f"HTML could not be parsed: {exc}") from None
+
+
+def _main_text(tree: Any, url: str, rules: SiteRules | None, options: dict[str, Any]) -> Any:
+    """trafilatura on the tree after the site's rules and the chrome rules have pruned it."""
+    if rules is not None:
+        apply_rules(tree, rules)
+    prune_chrome(tree)
+    return trafilatura.bare_extraction(tree, url=url, with_metadata=True, **options)
+
+
+def extract_article(html: str, url: str, rules: SiteRules | None = None) -> Article:
+    """Extract one page's article, applying the site's ``rules`` if any; raise :class:`NoArticle` when there is none."""
+    if not html.strip():
+        raise NoArticle("empty page")
+    tree = _parse(html)
     structured = structured_metadata(tree, url)
     language = structured.language or _language(tree)
     links = link_texts(tree)
-    if rules is not None:
-        apply_rules(tree, rules)
-    if strip_chrome:
-        prune_chrome(tree)
-    document = trafilatura.bare_extraction(tree, url=url, with_metadata=True, **options)
+    document = _main_text(tree, url, rules, OPTIONS)
+    if document is None or len((document.text or "").split()) < RECALL_BELOW_WORDS:
+        # little or nothing found: a second, recall-oriented pass on a fresh tree (rare, so cheap overall)
+        second = _main_text(_parse(html), url, rules, {**OPTIONS, "favor_recall": True})
+        if second is not None and len((second.text or "").split()) > len(((document and document.text) or "").split()):
+            document = second
     if document is None or not (document.text or "").strip():
         raise NoArticle("no main text found (trafilatura)")
-    text = clean_text(document.text) if strip_chrome else document.text.strip()
+    text = clean_text(document.text)
     if not text:
         raise NoArticle("only site chrome found")
     # structured data first, trafilatura's reading of the page where it says nothing
@@ -244,7 +256,7 @@ def extract_article(
         description=structured.description or document.description,
         text=text,
         word_count=words,
-        extractor={"name": NAME, "version": trafilatura.__version__, "options": options,
+        extractor={"name": NAME, "version": trafilatura.__version__, "options": OPTIONS,
                    **({"site_rules": asdict(rules)} if rules else {})},
         extracted_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         interstitial=interstitial(title, text, words),

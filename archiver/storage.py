@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -168,13 +169,27 @@ class Storage:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
         self.db = sqlite_utils.Database(conn)
         self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self.db.enable_wal()
+        self._enable_wal()
         # In WAL mode NORMAL never corrupts the database; a power cut may lose
         # the last commits, not an application crash.
         self.db.execute("PRAGMA synchronous = NORMAL")
         conn.execute("BEGIN IMMEDIATE")  # one process migrates at a time
         migrations.apply(self.db)  # its own transactions nest as savepoints
         self.commit()
+
+    def _enable_wal(self) -> None:
+        # Switching a new database to WAL needs it to ourselves, and SQLite's busy
+        # timeout does not always wait for that: several crawls starting on one
+        # new archive retry here instead of failing.
+        for attempt in range(100):
+            try:
+                if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self.db.enable_wal()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 99:
+                    raise
+                time.sleep(0.1)
 
     def commit(self) -> None:
         """Commit the writes made since the last commit (the I/O thread batches them)."""

@@ -48,3 +48,17 @@ def test_chrome_lines_are_dropped_only_when_they_are_the_whole_line() -> None:
 def test_pages_without_an_article_say_why(html: str, reason: str) -> None:
     with pytest.raises(NoArticle, match=reason):
         extract_article(html, "https://example.org/empty")
+
+
+def test_a_page_the_default_pass_misses_gets_a_recall_pass() -> None:
+    import json
+    from pathlib import Path
+
+    from w3lib.encoding import html_to_unicode
+
+    corpus = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-pages"
+    name = "OnlineMarketing.de-Instagram.html"
+    annotation = json.loads((corpus / "annotations.json").read_text())[name]
+    html = html_to_unicode("text/html", (corpus / "html" / name).read_bytes())[1]
+    text = " ".join(extract_article(html, annotation["url"]).text.split())
+    assert all(" ".join(segment.split()) in text for segment in annotation["with"])
