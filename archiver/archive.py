@@ -21,7 +21,6 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
 
-from .chrome import blocks, drop_blocks
 from .config import ArchiverConfig
 from .errors import ConfigError, WarcError
 from .extraction import Article, NoArticle, SiteRules, site_rules
@@ -253,17 +252,17 @@ class Archive:
             return article
         site = urlsplit(url).hostname or ""
         try:
-            chrome = await self.run(self._storage_call, "learn_blocks", site, url, blocks(article.text), iso_utc(), threshold)
+            chrome = await self.run(self._storage_call, "learn_blocks", site, url, article.blocks, iso_utc(), threshold)
         except sqlite3.Error as exc:
             self.report("storage", exc)
             return article
         if not chrome:
             return article
         self.stats.inc_value("archiver/chrome/blocks_dropped", len(chrome))
-        text = drop_blocks(article.text, chrome)
-        if not text:
+        article = article.without_blocks(chrome)
+        if not article.text:
             raise NoArticle("only site chrome found (blocks this site repeats on many pages)")
-        return article.with_text(text)
+        return article
 
     # incremental crawls -----------------------------------------------------
 

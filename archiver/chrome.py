@@ -6,7 +6,8 @@ site; an article's own paragraphs do not.  Each extracted line is a block;
 the archive counts, per site, on how many distinct pages each block appears
 (``site_blocks``), and a block seen on ``ARCHIVER_CHROME_PAGES`` pages or more
 is dropped from ``articles.text``, never from the WARC records.  This module
-names blocks and drops them; the counting is SQL, in storage.
+names blocks; the counting is SQL, in storage, and the dropping is
+:meth:`archiver.extraction.Article.without_blocks`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,3 @@ def blocks(text: str) -> dict[str, str]:
     """The text's distinct blocks, key -> line."""
     return {block_key(line): line for line in text.splitlines() if line.strip()}
 
-
-def drop_blocks(text: str, chrome: set[str]) -> str:
-    """The text without the lines whose block is known chrome."""
-    return "\n".join(line for line in text.splitlines() if line.strip() and block_key(line) not in chrome)

@@ -16,7 +16,6 @@ import click
 from w3lib.encoding import html_to_unicode
 
 from .archive import iso_utc
-from .chrome import blocks, drop_blocks
 from .config import SETTINGS
 from .dates import iso, parse_since
 from .errors import WarcError
@@ -101,8 +100,12 @@ def _update(storage: Storage, row: dict[str, Any], result: Any, chrome_pages: in
     hints = json.loads(row["hints"]) if row["hints"] else {}
     article = result.with_hints(hints)
     if chrome_pages:
-        chrome = storage.learn_blocks(row["site"] or "", row["url"], blocks(article.text), iso_utc(), chrome_pages)
-        article = article.with_text(drop_blocks(article.text, chrome) or article.text)
+        chrome = storage.learn_blocks(row["site"] or "", row["url"], article.blocks, iso_utc(), chrome_pages)
+        article = article.without_blocks(chrome)
+        if not article.text:
+            counts["no article now"] += 1
+            click.echo(f"{row['url']}: only site chrome now; the row is kept", err=True)
+            return
     new = {"url": row["url"], "capture_id": row["capture_id"], **article.as_row(), "hints": hints or None}
     counts["re-extracted"] += 1
     counts["changed"] += any(new[c] != row[c] for c in COMPARED)

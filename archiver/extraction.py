@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -27,6 +27,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.utils import repair_faulty_html
 
+from .chrome import blocks
 from .flags import MOSTLY_LINKS, interstitial, link_share, link_texts
 from .metadata import clean_title, display_authors, structured_metadata
 
@@ -50,6 +51,7 @@ PRUNE_XPATHS: tuple[str, ...] = (
     # "promo-box", "inline-promo"... (a whole word, so Drupal's
     # "node-promoted" articles stay)
     "//*[self::div or self::aside or self::section]"
+    "[contains(translate(concat(@class, ' ', @id), 'PROMO', 'promo'), 'promo')]"  # cheap test first
     "[re:test(concat(@class, ' ', @id), '(^|[\\s_-])promo([\\s_-]|$)', 'i')]",
     # "Source: Read Full Article" attribution lines of aggregators
     "//p[a[re:test(normalize-space(.), '^read (the )?(full|original|more) (article|story)', 'i')]]",
@@ -141,6 +143,7 @@ class Article:
     extracted_at: str
     interstitial: str | None = None
     link_share: float = 0.0
+    blocks: dict[str, str] = field(default_factory=dict)  # the text's blocks, for the site chrome memory
 
     @property
     def author(self) -> str | None:
@@ -150,7 +153,7 @@ class Article:
     def as_row(self) -> dict[str, Any]:
         """The article as an ``articles`` row (without url, capture_id and the site-relative flags)."""
         row = asdict(self)
-        del row["interstitial"], row["link_share"]
+        del row["interstitial"], row["link_share"], row["blocks"]
         row.update(
             author=self.author,
             flag_interstitial=self.interstitial,
@@ -160,9 +163,12 @@ class Article:
         )
         return row
 
-    def with_text(self, text: str) -> "Article":
-        """The same article with another text (site chrome dropped)."""
-        return replace(self, text=text, word_count=len(text.split()))
+    def without_blocks(self, chrome: set[str]) -> "Article":
+        """The same article without the lines of these blocks (site chrome); its text may end up empty."""
+        lines = {self.blocks[key] for key in chrome if key in self.blocks}
+        text = "\n".join(line for line in self.text.splitlines() if line not in lines)
+        return replace(self, text=text, word_count=len(text.split()),
+                       blocks={k: v for k, v in self.blocks.items() if k not in chrome})
 
     def with_hints(self, hints: dict[str, Any]) -> "Article":
         """Fill the metadata the page did not give from what its sitemap or feed entry said."""
@@ -261,4 +267,5 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None) -> Arti
         extracted_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         interstitial=interstitial(title, text, words),
         link_share=link_share(text, links),
+        blocks=blocks(text),
     )

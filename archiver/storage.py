@@ -124,6 +124,8 @@ def m003_metadata_and_flags(db: sqlite_utils.Database) -> None:
     for column in FLAG_COLUMNS[1:]:
         articles.add_column(column, int)
     articles.create_index(["site"])
+    # running totals per site, so that "too short for its site" costs one row read
+    db["site_stats"].create({"site": str, "articles": int, "words": int}, pk="site")
 
 
 @migrations()
@@ -134,6 +136,7 @@ def m004_site_chrome_memory_and_rules(db: sqlite_utils.Database) -> None:
         pk=("site", "block"),
     )
     db["site_block_pages"].create({"site": str, "block": str, "url": str}, pk=("site", "block", "url"))
+    db["site_block_pages"].create_index(["site", "url"])
     db["site_rules"].create({"id": int, "site": str, "prune_xpath": str, "keep_xpath": str, "note": str}, pk="id")
     db["site_rules"].create_index(["site"])
 
@@ -292,15 +295,17 @@ class Storage:
         if not blocks:
             return set()
         with self._write():
-            for block, text in blocks.items():
-                seen = self.db.execute(
-                    "INSERT OR IGNORE INTO site_block_pages (site, block, url) VALUES (?, ?, ?)", [site, block, url]
-                ).rowcount
-                self.db.execute(
-                    "INSERT INTO site_blocks (site, block, text, pages, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT(site, block) DO UPDATE SET pages = pages + excluded.pages, last_seen = excluded.last_seen",
-                    [site, block, text, seen, now, now],
-                )
+            known = {row[0] for row in self.db.execute(
+                "SELECT block FROM site_block_pages WHERE site = ? AND url = ?", [site, url])}
+            new = [(block, text) for block, text in blocks.items() if block not in known]
+            self.db.conn.executemany(
+                "INSERT INTO site_block_pages (site, block, url) VALUES (?, ?, ?)", [(site, b, url) for b, _ in new]
+            )
+            self.db.conn.executemany(
+                "INSERT INTO site_blocks (site, block, text, pages, first_seen, last_seen) VALUES (?, ?, ?, 1, ?, ?) "
+                "ON CONFLICT(site, block) DO UPDATE SET pages = pages + 1, last_seen = excluded.last_seen",
+                [(site, b, text, now, now) for b, text in new],
+            )
         return self.chrome_blocks(site, list(blocks), threshold)
 
     def chrome_blocks(self, site: str, blocks: list[str], threshold: int) -> set[str]:
@@ -352,20 +357,29 @@ class Storage:
         values = [row.get(c) for c in _ARTICLE_COLUMNS]
         updates = ", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_COLUMNS if c != "url")
         with self._write():
-            new = not self.has_article(row["url"])
-            self.db.execute(
+            before = self.db.execute("SELECT word_count FROM articles WHERE url = ?", [row["url"]]).fetchone()
+            stored = self.db.execute(
                 f"INSERT INTO articles ({', '.join(_ARTICLE_COLUMNS)}) "
                 f"VALUES ({', '.join('?' for _ in _ARTICLE_COLUMNS)}) "
                 f"ON CONFLICT(url) DO UPDATE SET {updates} "
                 "WHERE articles.capture_id IS NULL OR excluded.capture_id >= articles.capture_id",
                 values,
-            )
-            self._flag_short(row["url"], row["site"])
-        return new
+            ).rowcount
+            if stored:
+                self._count_and_flag(row, before[0] if before else None)
+        return before is None
 
-    def _flag_short(self, url: str, site: str | None) -> None:
-        pages, average = self.db.execute(
-            "SELECT count(*), avg(word_count) FROM articles WHERE site IS ? AND url != ?", [site, url]
-        ).fetchone()
-        threshold = max(SHORT_WORDS, SHORT_SHARE * average if pages >= SHORT_MIN_PAGES else 0)
-        self.db.execute("UPDATE articles SET flag_too_short = (word_count < ?) WHERE url = ?", [threshold, url])
+    def _count_and_flag(self, row: Mapping[str, Any], previous_words: int | None) -> None:
+        """Keep the site's totals and flag the article if it is short for its site."""
+        site, words = row["site"] or "", row.get("word_count") or 0
+        others = self.db.execute("SELECT articles, words FROM site_stats WHERE site = ?", [site]).fetchone()
+        pages, total = others if others else (0, 0)
+        if previous_words is not None:  # a replaced article: the others are the totals without it
+            pages, total = pages - 1, total - previous_words
+        threshold = max(SHORT_WORDS, SHORT_SHARE * total / pages if pages >= SHORT_MIN_PAGES else 0)
+        self.db.execute("UPDATE articles SET flag_too_short = ? WHERE url = ?", [int(words < threshold), row["url"]])
+        self.db.execute(
+            "INSERT INTO site_stats (site, articles, words) VALUES (?, ?, ?) ON CONFLICT(site) DO UPDATE SET "
+            "articles = site_stats.articles + excluded.articles, words = site_stats.words + excluded.words",
+            [site, 0 if previous_words is not None else 1, words - (previous_words or 0)],
+        )

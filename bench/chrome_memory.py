@@ -23,14 +23,14 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from chromesite import PAGES_PER_TEMPLATE, TEMPLATES, paragraphs, render  # noqa: E402
 
-from archiver.chrome import blocks, drop_blocks  # noqa: E402
 from archiver.extraction import extract_article  # noqa: E402
 from archiver.storage import Storage  # noqa: E402
 
 
 def main() -> None:
     pages = [(t, p) for p in range(PAGES_PER_TEMPLATE) for t in TEMPLATES]  # crawl order: templates interleaved
-    texts = {page: extract_article(render(*page).decode(), f"https://news.example/{page[0]}/{page[1]}").text for page in pages}
+    articles = {page: extract_article(render(*page).decode(), f"https://news.example/{page[0]}/{page[1]}") for page in pages}
+    texts = {page: article.text for page, article in articles.items()}
     stock_chrome = sum(line in texts[p] for p in pages for line in TEMPLATES[p[0]])
     total = sum(len(TEMPLATES[t]) for t, _ in pages)
     print(f"{len(pages)} pages; stock extraction keeps {stock_chrome} of their {total} chrome lines\n")
@@ -42,10 +42,10 @@ def main() -> None:
             first = {}
             for page in pages:
                 url = f"https://news.example/{page[0]}/{page[1]}"
-                chrome = storage.learn_blocks("news.example", url, blocks(texts[page]), "now", threshold)
-                first[page] = drop_blocks(texts[page], chrome)
-            final = {page: drop_blocks(texts[page], storage.chrome_blocks("news.example", list(blocks(texts[page])), threshold))
-                     for page in pages}
+                chrome = storage.learn_blocks("news.example", url, articles[page].blocks, "now", threshold)
+                first[page] = articles[page].without_blocks(chrome).text
+            final = {page: articles[page].without_blocks(
+                storage.chrome_blocks("news.example", list(articles[page].blocks), threshold)).text for page in pages}
             storage.close()
         left_first = sum(line in first[p] for p in pages for line in TEMPLATES[p[0]])
         left_final = sum(line in final[p] for p in pages for line in TEMPLATES[p[0]])
