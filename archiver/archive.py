@@ -23,7 +23,7 @@ from scrapy.spiders import Spider
 
 from .config import ArchiverConfig
 from .errors import ConfigError, WarcError
-from .extraction import Article, NoArticle, SiteRules, site_rules
+from .extraction import Article, SiteRules, site_rules
 from .iothread import IOThread
 from .dates import iso
 from .storage import CRAWL_COUNTERS, Storage
@@ -258,11 +258,9 @@ class Archive:
             return article
         if not chrome:
             return article
-        self.stats.inc_value("archiver/chrome/blocks_dropped", len(chrome))
-        article = article.without_blocks(chrome)
-        if not article.text:
-            raise NoArticle("only site chrome found (blocks this site repeats on many pages)")
-        return article
+        cleaned = article.without_blocks(chrome)
+        self.stats.inc_value("archiver/chrome/blocks_dropped", len(article.blocks) - len(cleaned.blocks))
+        return cleaned
 
     # incremental crawls -----------------------------------------------------
 

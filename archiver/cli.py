@@ -102,10 +102,6 @@ def _update(storage: Storage, row: dict[str, Any], result: Any, chrome_pages: in
     if chrome_pages:
         chrome = storage.learn_blocks(row["site"] or "", row["url"], article.blocks, iso_utc(), chrome_pages)
         article = article.without_blocks(chrome)
-        if not article.text:
-            counts["no article now"] += 1
-            click.echo(f"{row['url']}: only site chrome now; the row is kept", err=True)
-            return
     new = {"url": row["url"], "capture_id": row["capture_id"], **article.as_row(), "hints": hints or None}
     counts["re-extracted"] += 1
     counts["changed"] += any(new[c] != row[c] for c in COMPARED)

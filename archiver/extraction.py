@@ -37,6 +37,9 @@ NAME = "trafilatura"
 # these find fewer than RECALL_BELOW_WORDS words is read again with
 # favor_recall, which finds the text of some pages the default pass misses.
 RECALL_BELOW_WORDS = 50
+# The site chrome memory never takes more than half of a text: more, and
+# the page is a copy of one already seen.
+COPY_SHARE = 0.5
 OPTIONS: dict[str, Any] = {
     "include_comments": False,
     "include_tables": True,
@@ -164,9 +167,15 @@ class Article:
         return row
 
     def without_blocks(self, chrome: set[str]) -> "Article":
-        """The same article without the lines of these blocks (site chrome); its text may end up empty."""
+        """The same article without the lines of these blocks (site chrome).
+
+        A page made mostly of blocks seen elsewhere is a copy of another page
+        (the same story at a second URL), not chrome: it keeps its text.
+        """
         lines = {self.blocks[key] for key in chrome if key in self.blocks}
         text = "\n".join(line for line in self.text.splitlines() if line not in lines)
+        if len(text.split()) < COPY_SHARE * self.word_count:
+            return self
         return replace(self, text=text, word_count=len(text.split()),
                        blocks={k: v for k, v in self.blocks.items() if k not in chrome})
 

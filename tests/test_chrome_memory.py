@@ -54,3 +54,16 @@ def test_reextract_by_site_and_since(tmp_path: Path, chrome_site: ChromeSite) ->
     assert reextract(crawl, "--since", "1h").endswith("(of 3 articles).")
     bad = run_archiver("reextract", "--db", str(crawl.db_path), "--warc-dir", str(crawl.warc_dir), "--since", "someday")
     assert bad.returncode == 1 and "--since someday is neither a date (2026-11-01) nor an age (48h, 7d)." in bad.stderr
+
+
+def test_the_same_story_at_many_urls_is_a_copy_not_chrome() -> None:
+    from chromesite import render
+
+    from archiver.chrome import block_key
+    from archiver.extraction import extract_article
+
+    article = extract_article(render("herald", 0).decode(), "https://herald.example/a")
+    every_block = {block_key(line) for line in article.text.splitlines()}
+    assert article.without_blocks(every_block) is article  # all known: a copy, kept whole
+    some = {block_key(line) for line in TEMPLATES["herald"]}
+    assert all(line not in article.without_blocks(some).text for line in TEMPLATES["herald"])
