@@ -1,17 +1,22 @@
 """Clean text and metadata from an HTML page, with trafilatura.
 
 This module knows nothing of Scrapy or SQLite: :func:`extract_article` takes
-HTML text and its URL and returns plain values, so it can run in a worker
-process.  Three layers strip the chrome:
+HTML text, its URL and the site's rules and returns plain values, so it can
+run in a worker process.  Metadata comes from structured data first
+(:mod:`archiver.metadata`); flags from :mod:`archiver.flags`.  These layers
+strip the chrome:
 
-1. trafilatura with the options in :data:`OPTIONS`, chosen by measurement on
-   the annotated corpus (``bench/extraction.py``); comments are off,
-   since with them on trafilatura appends the comment form to the article.
+1. the site's own :class:`SiteRules` (the ``site_rules`` table), pruning
+   nodes or keeping only the story's;
 2. :data:`PRUNE_XPATHS`: containers that sit *inside* story bodies (promo
-   and campaign boxes, "read full article" source lines) and that
-   trafilatura keeps, removed from the tree before extraction.
-3. :data:`CHROME_LINES`: whole lines that are site furniture wherever they
-   appear ("Leave a Reply", "Source: Read Full Article", ...).
+   boxes, "read full article" source lines) and that trafilatura keeps;
+3. trafilatura with the options in :data:`OPTIONS`, chosen by measurement on
+   the annotated corpus (``bench/extraction.py``); comments are off, since
+   with them on trafilatura appends the comment form to the article;
+4. :data:`CHROME_LINES`: whole lines that are site furniture wherever they
+   appear ("Leave a Reply", "Source: Read Full Article", ...);
+5. after extraction, in the crawl process, the site chrome memory
+   (:mod:`archiver.chrome`, :meth:`Article.without_blocks`).
 """
 
 from __future__ import annotations
