@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
@@ -25,7 +25,7 @@ from .config import ArchiverConfig
 from .errors import ConfigError, WarcError
 from .extraction import Article, SiteRules, site_rules
 from .iothread import IOThread
-from .dates import iso
+from .dates import iso_utc, parse_date
 from .storage import CRAWL_COUNTERS, Storage
 from .warc import HttpExchange, RecordLocation, WarcFileWriter
 
@@ -43,12 +43,6 @@ COUNTER_STATS = {
     "failed": "archiver/failed",
 }
 assert set(COUNTER_STATS) == set(CRAWL_COUNTERS)
-
-
-def iso_utc(moment: datetime | None = None) -> str:
-    """ISO 8601 UTC timestamp (now by default), as every table stores them."""
-    moment = moment or datetime.now(timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Archive:
@@ -162,7 +156,7 @@ class Archive:
                 # interrupted one missed is fetched next time.
                 if reason == "finished":
                     for url, (kind, newest) in self._sources.items():
-                        self._storage.save_source(url, kind, iso(newest) if newest else None, self.crawl_id, iso_utc())
+                        self._storage.save_source(url, kind, iso_utc(newest, "auto") if newest else None, self.crawl_id, iso_utc())
             self._storage.close()
             self._storage = None
 
@@ -271,7 +265,7 @@ class Archive:
     async def watermark(self, url: str) -> datetime | None:
         """The newest entry date an earlier complete crawl saw at this sitemap or feed."""
         value = await self.run(self._storage_call, "watermark", url)
-        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+        return parse_date(value)
 
     def note_source(self, url: str, kind: str, newest: datetime | None) -> None:
         """Remember a source read in this crawl and the newest entry date it listed."""

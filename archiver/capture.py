@@ -21,7 +21,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 
-from .archive import Archive, iso_utc
+from .archive import Archive
+from .dates import iso_utc
 from .download import META_STATUS_LINE
 from .warc import HttpExchange
 

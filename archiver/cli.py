@@ -15,9 +15,8 @@ from typing import Any
 import click
 from w3lib.encoding import html_to_unicode
 
-from .archive import iso_utc
 from .config import SETTINGS
-from .dates import iso, parse_since
+from .dates import iso_utc, parse_since
 from .errors import WarcError
 from .extraction import NoArticle, SiteRules, extract_article, rules_for, site_rules
 from .storage import Storage
@@ -63,7 +62,7 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
     if not warc_dir.is_dir():
         raise click.ClickException(f"No WARC directory at {warc_dir}; give it with --warc-dir.")
     try:
-        cutoff = iso(parse_since(since)) if since else None
+        cutoff = iso_utc(parse_since(since), "auto") if since else None
     except ValueError:
         raise click.ClickException(f"--since {since} is neither a date (2026-11-01) nor an age (48h, 7d).") from None
     storage = Storage(db_path)

@@ -44,6 +44,6 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     return moment
 
 
-def iso(moment: datetime) -> str:
-    """ISO 8601 UTC with a Z, as the archive stores dates."""
-    return _utc(moment).isoformat().replace("+00:00", "Z")
+def iso_utc(moment: datetime | None = None, timespec: str = "milliseconds") -> str:
+    """ISO 8601 UTC with a Z (now by default), as every table stores timestamps."""
+    return _utc(moment or datetime.now(timezone.utc)).isoformat(timespec=timespec).replace("+00:00", "Z")

@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
 from typing import Any
 
 import trafilatura
@@ -33,6 +32,7 @@ from lxml import html as lxml_html
 from trafilatura.utils import repair_faulty_html
 
 from .chrome import blocks
+from .dates import iso_utc
 from .flags import MOSTLY_LINKS, interstitial, link_share, link_texts
 from .metadata import clean_title, display_authors, structured_metadata
 
@@ -278,7 +278,7 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None) -> Arti
         word_count=words,
         extractor={"name": NAME, "version": trafilatura.__version__, "options": OPTIONS,
                    **({"site_rules": asdict(rules)} if rules else {})},
-        extracted_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        extracted_at=iso_utc(),
         interstitial=interstitial(title, text, words),
         link_share=link_share(text, links),
         blocks=blocks(text),

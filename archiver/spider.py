@@ -54,8 +54,8 @@ def read_url_list(path: str) -> list[str]:
         raise SpiderArgumentError(f"The URL list {path!r} is not UTF-8 text; save it as plain UTF-8.") from None
     urls = []
     for number, line in enumerate(lines, start=1):
-        line = line.split("#", 1)[0].strip() if line.lstrip().startswith("#") else line.strip()
-        if line:
+        line = line.strip()
+        if line and not line.startswith("#"):
             urls.append(check_url(line, f" (line {number} of {path})"))
     if not urls:
         raise SpiderArgumentError(

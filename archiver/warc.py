@@ -75,7 +75,6 @@ class RecordLocation:
     length: int
     record_id: str
     payload_digest: str
-    bytes_written: int  # the response and request records together
 
 
 def warc_date(moment: datetime) -> str:
@@ -166,16 +165,14 @@ class WarcFileWriter:
             self._file.flush()
         except OSError as exc:
             raise WarcError(f"Cannot write to {self._path(open_=True)}: {exc.strerror or exc}.") from exc
-        written = len(response_member) + len(request_member)
         self.records_written += 2
-        self.bytes_written += written
+        self.bytes_written += len(response_member) + len(request_member)
         return RecordLocation(
             filename=self._name,
             offset=offset,
             length=len(response_member),
             record_id=response_id,
             payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
-            bytes_written=written,
         )
 
     def close(self) -> None:

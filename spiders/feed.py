@@ -46,6 +46,7 @@ class FeedSpider(DiscoverySpider):
             self.logger.warning("Ignoring %s: not a feed (%s; %s, %d bytes)",
                                 response.url, exc, content_type or "no content type", len(response.body))
             return
+        self.logger.info("%s: %s feed, %d entries", response.url, feed.kind, len(feed.entries))
         if feed.problem:
             self.logger.warning("Feed %s is malformed (%s); read %d entries anyway", response.url, feed.problem, len(feed.entries))
         # each entry's hints are bound to its own Candidate, never to a loop variable

@@ -14,7 +14,6 @@ from scrapy.linkextractors import LinkExtractor
 from w3lib.url import canonicalize_url
 
 from archiver.errors import SpiderArgumentError
-from archiver.items import ArchivedPage
 from archiver.spider import Candidate, DiscoverySpider, parse_flag
 
 # Path segments and query keys of pages that are plainly not articles and not
