@@ -28,7 +28,7 @@ from throughput import CORPUS, CRAWL_SETTINGS, ROOT, start_server  # noqa: E402
 HEAVY = {
     "extraction (trafilatura, htmldate, justext, lxml.html)": ("trafilatura/", "htmldate/", "justext/", "lxml/html"),
     "compression and digests (zlib, warcio)": ("warcio/", "archiver/warc.py", "gzip.py", "hashlib"),
-    "SQLite (sqlite_utils, archiver/storage.py)": ("sqlite_utils/", "archiver/storage.py"),
+    "SQLite (sqlite_utils, archiver/storage/)": ("sqlite_utils/", "archiver/storage/"),
 }
 _FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>.*?):\d+\)$")
 

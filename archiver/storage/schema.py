@@ -1,0 +1,129 @@
+"""The archive's schema: one ``sqlite_utils.Migrations`` step per change.
+
+Steps are applied in order and recorded in ``_sqlite_migrations``; add a
+step, never edit one that shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+migrations = Migrations("archiver")
+
+
+@migrations()
+def m001_core_tables(db: sqlite_utils.Database) -> None:
+    """crawls, captures and articles, with full-text search on articles."""
+    db["crawls"].create(
+        {
+            "id": int,
+            "spider": str,
+            "args": str,
+            "started_at": str,
+            "finished_at": str,
+            "finish_reason": str,
+            "stats": str,
+        },
+        pk="id",
+    )
+    db["captures"].create(
+        {
+            "id": int,
+            "url": str,
+            "method": str,
+            "status": int,
+            "reason": str,
+            "content_type": str,
+            "size": int,
+            "fetched_at": str,
+            "ip_address": str,
+            "warc_filename": str,
+            "warc_offset": int,
+            "warc_length": int,
+            "warc_record_id": str,
+            "payload_digest": str,
+            "crawl_id": int,
+            "error": str,
+        },
+        pk="id",
+        foreign_keys=[("crawl_id", "crawls", "id")],
+    )
+    db["captures"].create_index(["url"])
+    db["captures"].create_index(["crawl_id"])
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,
+            "capture_id": int,
+            "title": str,
+            "author": str,
+            "date": str,
+            "sitename": str,
+            "language": str,
+            "description": str,
+            "text": str,
+            "word_count": int,
+            "extractor": str,
+            "extracted_at": str,
+        },
+        pk="id",
+        foreign_keys=[("capture_id", "captures", "id")],
+    )
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["capture_id"])
+    db["articles"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True)
+
+
+# What a crawl did, in its crawls row (README: "crawls" table).
+CRAWL_COUNTERS = ("found", "fetched", "new", "skipped_archived", "skipped_old", "skipped_robots", "failed")
+
+@migrations()
+def m002_discovery(db: sqlite_utils.Database) -> None:
+    """Per-source watermarks, what each crawl did, and the hints a sitemap or feed gave."""
+    db["sources"].create(
+        {
+            "id": int,
+            "url": str,
+            "kind": str,
+            "watermark": str,
+            "last_crawl_id": int,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("last_crawl_id", "crawls", "id")],
+    )
+    db["sources"].create_index(["url"], unique=True)
+    for column in CRAWL_COUNTERS:
+        db["crawls"].add_column(column, int)
+    db["articles"].add_column("hints", str)
+
+
+FLAG_COLUMNS = ("flag_interstitial", "flag_mostly_links", "flag_no_date", "flag_no_title", "flag_too_short")
+
+
+@migrations()
+def m003_metadata_and_flags(db: sqlite_utils.Database) -> None:
+    """Authors as a list, the article's site, and soft-failure flags."""
+    articles = db["articles"]
+    articles.add_column("authors", str)
+    articles.add_column("site", str)
+    articles.add_column("flag_interstitial", str)
+    for column in FLAG_COLUMNS[1:]:
+        articles.add_column(column, int)
+    articles.create_index(["site"])
+    # running totals per site, so that "too short for its site" costs one row read
+    db["site_stats"].create({"site": str, "articles": int, "words": int}, pk="site")
+
+
+@migrations()
+def m004_site_chrome_memory_and_rules(db: sqlite_utils.Database) -> None:
+    """Per-site text blocks and the distinct pages each was seen on; per-site extraction rules."""
+    db["site_blocks"].create(
+        {"site": str, "block": str, "text": str, "pages": int, "first_seen": str, "last_seen": str},
+        pk=("site", "block"),
+    )
+    db["site_block_pages"].create({"site": str, "block": str, "url": str}, pk=("site", "block", "url"))
+    db["site_block_pages"].create_index(["site", "url"])
+    db["site_rules"].create({"id": int, "site": str, "prune_xpath": str, "keep_xpath": str, "note": str}, pk="id")
+    db["site_rules"].create_index(["site"])
