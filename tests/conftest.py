@@ -15,6 +15,8 @@ from chromesite import PAGES_PER_TEMPLATE, TEMPLATES, ChromeSite
 from chromesite import path as chrome_path
 from discoverysite import ARTICLE_PATHS, DiscoverySite
 from newssite import MISSING_PATH, PDF_PATH, REDIRECT_PATH, NewsSite, refused_url
+from scriptedsite import SCRIPTED_PATH, ScriptedSite
+from served import Served
 
 ROOT = Path(__file__).resolve().parents[1]
 # Fast, deterministic crawls of a local site; everything else is the shipped default.
@@ -131,3 +133,27 @@ def archived(news_site: NewsSite, crawl_urls: dict[str, str], tmp_path_factory: 
     assert crawl.returncode == 0, crawl.stderr[-3000:]
     crawl.sent = news_site.sent[before:]
     return crawl
+
+
+@pytest.fixture(scope="session")
+def scripted_site():
+    site = ScriptedSite().start()
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="session")
+def web_archive(crawl_urls: dict[str, str], scripted_site: ScriptedSite, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+    """An archive of the news site and the scripted page, for Datasette."""
+    urls = ",".join([*crawl_urls.values(), scripted_site.url(SCRIPTED_PATH)])
+    crawl = run_crawl(tmp_path_factory.mktemp("web"), "article", {"url": urls})
+    assert crawl.returncode == 0, crawl.stderr[-3000:]
+    return crawl
+
+
+@pytest.fixture(scope="session")
+def served(web_archive: Crawl):
+    """`archiver serve` over that archive."""
+    instance = Served(web_archive.db_path, "--warc-dir", str(web_archive.warc_dir)).start()
+    yield instance
+    instance.stop()

@@ -146,6 +146,7 @@ class Storage:
 
     def add_capture(self, row: Mapping[str, Any]) -> int:
         """Insert one capture (a response, or a request that failed); return its id."""
+        row = {**row, "host": urlsplit(row["url"]).hostname}
         columns = list(row)
         with self._write():
             cursor = self.db.execute(
@@ -231,15 +232,16 @@ class Storage:
         row["authors"] = _json(row.get("authors") or [])
         row["site"] = urlsplit(row["url"]).hostname
         values = [row.get(c) for c in _ARTICLE_COLUMNS]
-        updates = ", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_COLUMNS if c != "url")
+        updates = ", ".join(f"{c} = excluded.{c}" for c in (*_ARTICLE_COLUMNS, "crawl_id") if c != "url")
         with self._write():
             before = self.db.execute("SELECT word_count FROM articles WHERE url = ?", [row["url"]]).fetchone()
             stored = self.db.execute(
-                f"INSERT INTO articles ({', '.join(_ARTICLE_COLUMNS)}) "
-                f"VALUES ({', '.join('?' for _ in _ARTICLE_COLUMNS)}) "
+                f"INSERT INTO articles ({', '.join(_ARTICLE_COLUMNS)}, crawl_id) "
+                f"VALUES ({', '.join('?' for _ in _ARTICLE_COLUMNS)}, "
+                "(SELECT crawl_id FROM captures WHERE id = ?)) "
                 f"ON CONFLICT(url) DO UPDATE SET {updates} "
                 "WHERE articles.capture_id IS NULL OR excluded.capture_id >= articles.capture_id",
-                values,
+                [*values, row.get("capture_id")],
             ).rowcount
             if stored:
                 self._count_and_flag(row, before[0] if before else None)

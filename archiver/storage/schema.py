@@ -6,6 +6,8 @@ step, never edit one that shipped.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import sqlite_utils
 from sqlite_utils import Migrations
 
@@ -127,3 +129,16 @@ def m004_site_chrome_memory_and_rules(db: sqlite_utils.Database) -> None:
     db["site_block_pages"].create_index(["site", "url"])
     db["site_rules"].create({"id": int, "site": str, "prune_xpath": str, "keep_xpath": str, "note": str}, pk="id")
     db["site_rules"].create_index(["site"])
+
+
+@migrations()
+def m005_hosts_and_crawls_for_browsing(db: sqlite_utils.Database) -> None:
+    """``captures.host`` and ``articles.crawl_id``, so that Datasette can facet and group by them."""
+    db["captures"].add_column("host", str)
+    db["captures"].create_index(["host"])
+    # no foreign key: adding one rebuilds the table and drops its full-text triggers
+    db["articles"].add_column("crawl_id", int)
+    db["articles"].create_index(["crawl_id"])
+    db.register_function(lambda url: urlsplit(url).hostname, name="archiver_host", replace=True)
+    db.execute("UPDATE captures SET host = archiver_host(url)")
+    db.execute("UPDATE articles SET crawl_id = (SELECT crawl_id FROM captures WHERE captures.id = articles.capture_id)")

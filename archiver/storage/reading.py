@@ -1,0 +1,43 @@
+"""Read-only queries behind the archive's web pages (the Datasette plugin).
+
+Each function takes a plain ``sqlite3.Connection`` (Datasette hands one to
+``execute_fn`` on its read thread) and returns plain dicts.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def article(conn: sqlite3.Connection, article_id: int) -> dict[str, Any] | None:
+    """One article with its capture's date, status and WARC place."""
+    rows = _rows(
+        conn,
+        "SELECT a.*, c.fetched_at, c.status, c.warc_filename FROM articles a "
+        "LEFT JOIN captures c ON c.id = a.capture_id WHERE a.id = ?",
+        [article_id],
+    )
+    return rows[0] if rows else None
+
+
+def captures_of(conn: sqlite3.Connection, url: str) -> list[dict[str, Any]]:
+    """Every capture of a URL, newest first."""
+    return _rows(
+        conn,
+        "SELECT id, fetched_at, status, reason, size, warc_filename, error FROM captures "
+        "WHERE url = ? ORDER BY fetched_at DESC, id DESC",
+        [url],
+    )
+
+
+def capture(conn: sqlite3.Connection, capture_id: int) -> dict[str, Any] | None:
+    """One capture with its WARC place."""
+    rows = _rows(conn, "SELECT * FROM captures WHERE id = ?", [capture_id])
+    return rows[0] if rows else None
