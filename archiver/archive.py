@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
@@ -27,7 +27,8 @@ from .extraction import Article, SiteRules, site_rules
 from .iothread import IOThread
 from .dates import iso_utc, parse_date
 from .storage import CRAWL_COUNTERS, Storage
-from .warc import HttpExchange, RecordLocation, WarcFileWriter
+from .versions import compare, fingerprint
+from .warc import HttpExchange, RecordLocation, RefersTo, WarcFileWriter
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -177,13 +178,26 @@ class Archive:
             self._reported.add(kind)
             logger.error("archiver %s error (logged once, counted in archiver/errors/%s): %s", kind, kind, exc)
 
-    async def record_capture(self, row: dict[str, Any], exchange: HttpExchange | None) -> int | None:
-        """Write the exchange's WARC records (if any) and its ``captures`` row; return the row id."""
+    async def record_capture(
+        self, row: dict[str, Any], exchange: HttpExchange | None, previous: dict[str, Any] | None = None
+    ) -> tuple[int | None, str | None]:
+        """Write the exchange's WARC records (if any) and its ``captures`` row.
+
+        ``previous`` is the capture holding the URL's last archived bytes (a
+        re-check): an unchanged response is then written as a revisit record.
+        Returns the row id and the revisit profile (None for a full record).
+        """
+        refers_to = None
+        if previous is not None and exchange is not None:
+            refers_to = RefersTo(previous["record_id"], previous["url"], parse_date(previous["fetched_at"]) or exchange.fetched_at,
+                                 previous["payload_digest"])
         try:
-            capture_id, location, warc_error = await self.run(self._record_capture, row, exchange)
+            capture_id, location, warc_error = await self.run(
+                self._record_capture, row, exchange, refers_to, previous["capture_id"] if previous else None
+            )
         except sqlite3.Error as exc:
             self.report("storage", exc)
-            return None
+            return None, None
         if warc_error is not None:
             self.report("warc", warc_error)
         self.stats.inc_value("archiver/captures")
@@ -192,15 +206,17 @@ class Archive:
         if location is not None:
             self.stats.set_value("archiver/warc/records", self._warc.records_written)
             self.stats.set_value("archiver/warc/bytes", self._warc.bytes_written)
-        return capture_id
+            if location.revisit:
+                self.stats.inc_value(f"archiver/revisits/{location.revisit}")
+        return capture_id, location.revisit if location else None
 
     def _record_capture(
-        self, row: dict[str, Any], exchange: HttpExchange | None
+        self, row: dict[str, Any], exchange: HttpExchange | None, refers_to: RefersTo | None, previous_id: int | None
     ) -> tuple[int, RecordLocation | None, WarcError | None]:
         location = warc_error = None
         if exchange is not None:
             try:
-                location = self._warc.write_exchange(exchange)
+                location = self._warc.write_exchange(exchange, refers_to)
             except WarcError as exc:
                 warc_error = exc
                 row["error"] = f"WARC record not written: {exc}"
@@ -212,6 +228,8 @@ class Archive:
                     warc_record_id=location.record_id,
                     payload_digest=location.payload_digest,
                 )
+                if location.revisit:
+                    row.update(revisit=location.revisit, revisit_of=previous_id)
         capture_id = self._storage_call("add_capture", {**row, "crawl_id": self.crawl_id})
         return capture_id, location, warc_error
 
@@ -228,16 +246,83 @@ class Archive:
     async def save_article(
         self, url: str, capture_id: int | None, article: Article, hints: dict[str, Any] | None = None
     ) -> None:
-        """Store an extracted article as its URL's latest version, with the hints its source gave."""
+        """Store an extracted article as its URL's latest text, with the hints its source gave.
+
+        A text or title that changed (once normalized) becomes a new version
+        with its diff; a cosmetic change is counted on the current version.
+        """
         row = {"url": url, "capture_id": capture_id, **article.as_row(), "hints": hints}
         try:
-            new = await self.run(self._storage_call, "save_article", row)
+            new, outcome = await self.run(self._save_article, row)
         except sqlite3.Error as exc:
             self.report("storage", exc)
             return
         self.stats.inc_value("archiver/articles")
         if new:
             self.stats.inc_value("archiver/articles/new")
+        elif outcome != "same":
+            self.stats.inc_value(f"archiver/versions/{outcome}")
+
+    def _save_article(self, row: dict[str, Any]) -> tuple[bool, str]:
+        """On the I/O thread: the article, its version, its next check. Returns (new URL, what changed)."""
+        assert self._storage is not None
+        now = datetime.now(timezone.utc)
+        new = self._storage.save_article(row)
+        current = self._storage.current_version(row["url"])
+        print_ = fingerprint(row["title"], row["text"])
+        if current is not None and fingerprint(current["title"], current["text"]) == print_:
+            outcome = "same" if (current["title"], current["text"]) == (row["title"], row["text"]) else "cosmetic"
+            self._storage.saw_version_again(current["id"], iso_utc(now), outcome == "cosmetic")
+        else:
+            outcome = "new" if current is None else "changed"
+            change = compare(current["title"], current["text"], row["title"], row["text"]) if current else None
+            self._storage.add_version({
+                "url": row["url"], "number": current["number"] + 1 if current else 1, "capture_id": row["capture_id"],
+                "title": row["title"], "text": row["text"], "fingerprint": print_,
+                "metadata": {k: row.get(k) for k in ("author", "authors", "date", "sitename", "language", "description")},
+                "first_seen": iso_utc(now), "last_seen": iso_utc(now),
+                "words_added": change.words_added if change else None,
+                "words_removed": change.words_removed if change else None,
+                "diff": change.diff if change else None,
+            })
+        self._checked(row["url"], now, row.get("date"), outcome == "changed")
+        return new, outcome
+
+    def _checked(self, url: str, now: datetime, published: str | None, changed: bool) -> None:
+        """Record the fetch and schedule the next check: by the article's age (publication, else first seen)."""
+        assert self._storage is not None
+        state = self._storage.recheck_state(url)
+        born = parse_date(published) or parse_date(state and state["first_seen"]) or now
+        next_check = self.config.recheck.next_check(now, min(born, now), changed)
+        self._storage.set_checked(url, iso_utc(now), iso_utc(next_check) if next_check else None, changed)
+
+    async def note_unchanged(self, url: str) -> None:
+        """A re-check found the archived bytes unchanged (304 or the same payload): schedule the next one."""
+        self.stats.inc_value("archiver/rechecks/unchanged")
+        try:
+            await self.run(self._unchanged, url)
+        except sqlite3.Error as exc:
+            self.report("storage", exc)
+
+    def _unchanged(self, url: str) -> None:
+        assert self._storage is not None
+        now = datetime.now(timezone.utc)
+        current = self._storage.current_version(url)
+        if current is not None:
+            self._storage.saw_version_again(current["id"], iso_utc(now), cosmetic=False)
+        state = self._storage.recheck_state(url)
+        self._checked(url, now, state and state["date"], changed=False)
+
+    async def recheck_state(self, url: str) -> dict[str, Any] | None:
+        """None for a URL with no article yet; else its re-check state, ``due`` included."""
+        state = await self.run(self._storage_call, "recheck_state", url)
+        if state is not None:
+            state["due"] = state["next_check_at"] is not None and state["next_check_at"] <= iso_utc()
+        return state
+
+    async def due_urls(self, site: str, limit: int = 10_000) -> list[str]:
+        """Archived article URLs of a site whose re-check is due."""
+        return await self.run(self._storage_call, "due_urls", site, iso_utc(), limit)
 
     async def without_site_chrome(self, url: str, article: Article) -> Article:
         """Count the article's blocks for its site and drop those the site repeats on many pages."""
@@ -257,10 +342,6 @@ class Archive:
         return cleaned
 
     # incremental crawls -----------------------------------------------------
-
-    async def has_article(self, url: str) -> bool:
-        """Is this URL's article already in the archive?"""
-        return await self.run(self._storage_call, "has_article", url)
 
     async def watermark(self, url: str) -> datetime | None:
         """The newest entry date an earlier complete crawl saw at this sitemap or feed."""

@@ -27,12 +27,20 @@ from .download import META_STATUS_LINE
 from .warc import HttpExchange
 
 META_CAPTURE_ID = "archiver_capture_id"
+# set by the spider on a re-check: the capture that holds the URL's archived bytes
+META_PREVIOUS = "archiver_previous"
+# set here when the response was unchanged and written as a revisit record
+META_UNCHANGED = "archiver_unchanged"
 _ARCHIVED_SCHEMES = {"http", "https"}
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    return (response.headers.get(name) or b"").decode("latin-1") or None
 
 
 def content_type(response: Response) -> str | None:
     """The response's Content-Type header as text, or None."""
-    return (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
+    return _header(response, b"Content-Type")
 
 
 def host_header(request: Request) -> bytes:
@@ -118,8 +126,14 @@ class WarcCaptureMiddleware:
             "fetched_at": iso_utc(exchange.fetched_at),
             "ip_address": exchange.ip_address,
             "error": f"HTTP {exchange.status} {reason}".rstrip() if exchange.status >= 400 else None,
+            "etag": _header(response, b"ETag"),
+            "last_modified": _header(response, b"Last-Modified"),
         }
-        request.meta[META_CAPTURE_ID] = await self.archive.record_capture(row, exchange)
+        previous = request.meta.get(META_PREVIOUS)
+        capture_id, revisit = await self.archive.record_capture(row, exchange, previous)
+        request.meta[META_CAPTURE_ID] = capture_id
+        if revisit:
+            request.meta[META_UNCHANGED] = revisit
         return response
 
     async def process_exception(self, request: Request, exception: Exception) -> None:

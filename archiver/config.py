@@ -19,6 +19,7 @@ from weakref import WeakKeyDictionary
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
+from . import schedule
 from .errors import ConfigError
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*((?:[kmgt]i?)?b?)\s*$", re.IGNORECASE)
@@ -102,6 +103,10 @@ SETTINGS: dict[str, _Setting] = {
         4, _count, "a whole number of pages (0 turns the site chrome memory off)"
     ),
     "PROGRESS_INTERVAL": _Setting(60, _seconds, "a number of seconds (0 turns the progress line off)"),
+    "RECHECK": _Setting(
+        schedule.DEFAULT, schedule.RecheckSchedule.parse,
+        "AGE:INTERVAL steps such as 1d:1h,7d:1d,30d:7d (ages growing), or off",
+    ),
 }
 
 
@@ -117,6 +122,7 @@ class ArchiverConfig:
     retry_after_max: float
     progress_interval: float
     chrome_pages: int
+    recheck: schedule.RecheckSchedule
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchiverConfig":

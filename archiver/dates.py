@@ -32,12 +32,19 @@ def parse_date(text: str | None) -> datetime | None:
         return None
 
 
+def parse_duration(text: str) -> timedelta:
+    """A length of time as users write it: ``30m``, ``48h``, ``7d``, ``2w``; ValueError otherwise."""
+    match = _AGO.match(text)
+    if not match:
+        raise ValueError(text)
+    amount, unit = match.groups()
+    return timedelta(**{_UNIT[unit.lower()]: int(amount)})
+
+
 def parse_since(text: str, now: datetime | None = None) -> datetime:
     """``since`` as users give it: a date (``2026-11-01``) or an age (``48h``, ``30m``, ``7d``, ``2w``)."""
-    match = _AGO.match(text)
-    if match:
-        amount, unit = match.groups()
-        return (now or datetime.now(timezone.utc)) - timedelta(**{_UNIT[unit.lower()]: int(amount)})
+    if _AGO.match(text):
+        return (now or datetime.now(timezone.utc)) - parse_duration(text)
     moment = parse_date(text)
     if moment is None:
         raise ValueError(text)

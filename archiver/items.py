@@ -23,3 +23,4 @@ class ArchivedPage:
     html: str | None
     hints: dict[str, Any] = field(default_factory=dict)
     not_article: str | None = None
+    unchanged: bool = False  # a re-check found the archived bytes unchanged: nothing to extract

@@ -61,6 +61,9 @@ class ArticlePipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArchivedPage):
             return item
+        if item.unchanged:
+            await self.archive.note_unchanged(item.url)
+            return item
         if item.not_article is not None:
             await self.archive.note_no_article(item.capture_id, item.not_article)
             return item

@@ -15,7 +15,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from .archive import Archive
-from .capture import META_CAPTURE_ID, content_type
+from .capture import META_CAPTURE_ID, META_PREVIOUS, META_UNCHANGED, content_type
 from .dates import parse_since
 from .errors import SpiderArgumentError
 from .items import ArchivedPage
@@ -65,11 +65,44 @@ def read_url_list(path: str) -> list[str]:
 
 
 class ArchiveSpider(scrapy.Spider):
-    """Base class: keeps the ``-a`` arguments for the ``crawls`` table, turns responses into items."""
+    """Base class: keeps the ``-a`` arguments for the ``crawls`` table, turns responses into items.
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.archiver_args = {key: value for key, value in kwargs.items() if value is not None}
+    An article URL already archived is fetched again only when its re-check
+    is due (``articles.next_check_at``), or always with ``-a recrawl=1``; the
+    request then carries the last capture's validators (a conditional GET)
+    and the capture holding its bytes, so an unchanged answer becomes a
+    revisit record.
+    """
+
+    def __init__(self, *args: Any, recrawl: str | None = None, **kwargs: Any):
+        super().__init__(*args, recrawl=recrawl, **kwargs)
+        self.archiver_args = {key: value for key, value in {**kwargs, "recrawl": recrawl}.items() if value is not None}
+        self.recrawl = parse_flag("recrawl", recrawl)
+        self._queued: set[str] = set()
+
+    @property
+    def archive(self) -> Archive:
+        return Archive.of(self.crawler)
+
+    async def fetch_or_recheck(self, request: scrapy.Request) -> scrapy.Request | None:
+        """``request`` for a new URL; a conditional re-check for a due one; None (counted) if not due."""
+        if request.url in self._queued:
+            return None
+        state = await self.archive.recheck_state(request.url)
+        if state is not None and not (state["due"] or self.recrawl):
+            self.crawler.stats.inc_value("archiver/skipped/archived")
+            return None
+        self._queued.add(request.url)
+        if state is None or state["previous"] is None:
+            return request
+        self.crawler.stats.inc_value("archiver/rechecks")
+        headers = dict(request.headers)
+        if state["etag"]:
+            headers[b"If-None-Match"] = state["etag"]
+        if state["last_modified"]:
+            headers[b"If-Modified-Since"] = state["last_modified"]
+        meta = {**request.meta, META_PREVIOUS: state["previous"], "handle_httpstatus_list": [304]}
+        return request.replace(headers=headers, meta=meta)
 
     def page(self, response: Response) -> ArchivedPage:
         """The item for a captured response: HTML text when it is HTML."""
@@ -82,6 +115,7 @@ class ArchiveSpider(scrapy.Spider):
             capture_id=response.meta.get(META_CAPTURE_ID),
             content_type=media_type,
             html=response.text if is_html else None,
+            unchanged=bool(response.meta.get(META_UNCHANGED)),
         )
 
     def fetch_failed(self, failure: Failure) -> None:
@@ -124,16 +158,18 @@ class DiscoverySpider(ArchiveSpider):
     """Base of the spiders that find article URLs themselves (sitemaps, feeds, links).
 
     Incremental by default: an article URL already in the archive is not
-    fetched again, and entries dated before ``since`` (or, without it, not
-    newer than the source's watermark from the last complete crawl) are
-    skipped.  ``-a recrawl=1`` fetches everything listed again.
+    fetched again until its re-check is due, and entries dated before
+    ``since`` (or, without it, not newer than the source's watermark from the
+    last complete crawl) are skipped.  Archived articles of the start URL's
+    site whose re-check is due are fetched too, listed or not.  ``-a
+    recrawl=1`` fetches everything listed again.
     """
 
     kind = ""  # sources.kind
     url_help = ""  # what -a url= takes, for the error message
 
-    def __init__(self, url: str | None = None, since: str | None = None, recrawl: str | None = None, **kwargs: Any):
-        super().__init__(url=url, since=since, recrawl=recrawl, **kwargs)
+    def __init__(self, url: str | None = None, since: str | None = None, **kwargs: Any):
+        super().__init__(url=url, since=since, **kwargs)
         if not url:
             raise SpiderArgumentError(f"Say where to start: -a url=URL ({self.url_help}).")
         self.start_url = check_url(url)
@@ -146,11 +182,6 @@ class DiscoverySpider(ArchiveSpider):
                     f"-a since={since} is neither a date nor an age; give a date such as 2026-11-01 "
                     "or an age such as 48h, 30m, 7d or 2w."
                 ) from None
-        self.recrawl = parse_flag("recrawl", recrawl)
-
-    @property
-    def archive(self) -> Archive:
-        return Archive.of(self.crawler)
 
     async def cutoff(self, source: str) -> tuple[datetime | None, bool]:
         """The date before which a source's entries are old, and whether that date itself is old."""
@@ -178,11 +209,17 @@ class DiscoverySpider(ArchiveSpider):
             if self.is_old(candidate.date, cutoff):
                 stats.inc_value("archiver/skipped/old")
                 continue
-            if not self.recrawl and await self.archive.has_article(candidate.url):
-                stats.inc_value("archiver/skipped/archived")
-                continue
-            yield self.article_request(candidate.url, candidate.hints)
+            request = await self.fetch_or_recheck(self.article_request(candidate.url, candidate.hints))
+            if request is not None:
+                yield request
         self.archive.note_source(source, self.kind, newest)
+
+    async def due_rechecks(self) -> AsyncIterator[scrapy.Request]:
+        """Re-checks of the site's archived articles that are due, whether or not a source lists them."""
+        for url in await self.archive.due_urls(urlsplit(self.start_url).hostname or ""):
+            request = await self.fetch_or_recheck(self.article_request(url))
+            if request is not None:
+                yield request
 
     def article_request(self, url: str, hints: dict[str, Any] | None = None) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed, cb_kwargs={"hints": hints or {}})

@@ -10,6 +10,8 @@ seek straight to the offset kept in the database.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import socket
 import zlib
@@ -68,18 +70,50 @@ class HttpExchange:
 
 @dataclass(frozen=True)
 class RecordLocation:
-    """Where a response record sits, and what identifies it."""
+    """Where a response (or revisit) record sits, and what identifies it."""
 
     filename: str  # final name, relative to the WARC directory
     offset: int
     length: int
     record_id: str
     payload_digest: str
+    revisit: str | None = None  # NOT_MODIFIED or IDENTICAL_PAYLOAD for a revisit record
+
+
+@dataclass(frozen=True)
+class RefersTo:
+    """The earlier response record holding the payload, for a revisit record."""
+
+    record_id: str
+    url: str
+    date: datetime
+    payload_digest: str
+
+
+REVISIT_PROFILES = {
+    "not-modified": "http://netpreserve.org/warc/1.1/revisit/server-not-modified",
+    "identical-payload": "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest",
+}
+
+
+def payload_digest(body: bytes) -> str:
+    """``sha1:BASE32``, as warcio writes WARC-Payload-Digest."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 def warc_date(moment: datetime) -> str:
     """WARC/1.1 date: UTC with microseconds."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _revisit_profile(exchange: HttpExchange, refers_to: RefersTo | None) -> str | None:
+    if refers_to is None:
+        return None
+    if exchange.status == 304:
+        return "not-modified"
+    if exchange.status == 200 and payload_digest(exchange.body) == refers_to.payload_digest:
+        return "identical-payload"
+    return None
 
 
 class WarcFileWriter:
@@ -118,8 +152,14 @@ class WarcFileWriter:
         """Final name of the file being written ("" before the first record)."""
         return self._name
 
-    def write_exchange(self, exchange: HttpExchange) -> RecordLocation:
-        """Append the response record then its request record; return the response's place."""
+    def write_exchange(self, exchange: HttpExchange, refers_to: RefersTo | None = None) -> RecordLocation:
+        """Append the response record then its request record; return the response's place.
+
+        With ``refers_to`` (an earlier capture of the URL), a 304 or a body whose
+        payload digest equals the earlier one is written as a ``revisit`` record
+        (server-not-modified or identical-payload-digest profile) that refers to
+        it, with the HTTP headers but without the body.
+        """
         try:
             if self._file is not None and self._file.tell() >= self.max_size:
                 self.close()
@@ -133,18 +173,37 @@ class WarcFileWriter:
         common = {"WARC-Date": date}
         if exchange.ip_address:
             common["WARC-IP-Address"] = exchange.ip_address
-        response = writer.create_warc_record(
-            exchange.url,
-            "response",
-            payload=BytesIO(exchange.body),
-            length=len(exchange.body),
-            http_headers=_RawHeaders(
-                f"{exchange.status} {exchange.reason.decode('latin-1')}".rstrip(),
-                _latin1(exchange.response_headers),
-                protocol=exchange.protocol,
-            ),
-            warc_headers_dict=dict(common),
+        http_headers = _RawHeaders(
+            f"{exchange.status} {exchange.reason.decode('latin-1')}".rstrip(),
+            _latin1(exchange.response_headers),
+            protocol=exchange.protocol,
         )
+        revisit = _revisit_profile(exchange, refers_to)
+        if revisit is not None and refers_to is not None:
+            response = writer.create_warc_record(
+                exchange.url,
+                "revisit",
+                payload=BytesIO(b""),
+                length=0,
+                http_headers=http_headers,
+                warc_headers_dict={
+                    **common,
+                    "WARC-Profile": REVISIT_PROFILES[revisit],
+                    "WARC-Refers-To": refers_to.record_id,
+                    "WARC-Refers-To-Target-URI": refers_to.url,
+                    "WARC-Refers-To-Date": warc_date(refers_to.date),
+                    "WARC-Payload-Digest": refers_to.payload_digest,
+                },
+            )
+        else:
+            response = writer.create_warc_record(
+                exchange.url,
+                "response",
+                payload=BytesIO(exchange.body),
+                length=len(exchange.body),
+                http_headers=http_headers,
+                warc_headers_dict=dict(common),
+            )
         response_id = response.rec_headers.get_header("WARC-Record-ID")
         request = writer.create_warc_record(
             exchange.url,
@@ -173,6 +232,7 @@ class WarcFileWriter:
             length=len(response_member),
             record_id=response_id,
             payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
+            revisit=revisit,
         )
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ class ArticleSpider(ArchiveSpider):
 
     -a url=URL[,URL...]   one URL, or several separated by commas
     -a urls=PATH          a file with one URL a line (blank lines and # comments ignored)
+    -a recrawl=1          fetch archived articles again even when their re-check is not due
     """
 
     name = "article"
@@ -36,7 +37,9 @@ class ArticleSpider(ArchiveSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse, errback=self.fetch_failed)
+            request = await self.fetch_or_recheck(scrapy.Request(url, callback=self.parse, errback=self.fetch_failed))
+            if request is not None:
+                yield request
 
     def parse(self, response: Response, **kwargs: Any) -> ArchivedPage:
         return self.page(response)

@@ -16,7 +16,7 @@ class FeedSpider(DiscoverySpider):
 
     -a url=FEED_OR_PAGE   an RSS 2.0, Atom or JSON Feed URL, or an HTML page with <link rel="alternate"> feeds
     -a since=DATE_OR_AGE  only entries published (or updated) this recently
-    -a recrawl=1          fetch listed articles even when already archived
+    -a recrawl=1          fetch listed articles again even when their re-check is not due
     """
 
     name = "feed"
@@ -25,6 +25,8 @@ class FeedSpider(DiscoverySpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield scrapy.Request(self.start_url, callback=self.parse_feed, errback=self.fetch_failed, cb_kwargs={"page": True})
+        async for request in self.due_rechecks():
+            yield request
 
     async def parse_feed(self, response: Response, page: bool = False) -> AsyncIterator[scrapy.Request]:
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")

@@ -71,7 +71,7 @@ class SiteSpider(DiscoverySpider):
     -a subdomains=1       also follow links to other subdomains of the site's domain
     -a allow=REGEX        only follow URLs matching this regular expression
     -a deny=REGEX         never follow URLs matching this regular expression
-    -a recrawl=1          fetch articles even when already archived
+    -a recrawl=1          fetch articles again even when their re-check is not due
     """
 
     name = "site"
@@ -114,6 +114,8 @@ class SiteSpider(DiscoverySpider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.seen.add(canonicalize_url(self.start_url))
         yield scrapy.Request(self.start_url, callback=self.parse_page, errback=self.fetch_failed, cb_kwargs={"listing": True})
+        async for request in self.due_rechecks():
+            yield request
 
     def article_request(self, url: str, hints: dict[str, Any] | None = None) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_page, errback=self.fetch_failed)

@@ -45,7 +45,7 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
 
     -a url=SITE_OR_SITEMAP   a site (its robots.txt is read) or a sitemap / sitemap index URL
     -a since=DATE_OR_AGE     only entries whose lastmod or news:publication_date is this recent
-    -a recrawl=1             fetch listed articles even when already archived
+    -a recrawl=1             fetch listed articles again even when their re-check is not due
     """
 
     name = "sitemap"
@@ -59,6 +59,8 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
             yield scrapy.Request(
                 urljoin(self.start_url, "/robots.txt"), callback=self.parse_robots, errback=self.robots_failed
             )
+        async for request in self.due_rechecks():
+            yield request
 
     def sitemap_request(self, url: str) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_sitemap, errback=self.fetch_failed)

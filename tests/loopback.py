@@ -53,6 +53,8 @@ class LoopbackServer:
         self.date = date
         self.sent: list[Sent] = []
         self.requests: list[tuple[str, float]] = []
+        self.received: list[tuple[str, dict[str, str]]] = []  # each request's path and headers
+        self.current = threading.local()  # .headers: the request being answered, for routes that look
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
 
@@ -94,6 +96,8 @@ class LoopbackServer:
     def _respond(self, handler: BaseHTTPRequestHandler) -> None:
         with self._lock:
             self.requests.append((handler.path, time.monotonic()))
+            self.received.append((handler.path, dict(handler.headers.items())))
+        self.current.headers = handler.headers
         reply = self.route(handler.path)
         status_line = f"HTTP/1.1 {reply.status} {reply.reason}".encode()
         date = self.date if self.date is not None else formatdate(usegmt=True).encode()

@@ -217,9 +217,71 @@ class Storage:
         """Every row of ``site_rules``."""
         return [dict(row) for row in self.db.query("SELECT site, prune_xpath, keep_xpath FROM site_rules ORDER BY id")]
 
-    def has_article(self, url: str) -> bool:
-        """Is there an article at this URL already?"""
-        return self.db.execute("SELECT 1 FROM articles WHERE url = ?", [url]).fetchone() is not None
+    # re-checks and versions -------------------------------------------------
+
+    def recheck_state(self, url: str) -> dict[str, Any] | None:
+        """For an archived article URL: when it is due, and the capture holding its bytes; None if new.
+
+        ``etag`` and ``last_modified`` are the newest validators the server gave for the URL.
+        """
+        article = self.db.execute("SELECT next_check_at, date, first_seen FROM articles WHERE url = ?", [url]).fetchone()
+        if article is None:
+            return None
+        state = dict(zip(("next_check_at", "date", "first_seen"), article))
+        latest = self.db.execute(
+            "SELECT coalesce(revisit_of, id) FROM captures WHERE url = ? AND status = 200 AND warc_record_id IS NOT NULL "
+            "ORDER BY id DESC LIMIT 1", [url]).fetchone()
+        root = self.db.execute(
+            "SELECT id, url, warc_record_id, fetched_at, payload_digest FROM captures WHERE id = ?",
+            [latest[0] if latest else None]).fetchone()
+        state["previous"] = dict(zip(("capture_id", "url", "record_id", "fetched_at", "payload_digest"), root)) if root else None
+        for column in ("etag", "last_modified"):
+            found = self.db.execute(
+                f"SELECT {column} FROM captures WHERE url = ? AND {column} IS NOT NULL ORDER BY id DESC LIMIT 1", [url]
+            ).fetchone()
+            state[column] = found[0] if found else None
+        return state
+
+    def due_urls(self, site: str, now: str, limit: int) -> list[str]:
+        """Article URLs of a host (and its subdomains) whose re-check is due, most overdue first."""
+        return [row[0] for row in self.db.execute(
+            "SELECT url FROM articles WHERE (site = ? OR site LIKE ?) AND next_check_at <= ? "
+            "ORDER BY next_check_at LIMIT ?", [site, f"%.{site}", now, limit])]
+
+    def current_version(self, url: str) -> dict[str, Any] | None:
+        """The URL's newest version (id, number, title, text)."""
+        row = self.db.execute(
+            "SELECT id, number, title, text FROM versions WHERE url = ? ORDER BY number DESC LIMIT 1", [url]
+        ).fetchone()
+        return dict(zip(("id", "number", "title", "text"), row)) if row else None
+
+    def add_version(self, version: Mapping[str, Any]) -> int:
+        """A new version of an article, which becomes the one its ``articles`` row points at."""
+        row = {**version, "metadata": _json(version["metadata"]), "cosmetic_changes": 0}
+        with self._write():
+            cursor = self.db.execute(
+                f"INSERT INTO versions ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", list(row.values())
+            )
+            self.db.execute("UPDATE articles SET version_id = ? WHERE url = ?", [cursor.lastrowid, row["url"]])
+        return int(cursor.lastrowid)
+
+    def saw_version_again(self, version_id: int, now: str, cosmetic: bool) -> None:
+        """The version was seen again, identical or with a cosmetic change (counted, not stored)."""
+        with self._write():
+            self.db.execute(
+                "UPDATE versions SET last_seen = ?, cosmetic_changes = cosmetic_changes + ? WHERE id = ?",
+                [now, int(cosmetic), version_id],
+            )
+
+    def set_checked(self, url: str, now: str, next_check_at: str | None, changed: bool) -> None:
+        """Record a fetch of an archived article and when to check it next (None: never)."""
+        with self._write():
+            self.db.execute(
+                "UPDATE articles SET first_seen = coalesce(first_seen, ?), last_checked_at = ?, "
+                "checks = coalesce(checks, 0) + 1, next_check_at = ?, "
+                "last_changed_at = CASE WHEN ? THEN ? ELSE last_changed_at END WHERE url = ?",
+                [now, now, next_check_at, int(changed), now, url],
+            )
 
     def save_article(self, article: Mapping[str, Any]) -> bool:
         """Insert or replace the article at its URL, unless a later capture already holds it.

@@ -37,7 +37,17 @@ def captures_of(conn: sqlite3.Connection, url: str) -> list[dict[str, Any]]:
     )
 
 
+_BYTES = ("warc_filename", "warc_offset", "warc_length", "warc_record_id", "status", "reason", "content_type")
+
+
 def capture(conn: sqlite3.Connection, capture_id: int) -> dict[str, Any] | None:
-    """One capture with its WARC place."""
+    """One capture with the WARC place of its bytes: a revisit's are in the capture it refers to."""
     rows = _rows(conn, "SELECT * FROM captures WHERE id = ?", [capture_id])
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    row = rows[0]
+    if row.get("revisit_of"):
+        original = _rows(conn, f"SELECT {', '.join(_BYTES)} FROM captures WHERE id = ?", [row["revisit_of"]])
+        if original:
+            row.update(original[0])
+    return row

@@ -142,3 +142,48 @@ def m005_hosts_and_crawls_for_browsing(db: sqlite_utils.Database) -> None:
     db.register_function(lambda url: urlsplit(url).hostname, name="archiver_host", replace=True)
     db.execute("UPDATE captures SET host = archiver_host(url)")
     db.execute("UPDATE articles SET crawl_id = (SELECT crawl_id FROM captures WHERE captures.id = articles.capture_id)")
+
+
+@migrations()
+def m006_rechecks_and_versions(db: sqlite_utils.Database) -> None:
+    """Validators and revisits on captures; re-check times on articles; every version of an article."""
+    captures = db["captures"]
+    for column in ("etag", "last_modified", "revisit"):
+        captures.add_column(column, str)
+    captures.add_column("revisit_of", int)
+    articles = db["articles"]
+    for column in ("first_seen", "last_checked_at", "last_changed_at", "next_check_at"):
+        articles.add_column(column, str)
+    articles.add_column("checks", int)
+    articles.add_column("version_id", int)
+    articles.create_index(["next_check_at"])
+    db["versions"].create(
+        {
+            "id": int,
+            "url": str,
+            "number": int,
+            "capture_id": int,
+            "title": str,
+            "text": str,
+            "metadata": str,
+            "fingerprint": str,
+            "first_seen": str,
+            "last_seen": str,
+            "cosmetic_changes": int,
+            "words_added": int,
+            "words_removed": int,
+            "diff": str,
+        },
+        pk="id",
+        foreign_keys=[("capture_id", "captures", "id")],
+    )
+    db["versions"].create_index(["url", "number"], unique=True)
+    # What is archived already is its URL's first version, due for a re-check now.
+    db.execute(
+        "INSERT INTO versions (url, number, capture_id, title, text, first_seen, last_seen, cosmetic_changes) "
+        "SELECT url, 1, capture_id, title, text, extracted_at, extracted_at, 0 FROM articles"
+    )
+    db.execute(
+        "UPDATE articles SET first_seen = extracted_at, last_checked_at = extracted_at, next_check_at = extracted_at, "
+        "checks = 0, version_id = (SELECT id FROM versions WHERE versions.url = articles.url)"
+    )
