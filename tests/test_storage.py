@@ -68,17 +68,18 @@ def test_a_page_without_an_article_says_why(tmp_path: Path, news_site: NewsSite)
     assert row["error"] == "no article: not HTML (text/plain)"
 
 
-def test_a_new_capture_replaces_the_article_and_keeps_the_old_capture(tmp_path: Path, crawl_urls: dict) -> None:
+def test_a_recheck_keeps_one_article_and_both_captures(tmp_path: Path, crawl_urls: dict) -> None:
     urls = f"{crawl_urls['herald']},{crawl_urls['observer']}"
     first = run_crawl(tmp_path, "article", {"url": urls})
-    second = run_crawl(tmp_path, "article", {"url": crawl_urls["herald"]})
+    second = run_crawl(tmp_path, "article", {"url": crawl_urls["herald"], "recrawl": "1"})
     assert first.returncode == second.returncode == 0
     db = second.db
     assert [r["id"] for r in db.query("select id from crawls")] == [1, 2]
     herald = list(db.query("select * from articles where url = ?", [crawl_urls["herald"]]))
     assert len(herald) == 1
-    captures = [r["id"] for r in db.query("select id from captures where url = ? order by id", [crawl_urls["herald"]])]
-    assert len(captures) == 2 and herald[0]["capture_id"] == captures[-1]
+    captures = list(db.query("select * from captures where url = ? order by id", [crawl_urls["herald"]]))
+    assert len(captures) == 2 and captures[1]["revisit"] == "identical-payload"
+    assert herald[0]["capture_id"] == captures[1]["revisit_of"] == captures[0]["id"]  # the capture with the bytes
     # the full-text index follows the row, without duplicates
     assert len(list(db["articles"].search("Luhansk"))) == 1
 

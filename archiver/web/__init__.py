@@ -72,6 +72,8 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
         return _link(datasette, ARTICLE_PATH, database, row["id"], value, "read the article")
     if table == "captures" and column == "url" and _get(row, "warc_filename"):
         return _link(datasette, RAW_PATH, database, row["id"], value, "the archived response")
+    if column == "diff" and table in ("versions", None):
+        return Markup('<pre class="archiver-diff">{}</pre>').format(value)
     if table is not None:
         return None
     # canned and custom queries
