@@ -69,6 +69,13 @@ def _seconds(value: Any) -> float:
     return number
 
 
+def _flag(value: Any) -> bool:
+    text = str(value).strip().lower()
+    if text not in ("1", "0", "true", "false", "on", "off"):
+        raise ValueError(value)
+    return text in ("1", "true", "on")
+
+
 def _positive_size(value: Any) -> int:
     size = parse_size(value)
     if size <= 0:
@@ -102,6 +109,7 @@ SETTINGS: dict[str, _Setting] = {
         4, _count, "a whole number of pages (0 turns the site chrome memory off)"
     ),
     "PROGRESS_INTERVAL": _Setting(60, _seconds, "a number of seconds (0 turns the progress line off)"),
+    "LOCK": _Setting(True, _flag, "1 or 0 (0 lets crawls of one spider on one archive overlap)"),
 }
 
 
@@ -117,6 +125,7 @@ class ArchiverConfig:
     retry_after_max: float
     progress_interval: float
     chrome_pages: int
+    lock: bool
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchiverConfig":
