@@ -35,6 +35,9 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.start()
         if errors:
             print(f"Error: {errors[0]}", file=sys.stderr)
+            if self.settings.get("LOG_FILE"):
+                # scrapyd (and cron with LOG_FILE) keeps the log, not stderr: say it there too.
+                logger.error("%s", errors[0])
             self.exitcode = errors[0].exit_status
         elif self.crawler_process.bootstrap_failed:
             self.exitcode = 1
