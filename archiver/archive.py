@@ -26,6 +26,7 @@ from .errors import ConfigError, WarcError
 from .extraction import Article, SiteRules, site_rules
 from .iothread import IOThread
 from .dates import iso_utc, parse_date
+from .lock import CrawlLock
 from .storage import CRAWL_COUNTERS, Storage
 from .versions import compare, fingerprint
 from .warc import HttpExchange, RecordLocation, RefersTo, WarcFileWriter
@@ -60,6 +61,18 @@ class Archive:
 
     def __init__(self, crawler: Crawler):
         self.config = ArchiverConfig.from_crawler(crawler)
+        # First of all, before the database is opened: a second crawl of this
+        # spider on this archive stops here (CrawlBusyError), having touched nothing.
+        self._lock = CrawlLock(self.config.db, crawler.spidercls.name) if self.config.lock else None
+        if self._lock is not None:
+            self._lock.acquire()
+        try:
+            self._start(crawler)
+        except BaseException:
+            self._release_lock()
+            raise
+
+    def _start(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
         self.crawl_id: int | None = None
         self._warc = WarcFileWriter(
@@ -160,6 +173,11 @@ class Archive:
                         self._storage.save_source(url, kind, iso_utc(newest, "auto") if newest else None, self.crawl_id, iso_utc())
             self._storage.close()
             self._storage = None
+            self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
 
     # work on the I/O thread -------------------------------------------------
 

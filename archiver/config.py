@@ -70,6 +70,13 @@ def _seconds(value: Any) -> float:
     return number
 
 
+def _flag(value: Any) -> bool:
+    text = str(value).strip().lower()
+    if text not in ("1", "0", "true", "false", "on", "off"):
+        raise ValueError(value)
+    return text in ("1", "true", "on")
+
+
 def _positive_size(value: Any) -> int:
     size = parse_size(value)
     if size <= 0:
@@ -107,6 +114,7 @@ SETTINGS: dict[str, _Setting] = {
         schedule.DEFAULT, schedule.RecheckSchedule.parse,
         "AGE:INTERVAL steps such as 1d:1h,7d:1d,30d:7d (ages growing), or off",
     ),
+    "LOCK": _Setting(True, _flag, "1 or 0 (0 lets crawls of one spider on one archive overlap)"),
 }
 
 
@@ -123,6 +131,7 @@ class ArchiverConfig:
     progress_interval: float
     chrome_pages: int
     recheck: schedule.RecheckSchedule
+    lock: bool
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchiverConfig":

@@ -2,12 +2,22 @@
 
 Each carries one sentence that tells the user what to fix; the command-line
 edges (``scrapy crawl`` through :mod:`archiver.commands.crawl`) print it
-without a traceback.
+without a traceback, and exit with the error's ``exit_status``.
 """
 
 
 class ArchiverError(Exception):
     """Base class: something the user can fix."""
+
+    exit_status = 2  # like a usage error
+
+
+class CrawlBusyError(ArchiverError):
+    """Another crawl of the same spider is writing the same archive: this one is skipped."""
+
+    # EX_TEMPFAIL (sysexits.h): cron wrappers and systemd can tell "skipped,
+    # try again later" from a mistake in the command.
+    exit_status = 75
 
 
 class ConfigError(ArchiverError):

@@ -47,21 +47,37 @@ class Crawl:
         return self.stderr
 
 
-def run_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None) -> Crawl:
-    """Run `scrapy crawl SPIDER -a k=v ... -s K=V ...` from the project folder, as a user would."""
-    db_path, warc_dir = tmp / "archive.db", tmp / "warcs"
+def start_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start `scrapy crawl SPIDER -a k=v ... -s K=V ...` from the project folder, as a user would.
+
+    The archive is ``tmp/archive.db`` and ``tmp/warcs``; the output is captured as text.
+    """
     command = [sys.executable, "-m", "scrapy", "crawl", spider]
     for key, value in args.items():
         command += ["-a", f"{key}={value}"]
-    merged = {"ARCHIVER_DB": str(db_path), "ARCHIVER_WARC_DIR": str(warc_dir), **TEST_SETTINGS, **(settings or {})}
+    merged = {"ARCHIVER_DB": str(tmp / "archive.db"), "ARCHIVER_WARC_DIR": str(tmp / "warcs"), **TEST_SETTINGS, **(settings or {})}
     for key, value in merged.items():
         command += ["-s", f"{key}={value}"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_crawl(tmp: Path, process: subprocess.Popen) -> Crawl:
+    """Wait for a crawl started by :func:`start_crawl`; check its log for component bugs."""
+    try:
+        stdout, stderr = process.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
     # a bug in a component shows up in the log, whatever the test looks at
     for sign in ("Error caught on signal handler", "Error processing", "Spider error processing", "Unhandled error"):
-        assert sign not in done.stderr, done.stderr[-4000:]
-    return Crawl(done.returncode, done.stdout, done.stderr, db_path, warc_dir)
+        assert sign not in stderr, stderr[-4000:]
+    return Crawl(process.returncode, stdout, stderr, tmp / "archive.db", tmp / "warcs")
+
+
+def run_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None) -> Crawl:
+    """Run `scrapy crawl SPIDER -a k=v ... -s K=V ...` from the project folder, as a user would."""
+    return finish_crawl(tmp, start_crawl(tmp, spider, args, settings))
 
 
 @pytest.fixture(scope="session")

@@ -69,6 +69,8 @@ def test_bad_url_in_a_file_names_its_line(tmp_path: Path) -> None:
          "ARCHIVER_EXTRACT_WORKERS must be a whole number of processes (0 extracts in a thread instead), not '-1'."),
         ({"ARCHIVER_WARC_PREFIX": "my archive"},
          "ARCHIVER_WARC_PREFIX must be letters, digits, '.', '_' or '-' (used in file names), not 'my archive'."),
+        ({"ARCHIVER_LOCK": "maybe"},
+         "ARCHIVER_LOCK must be 1 or 0 (0 lets crawls of one spider on one archive overlap), not 'maybe'."),
     ],
 )
 def test_bad_setting(tmp_path: Path, settings: dict, message: str) -> None:

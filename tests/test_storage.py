@@ -88,7 +88,8 @@ def test_two_crawls_on_one_archive_at_once_both_keep_all_their_rows(tmp_path: Pa
     db, warcs = tmp_path / "shared.db", tmp_path / "warcs"
     commands = [
         [sys.executable, "-m", "scrapy", "crawl", "article", "-a", f"url={crawl_urls[key]},{crawl_urls['pdf']}",
-         "-s", f"ARCHIVER_DB={db}", "-s", f"ARCHIVER_WARC_DIR={warcs}", "-s", "AUTOTHROTTLE_ENABLED=0"]
+         "-s", f"ARCHIVER_DB={db}", "-s", f"ARCHIVER_WARC_DIR={warcs}", "-s", "AUTOTHROTTLE_ENABLED=0",
+         "-s", "ARCHIVER_LOCK=0"]  # four crawls of one spider: without the lock they overlap
         for key in ("herald", "observer", "daily", "canindia")
     ]
     runs = [subprocess.Popen(c, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for c in commands]

@@ -2,7 +2,9 @@
 
 Scrapy's own command logs an exception raised while a crawl starts (a bad
 ``-a`` argument, a bad ``ARCHIVER_*`` setting) as a traceback and exits 0.
-This one prints ``Error: <what to fix>`` and exits 2, like a usage error.
+This one prints ``Error: <what to fix>`` and exits with the error's status:
+2, like a usage error, or 75 when another crawl of the spider holds the
+archive (:class:`~archiver.errors.CrawlBusyError`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.start()
         if errors:
             print(f"Error: {errors[0]}", file=sys.stderr)
-            self.exitcode = 2
+            if self.settings.get("LOG_FILE"):
+                # scrapyd (and cron with LOG_FILE) keeps the log, not stderr: say it there too.
+                logger.error("%s", errors[0])
+            self.exitcode = errors[0].exit_status
         elif self.crawler_process.bootstrap_failed:
             self.exitcode = 1
 
