@@ -178,6 +178,14 @@ def m006_rechecks_and_versions(db: sqlite_utils.Database) -> None:
         foreign_keys=[("capture_id", "captures", "id")],
     )
     db["versions"].create_index(["url", "number"], unique=True)
+    # Re-checks update articles often; only a new title or text should touch the
+    # full-text index (sqlite-utils' trigger re-indexes the row on every update).
+    db.execute("DROP TRIGGER IF EXISTS articles_au")
+    db.execute(
+        "CREATE TRIGGER articles_au AFTER UPDATE OF title, text ON articles BEGIN "
+        "INSERT INTO articles_fts (articles_fts, rowid, title, text) VALUES ('delete', old.rowid, old.title, old.text); "
+        "INSERT INTO articles_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text); END"
+    )
     # What is archived already is its URL's first version, due for a re-check now.
     db.execute(
         "INSERT INTO versions (url, number, capture_id, title, text, first_seen, last_seen, cosmetic_changes) "
