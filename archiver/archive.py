@@ -43,6 +43,8 @@ COUNTER_STATS = {
     "failed": "archiver/failed",
 }
 assert set(COUNTER_STATS) == set(CRAWL_COUNTERS)
+# how an article was filed -> its stat
+STORY_STATS = {"copy": "archiver/stories/copies", "joined": "archiver/stories/joined", "new": "archiver/stories/new"}
 
 
 class Archive:
@@ -231,13 +233,15 @@ class Archive:
         """Store an extracted article as its URL's latest version, with the hints its source gave."""
         row = {"url": url, "capture_id": capture_id, **article.as_row(), "hints": hints}
         try:
-            new = await self.run(self._storage_call, "save_article", row)
+            new, filed = await self.run(self._storage_call, "save_filed_article", row, article.signature)
         except sqlite3.Error as exc:
             self.report("storage", exc)
             return
         self.stats.inc_value("archiver/articles")
         if new:
             self.stats.inc_value("archiver/articles/new")
+        if filed is not None:
+            self.stats.inc_value(STORY_STATS[filed])
 
     async def without_site_chrome(self, url: str, article: Article) -> Article:
         """Count the article's blocks for its site and drop those the site repeats on many pages."""
