@@ -136,9 +136,10 @@ def m007_stories(db: sqlite_utils.Database) -> None:
         {"id": int, "articles": int, "sites": str, "first_seen": str, "last_seen": str, "title": str}, pk="id"
     )
     articles = db["articles"]
+    # no foreign keys: sqlite-utils adds one by rebuilding the table, which drops the full-text triggers
     articles.add_column("content_hash", str)
-    articles.add_column("copy_of", int, fk="articles", fk_col="id")
-    articles.add_column("story_id", int, fk="stories", fk_col="id")
+    articles.add_column("copy_of", int)
+    articles.add_column("story_id", int)
     articles.create_index(["content_hash"])
     articles.create_index(["story_id"])
     # what the indexes below were made from, to score candidates and to undo an article's entries
