@@ -46,10 +46,14 @@ def _extract(job: tuple[str, str, SiteRules | None]) -> Any:
         return exc
 
 
-def _open(db_path: Path) -> Storage:
-    """The archive at ``db_path``, or a one-sentence error saying what to give instead."""
+def _require(db_path: Path) -> None:
     if not db_path.exists():
         raise click.ClickException(f"No archive at {db_path}; give its path with --db.")
+
+
+def _open(db_path: Path) -> Storage:
+    """The archive at ``db_path``, or a one-sentence error saying what to give instead."""
+    _require(db_path)
     try:
         return Storage(db_path)
     except sqlite3.DatabaseError as exc:
@@ -72,6 +76,7 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
     after the site chrome memory has learnt new blocks, after adding a row to
     ``site_rules``, or after upgrading the extractor.
     """
+    _require(db_path)
     if not warc_dir.is_dir():
         raise click.ClickException(f"No WARC directory at {warc_dir}; give it with --warc-dir.")
     try:
