@@ -154,8 +154,12 @@ def stories(db_path: Path, rebuild: bool, workers: int | None) -> None:
     counts = storage.stories_summary()
     storage.close()  # one commit: readers see the old groups until the new ones are complete
     unfiled = f"; {counts['unfiled']} not filed yet (run archiver stories --rebuild)" if counts["unfiled"] else ""
-    click.echo(f"{counts['articles']} articles in {counts['stories']} stories ({counts['multi']} of several articles), "
-               f"{counts['copies']} copies{unfiled}.")
+    click.echo(f"{_count(counts['articles'], 'article', 'articles')} in {_count(counts['stories'], 'story', 'stories')} "
+               f"({counts['multi']} of several articles), {_count(counts['copies'], 'copy', 'copies')}{unfiled}.")
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
 
 
 if __name__ == "__main__":
