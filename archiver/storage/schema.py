@@ -155,3 +155,13 @@ def m007_stories(db: sqlite_utils.Database) -> None:
     db["story_terms"].create_index(["article_id"])
     # document frequencies for IDF; the empty term counts the documents
     db["story_df"].create({"term": str, "df": int}, pk="term")
+    # Filing sets content_hash, copy_of and story_id on every article just saved: the full-text index
+    # needs refreshing only when the title or the text change, not on every update of the row (sqlite-utils'
+    # trigger re-indexed the whole text each time).
+    db.execute('DROP TRIGGER IF EXISTS "articles_au"')
+    db.execute(
+        'CREATE TRIGGER "articles_au" AFTER UPDATE OF "title", "text" ON "articles" BEGIN\n'
+        '  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text") VALUES(\'delete\', old.rowid, old."title", old."text");\n'
+        '  INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");\n'
+        "END"
+    )
