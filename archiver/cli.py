@@ -1,7 +1,7 @@
 """The ``archiver`` command: work on an existing archive without the network.
 
     archiver reextract [--db archive.db] [--warc-dir warcs] [--site HOST] [--since DATE]
-    archiver stories [--db archive.db] [--rebuild]
+    archiver stories [--db archive.db] [--rebuild] [--workers N]
 
 Named exceptions become one-line errors here, at the command-line edge.
 """
@@ -17,10 +17,10 @@ from typing import Any
 import click
 from w3lib.encoding import html_to_unicode
 
+from .chrome import blocks
 from .config import SETTINGS
 from .dates import iso_utc, parse_since
 from .errors import WarcError
-from .chrome import blocks
 from .extraction import NoArticle, SiteRules, extract_article, rules_for, site_rules
 from .stories import Signature, signature
 from .storage import Storage
