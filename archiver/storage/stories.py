@@ -43,18 +43,17 @@ def _day(date: str | None) -> int:
     return (moment - _EPOCH).days
 
 
-def _count_documents(db: sqlite_utils.Database, terms: Iterable[str], step: int) -> None:
-    db.conn.executemany(
-        "INSERT INTO story_df (term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
-        [(term, step) for term in [DOCUMENTS, *terms]],
-    )
+def _count_documents(db: sqlite_utils.Database, terms: Iterable[str], step: int) -> dict[str, int]:
+    """Add ``step`` to the document frequency of each term and of :data:`DOCUMENTS`; return the new ones.
 
-
-def _frequencies(db: sqlite_utils.Database, terms: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for chunk in _chunks([DOCUMENTS, *terms]):
-        found.update(db.execute(f"SELECT term, df FROM story_df WHERE term IN ({_marks(chunk)})", chunk).fetchall())
-    return found
+    One statement (SQLite reads the terms from JSON and returns the counts)
+    instead of an upsert and a lookup per term.
+    """
+    return dict(db.execute(
+        "INSERT INTO story_df (term, df) SELECT value, ? FROM json_each(?) WHERE true "
+        "ON CONFLICT(term) DO UPDATE SET df = df + excluded.df RETURNING term, df",
+        [step, json.dumps([DOCUMENTS, *terms], ensure_ascii=False)],
+    ).fetchall())
 
 
 def unfile(db: sqlite_utils.Database, article_id: int) -> int | None:
@@ -129,8 +128,7 @@ def file_article(db: sqlite_utils.Database, article_id: int, signature: Signatur
     previous = unfile(db, article_id)
     day, digest, minhash = _day(date), content_hash(text or ""), signature.minhash()
     counts = signature.term_counts()
-    _count_documents(db, counts, 1)
-    df = _frequencies(db, list(counts))
+    df = _count_documents(db, counts, 1)
     vector = weights(counts, df, df[DOCUMENTS])
     original = _original(db, article_id, digest, minhash)
     if original is not None:
