@@ -31,6 +31,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from typing import Iterable, Mapping
 
 import justext
@@ -48,6 +49,7 @@ STORY_SIMILARITY = 0.29  # TF-IDF cosine at or above which an article joins a st
 PRIOR_DOCUMENTS = 1000
 STORY_DAYS = 3  # articles more than this many days apart are never in one story
 INDEX_TERMS = 10  # an article is found through its heaviest terms
+LANGUAGE_SAMPLE = 300  # words read to guess a text's language
 CANDIDATES = 30  # at most this many candidates are scored, those sharing most index terms
 
 # The persisted index holds MinHashes of one permutation scheme: pinned, so
@@ -88,7 +90,7 @@ def _stoplist(language: str) -> frozenset[str]:
 
 def stop_words(tokens: Iterable[str]) -> frozenset[str]:
     """The stop words of the language whose list covers most of these words (English ones too)."""
-    distinct = set(tokens)
+    distinct = set(islice(tokens, LANGUAGE_SAMPLE))
     best = max(STOPLIST_LANGUAGES, key=lambda language: len(distinct & _stoplist(language)))
     return _stoplist("English") | _stoplist(best)
 
