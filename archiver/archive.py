@@ -27,6 +27,7 @@ from .extraction import Article, SiteRules, site_rules
 from .iothread import IOThread
 from .dates import iso_utc, parse_date
 from .lock import CrawlLock
+from .stories import Signature
 from .storage import CRAWL_COUNTERS, Storage
 from .versions import compare, fingerprint
 from .warc import HttpExchange, RecordLocation, RefersTo, WarcFileWriter
@@ -45,6 +46,8 @@ COUNTER_STATS = {
     "failed": "archiver/failed",
 }
 assert set(COUNTER_STATS) == set(CRAWL_COUNTERS)
+# how an article was filed -> its stat
+STORY_STATS = {"copy": "archiver/stories/copies", "joined": "archiver/stories/joined", "new": "archiver/stories/new"}
 
 
 class Archive:
@@ -271,7 +274,7 @@ class Archive:
         """
         row = {"url": url, "capture_id": capture_id, **article.as_row(), "hints": hints}
         try:
-            new, outcome = await self.run(self._save_article, row)
+            new, outcome, filed = await self.run(self._save_article, row, article.signature)
         except sqlite3.Error as exc:
             self.report("storage", exc)
             return
@@ -280,12 +283,17 @@ class Archive:
             self.stats.inc_value("archiver/articles/new")
         elif outcome != "same":
             self.stats.inc_value(f"archiver/versions/{outcome}")
+        if filed is not None:
+            self.stats.inc_value(STORY_STATS[filed])
 
-    def _save_article(self, row: dict[str, Any]) -> tuple[bool, str]:
-        """On the I/O thread: the article, its version, its next check. Returns (new URL, what changed)."""
+    def _save_article(self, row: dict[str, Any], signature: Signature) -> tuple[bool, str, str | None]:
+        """On the I/O thread: the article, its story, its version, its next check.
+
+        Returns whether the URL is new, what changed, and how the article was filed in a story.
+        """
         assert self._storage is not None
         now = datetime.now(timezone.utc)
-        new = self._storage.save_article(row)
+        new, filed = self._storage.save_filed_article(row, signature)
         current = self._storage.current_version(row["url"])
         print_ = fingerprint(row["title"], row["text"])
         if current is not None and fingerprint(current["title"], current["text"]) == print_:
@@ -304,7 +312,7 @@ class Archive:
                 "diff": change.diff if change else None,
             })
         self._checked(row["url"], now, row.get("date"), outcome == "changed")
-        return new, outcome
+        return new, outcome, filed
 
     def _checked(self, url: str, now: datetime, published: str | None, changed: bool) -> None:
         """Record the fetch and schedule the next check: by the article's age (publication, else first seen)."""

@@ -2,6 +2,7 @@
 
     archiver reextract [--db archive.db] [--warc-dir warcs] [--site HOST] [--since DATE]
     archiver serve [archive.db] [--port 8001] [--warc-dir DIR] [--writable] [-- DATASETTE OPTIONS]
+    archiver stories [--db archive.db] [--rebuild] [--workers N]
 
 Named exceptions become one-line errors here, at the command-line edge.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import sqlite3
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,15 +19,19 @@ from typing import Any
 import click
 from w3lib.encoding import html_to_unicode
 
+from .chrome import blocks
 from .config import SETTINGS
 from .dates import iso_utc, parse_since
 from .errors import WarcError
 from .extraction import NoArticle, SiteRules, extract_article, rules_for, site_rules
+from .stories import Signature, signature
 from .storage import Storage
 from .warc import read_response
 
 COMPARED = ("title", "author", "date", "sitename", "language", "description", "text")
 BATCH = 200
+DB_OPTION = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+                         default=SETTINGS["DB"].default, show_default=True, help="The archive database (ARCHIVER_DB).")
 
 
 @click.group()
@@ -42,9 +48,22 @@ def _extract(job: tuple[str, str, SiteRules | None]) -> Any:
         return exc
 
 
+def _require(db_path: Path) -> None:
+    if not db_path.exists():
+        raise click.ClickException(f"No archive at {db_path}; give its path with --db.")
+
+
+def _open(db_path: Path) -> Storage:
+    """The archive at ``db_path``, or a one-sentence error saying what to give instead."""
+    _require(db_path)
+    try:
+        return Storage(db_path)
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"{db_path} is not an archive database ({exc}); give the archive's path with --db.") from None
+
+
 @cli.command()
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=SETTINGS["DB"].default, show_default=True, help="The archive database (ARCHIVER_DB).")
+@DB_OPTION
 @click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path),
               default=SETTINGS["WARC_DIR"].default, show_default=True, help="Its WARC directory (ARCHIVER_WARC_DIR).")
 @click.option("--site", help="Only this host (and its subdomains).")
@@ -59,15 +78,14 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
     after the site chrome memory has learnt new blocks, after adding a row to
     ``site_rules``, or after upgrading the extractor.
     """
-    if not db_path.exists():
-        raise click.ClickException(f"No archive at {db_path}; give its path with --db.")
+    _require(db_path)
     if not warc_dir.is_dir():
         raise click.ClickException(f"No WARC directory at {warc_dir}; give it with --warc-dir.")
     try:
         cutoff = iso_utc(parse_since(since), "auto") if since else None
     except ValueError:
         raise click.ClickException(f"--since {since} is neither a date (2026-11-01) nor an age (48h, 7d).") from None
-    storage = Storage(db_path)
+    storage = _open(db_path)
     rules, problems = site_rules(storage.site_rules())
     for problem in problems:
         click.echo(problem, err=True)
@@ -106,7 +124,44 @@ def _update(storage: Storage, row: dict[str, Any], result: Any, chrome_pages: in
     new = {"url": row["url"], "capture_id": row["capture_id"], **article.as_row(), "hints": hints or None}
     counts["re-extracted"] += 1
     counts["changed"] += any(new[c] != row[c] for c in COMPARED)
-    storage.save_article(new)
+    storage.save_filed_article(new, article.signature)
+
+
+def _signature(text: str) -> Signature:
+    return signature(blocks(text))
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--rebuild", is_flag=True, help="File every article again, in the order they were archived.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Signature processes (default: the cores).")
+def stories(db_path: Path, rebuild: bool, workers: int | None) -> None:
+    """Say how the archive's articles group into copies and stories; with --rebuild, recompute the groups.
+
+    Articles are grouped as they are archived.  --rebuild forgets every group
+    and files the articles again from their stored text (no network), as if
+    they arrived in the order they were archived: run it after upgrading
+    the archiver, or on an archive made before stories existed.
+    """
+    storage = _open(db_path)
+    if rebuild:
+        storage.clear_stories()
+        after = 0
+        with ProcessPoolExecutor(workers) as pool:
+            while batch := storage.articles_to_file(after, BATCH):
+                jobs = [row["text"] or "" for row in batch]
+                for row, found in zip(batch, pool.map(_signature, jobs, chunksize=8)):
+                    storage.file_story(row["id"], found)
+                after = batch[-1]["id"]
+    counts = storage.stories_summary()
+    storage.close()  # one commit: readers see the old groups until the new ones are complete
+    unfiled = f"; {counts['unfiled']} not filed yet (run archiver stories --rebuild)" if counts["unfiled"] else ""
+    click.echo(f"{_count(counts['articles'], 'article', 'articles')} in {_count(counts['stories'], 'story', 'stories')} "
+               f"({counts['multi']} of several articles), {_count(counts['copies'], 'copy', 'copies')}{unfiled}.")
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import trafilatura
@@ -35,6 +35,7 @@ from .chrome import blocks
 from .dates import iso_utc
 from .flags import MOSTLY_LINKS, interstitial, link_share, link_texts
 from .metadata import clean_title, display_authors, structured_metadata
+from .stories import Signature, signature
 
 NAME = "trafilatura"
 
@@ -152,6 +153,8 @@ class Article:
     interstitial: str | None = None
     link_share: float = 0.0
     blocks: dict[str, str] = field(default_factory=dict)  # the text's blocks, for the site chrome memory
+    # computed here, in the worker, so that the crawl process only looks signatures up
+    signature: Signature = field(default_factory=Signature)  # for copies and stories
 
     @property
     def author(self) -> str | None:
@@ -160,8 +163,9 @@ class Article:
 
     def as_row(self) -> dict[str, Any]:
         """The article as an ``articles`` row (without url, capture_id and the site-relative flags)."""
-        row = asdict(self)
-        del row["interstitial"], row["link_share"], row["blocks"]
+        # not asdict(): it would deep-copy the blocks and the signature, which are not columns
+        row = {f.name: getattr(self, f.name) for f in fields(self)
+               if f.name not in ("interstitial", "link_share", "blocks", "signature")}
         row.update(
             author=self.author,
             flag_interstitial=self.interstitial,
@@ -182,7 +186,8 @@ class Article:
         if len(text.split()) < COPY_SHARE * self.word_count:
             return self
         return replace(self, text=text, word_count=len(text.split()),
-                       blocks={k: v for k, v in self.blocks.items() if k not in chrome})
+                       blocks={k: v for k, v in self.blocks.items() if k not in chrome},
+                       signature=self.signature.without(chrome))
 
     def with_hints(self, hints: dict[str, Any]) -> "Article":
         """Fill the metadata the page did not give from what its sitemap or feed entry said."""
@@ -267,6 +272,7 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None) -> Arti
     sitename = structured.sitename or document.sitename
     title = clean_title(structured.title or document.title, sitename, url)
     words = len(text.split())
+    text_blocks = blocks(text)
     return Article(
         title=title,
         authors=structured.authors or [a.strip() for a in (document.author or "").split(";") if a.strip()],
@@ -281,5 +287,6 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None) -> Arti
         extracted_at=iso_utc(),
         interstitial=interstitial(title, text, words),
         link_share=link_share(text, links),
-        blocks=blocks(text),
+        blocks=text_blocks,
+        signature=signature(text_blocks),
     )

@@ -44,11 +44,14 @@ class LoopbackServer:
     """Serves ``route`` on 127.0.0.1 and a free port, from start() to stop().
 
     ``server`` is the Server header; ``date`` the Date header (None: the
-    current time of each response).
+    current time of each response); ``host`` the loopback address (any of
+    127.0.0.0/8, so that several sites have host names of their own).
     """
 
-    def __init__(self, route: Callable[[str], Reply], server: bytes = b"loopback/1.0", date: bytes | None = None) -> None:
+    def __init__(self, route: Callable[[str], Reply], server: bytes = b"loopback/1.0", date: bytes | None = None,
+                 host: str = "127.0.0.1") -> None:
         self.route = route
+        self.host = host
         self.server_header = server
         self.date = date
         self.sent: list[Sent] = []
@@ -83,7 +86,7 @@ class LoopbackServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = ThreadingHTTPServer((self.host, 0), Handler)
         self._httpd.daemon_threads = True
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self
@@ -123,8 +126,8 @@ class LoopbackSite:
     server_header = b"loopback/1.0"
     date_header: bytes | None = None
 
-    def __init__(self) -> None:
-        self.server = LoopbackServer(self.route, server=self.server_header, date=self.date_header)
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.server = LoopbackServer(self.route, server=self.server_header, date=self.date_header, host=host)
 
     def route(self, path: str) -> Reply:
         raise NotImplementedError

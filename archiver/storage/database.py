@@ -13,6 +13,8 @@ from typing import Any, Iterator, Mapping
 
 import sqlite_utils
 
+from ..stories import Signature
+from . import stories
 from .schema import CRAWL_COUNTERS, FLAG_COLUMNS, migrations
 
 BUSY_TIMEOUT_MS = 30_000
@@ -323,3 +325,34 @@ class Storage:
             "articles = site_stats.articles + excluded.articles, words = site_stats.words + excluded.words",
             [site, 0 if previous_words is not None else 1, words - (previous_words or 0)],
         )
+
+    # copies and stories -------------------------------------------------------
+
+    def save_filed_article(self, article: Mapping[str, Any], signature: Signature) -> tuple[bool, str | None]:
+        """:meth:`save_article`, then :meth:`file_story` unless a later capture holds the URL.
+
+        Returns whether the URL is new, and how the article was filed (None: not saved).
+        """
+        new = self.save_article(article)
+        row = self.db.execute("SELECT id, capture_id FROM articles WHERE url = ?", [article["url"]]).fetchone()
+        if row is None or row[1] != article["capture_id"]:
+            return new, None
+        return new, self.file_story(row[0], signature)
+
+    def stories_summary(self) -> dict[str, int]:
+        """Counts for ``archiver stories``: articles, stories, stories of several articles, copies, unfiled."""
+        return stories.summary(self.db)
+
+    def file_story(self, article_id: int, signature: Signature) -> str:
+        """Give a saved article its copy group and story: ``copy``, ``joined`` (an earlier story) or ``new``."""
+        with self._write():
+            return stories.file_article(self.db, article_id, signature)
+
+    def clear_stories(self) -> None:
+        """Forget every copy group and story, to file all articles again."""
+        with self._write():
+            stories.clear(self.db)
+
+    def articles_to_file(self, after: int, limit: int) -> list[dict[str, Any]]:
+        """The next ``limit`` articles after id ``after``, in id order (id, text, language)."""
+        return stories.articles_in_order(self.db, after, limit)

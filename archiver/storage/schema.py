@@ -195,3 +195,31 @@ def m006_rechecks_and_versions(db: sqlite_utils.Database) -> None:
         "UPDATE articles SET first_seen = extracted_at, last_checked_at = extracted_at, next_check_at = extracted_at, "
         "checks = 0, version_id = (SELECT id FROM versions WHERE versions.url = articles.url)"
     )
+
+
+@migrations()
+def m007_stories(db: sqlite_utils.Database) -> None:
+    """Copies and stories: each article's content hash, original and story; the indexes that find them."""
+    db["stories"].create(
+        {"id": int, "articles": int, "sites": str, "first_seen": str, "last_seen": str, "title": str}, pk="id"
+    )
+    articles = db["articles"]
+    # no foreign keys: sqlite-utils adds one by rebuilding the table, which drops the full-text triggers
+    articles.add_column("content_hash", str)
+    articles.add_column("copy_of", int)
+    articles.add_column("story_id", int)
+    articles.create_index(["content_hash"])
+    articles.create_index(["story_id"])
+    # what the indexes below were made from, to score candidates and to undo an article's entries
+    db["story_signatures"].create(
+        {"article_id": int, "day": int, "minhash": bytes, "vector": str},
+        pk="article_id", foreign_keys=[("article_id", "articles", "id")],
+    )
+    # LSH of MinHashes: near copies share a band key
+    db["story_bands"].create({"band": int, "article_id": int}, pk=("band", "article_id"))
+    db["story_bands"].create_index(["article_id"])
+    # inverted index of each article's heaviest terms, by day, for the date window
+    db["story_terms"].create({"term": str, "day": int, "article_id": int}, pk=("term", "day", "article_id"))
+    db["story_terms"].create_index(["article_id"])
+    # document frequencies for IDF; the empty term counts the documents
+    db["story_df"].create({"term": str, "df": int}, pk="term")

@@ -1,0 +1,181 @@
+"""Copies and stories: what an article's text says about which others it goes with.
+
+Two relations, both found through indexes so that no article is ever compared
+with the whole archive:
+
+* **copies**: the same text at two URLs.  An exact copy has the same
+  :func:`content_hash` (the text's words, case folded); a near copy (a wire
+  story with another intro or footer) has a MinHash (datasketch) of its 3-word
+  shingles close to the other's, found by LSH band keys (:func:`band_keys`)
+  and confirmed when the estimated Jaccard similarity is at least
+  :data:`COPY_JACCARD`.
+* **stories**: write-ups of one event by different sites, which share names,
+  numbers and quotes but few sentences.  Each article has a TF-IDF vector of
+  its content words (:func:`weights`); candidates are the articles of the
+  date window that share one of its :data:`INDEX_TERMS` heaviest terms, and
+  an article joins the story of every candidate whose cosine is at least
+  :data:`STORY_SIMILARITY` (single linkage: the stories it links merge).
+
+Signatures are kept per text block (a line, as the site chrome memory names
+them) so that dropping chrome blocks after extraction drops their part of the
+signature too, without reading the text again.  This module knows nothing of
+SQLite or Scrapy; ``archiver/storage/stories.py`` keeps the indexes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice
+from typing import Iterable, Mapping
+
+import justext
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+# Chosen with bench/stories.py (README, "Stories", has the figures).
+SHINGLE_WORDS = 3
+NUM_PERM = 128
+COPY_JACCARD = 0.5  # estimated Jaccard of 3-word shingles at or above which a text is a near copy
+STORY_SIMILARITY = 0.29  # TF-IDF cosine at or above which an article joins a story
+# IDF is computed as if the archive also held this many documents without
+# the term: a young archive, where one story's words fill half the
+# documents, would otherwise discount exactly the names a story is made of.
+PRIOR_DOCUMENTS = 1000
+STORY_DAYS = 3  # articles more than this many days apart are never in one story
+INDEX_TERMS = 10  # an article is found through its heaviest terms
+LANGUAGE_SAMPLE = 300  # words read to guess a text's language
+CANDIDATES = 30  # at most this many candidates are scored, those sharing most index terms
+
+# The persisted index holds MinHashes of one permutation scheme: pinned, so
+# that a datasketch upgrade with another default cannot mix two.
+SCHEME = "affine32"
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME).permutations
+# The band layout datasketch chooses for this threshold, so that pairs at or
+# above COPY_JACCARD share a band key with high probability.
+BANDS: list[tuple[int, int]] = MinHashLSH(threshold=COPY_JACCARD, num_perm=NUM_PERM).hashranges
+_EMPTY = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme=SCHEME).hashvalues
+_WORD = re.compile(r"\w+")
+# Stop words (justext's lists, which trafilatura installs) of the languages
+# most news is in.  Pages often declare no language or a wrong one, so the
+# text's own is guessed: the list that covers most of its words.  Before the
+# archive has seen enough articles for IDF to discount them, stop words would
+# make any two texts of one language look alike.
+STOPLIST_LANGUAGES = (
+    "English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch", "Russian", "Ukrainian", "Polish",
+    "Czech", "Swedish", "Danish", "Norwegian_Bokmal", "Finnish", "Turkish", "Indonesian", "Hungarian", "Romanian",
+    "Greek",
+)
+
+
+def words(text: str) -> list[str]:
+    """The text's words, case folded and in Unicode NFKC."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def content_hash(text: str) -> str:
+    """The identity of a text up to case, spacing and punctuation: two URLs with it hold one text."""
+    return hashlib.sha1(" ".join(words(text)).encode("utf-8")).hexdigest()[:24]
+
+
+@lru_cache(maxsize=None)
+def _stoplist(language: str) -> frozenset[str]:
+    return frozenset(word.casefold() for word in justext.get_stoplist(language))
+
+
+def stop_words(tokens: Iterable[str]) -> frozenset[str]:
+    """The stop words of the language whose list covers most of these words (English ones too)."""
+    distinct = set(islice(tokens, LANGUAGE_SAMPLE))
+    best = max(STOPLIST_LANGUAGES, key=lambda language: len(distinct & _stoplist(language)))
+    return _stoplist("English") | _stoplist(best)
+
+
+def _terms(tokens: list[str], stop: frozenset[str]) -> Counter[str]:
+    # numbers stay (18,000 troops, April 8); short words and stop words go
+    return Counter(t for t in tokens if (len(t) >= 3 or t.isdigit()) and t not in stop)
+
+
+def _minhash(tokens: list[str]) -> np.ndarray:
+    shingles = [" ".join(tokens[i : i + SHINGLE_WORDS]).encode("utf-8")
+                for i in range(max(1, len(tokens) - SHINGLE_WORDS + 1))]
+    sketch = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme=SCHEME)
+    sketch.update_batch(shingles)
+    return sketch.hashvalues
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Per text block: the MinHash of its shingles and its content-word counts."""
+
+    minhashes: dict[str, np.ndarray] = field(default_factory=dict)
+    terms: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def without(self, keys: Iterable[str]) -> "Signature":
+        """The signature of the text without these blocks."""
+        gone = set(keys)
+        return Signature({k: v for k, v in self.minhashes.items() if k not in gone},
+                         {k: v for k, v in self.terms.items() if k not in gone})
+
+    def minhash(self) -> np.ndarray:
+        """The whole text's MinHash: the minimum of its blocks' (shingles do not span lines)."""
+        if not self.minhashes:
+            return _EMPTY.copy()
+        return np.minimum.reduce(list(self.minhashes.values()))
+
+    def term_counts(self) -> Counter[str]:
+        """How often each content word occurs in the whole text."""
+        total: Counter[str] = Counter()
+        for counts in self.terms.values():
+            total.update(counts)
+        return total
+
+
+def signature(blocks: Mapping[str, str]) -> Signature:
+    """The signature of a text given as its blocks (key -> line)."""
+    tokens = {key: found for key, line in blocks.items() if (found := words(line))}
+    stop = stop_words(token for found in tokens.values() for token in found)
+    return Signature({key: _minhash(found) for key, found in tokens.items()},
+                     {key: _terms(found, stop) for key, found in tokens.items()})
+
+
+def band_keys(minhash: np.ndarray) -> list[int]:
+    """The LSH band keys of a MinHash, as signed 64-bit integers (SQLite's INTEGER); none for an empty text."""
+    if np.array_equal(minhash, _EMPTY):
+        return []
+    return [int.from_bytes(hashlib.blake2b(bytes([band]) + minhash[start:end].tobytes(), digest_size=8).digest(),
+                           "big", signed=True) for band, (start, end) in enumerate(BANDS)]
+
+
+def jaccard(first: np.ndarray, second: np.ndarray) -> float:
+    """The Jaccard similarity of two texts' shingle sets, as their MinHashes estimate it."""
+    return MinHash(hashvalues=first, permutations=_PERMUTATIONS, scheme=SCHEME).jaccard(
+        MinHash(hashvalues=second, permutations=_PERMUTATIONS, scheme=SCHEME))
+
+
+def weights(counts: Mapping[str, int], df: Mapping[str, int], documents: int) -> dict[str, float]:
+    """The unit-length TF-IDF vector of a text: sublinear term frequency times smoothed IDF (with a prior).
+
+    ``df`` holds the document frequencies of its terms and ``documents`` the
+    number of documents, both counting this text.
+    """
+    vector = {term: (1 + math.log(n)) * (math.log((documents + PRIOR_DOCUMENTS + 1) / (df.get(term, 1) + 1)) + 1)
+              for term, n in counts.items()}
+    norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
+    return {term: round(w / norm, 4) for term, w in vector.items()}
+
+
+def index_terms(vector: Mapping[str, float]) -> list[str]:
+    """The heaviest terms of a vector, by which other articles find it."""
+    return sorted(vector, key=lambda term: (-vector[term], term))[:INDEX_TERMS]
+
+
+def cosine(first: Mapping[str, float], second: Mapping[str, float]) -> float:
+    """The cosine similarity of two unit-length vectors."""
+    if len(first) > len(second):
+        first, second = second, first
+    return sum(w * second.get(term, 0.0) for term, w in first.items())
