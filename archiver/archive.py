@@ -311,14 +311,14 @@ class Archive:
                 "words_removed": change.words_removed if change else None,
                 "diff": change.diff if change else None,
             })
-        self._checked(row["url"], now, row.get("date"), outcome == "changed")
+        self._checked(row["url"], now, outcome == "changed")
         return new, outcome, filed
 
-    def _checked(self, url: str, now: datetime, published: str | None, changed: bool) -> None:
+    def _checked(self, url: str, now: datetime, changed: bool) -> None:
         """Record the fetch and schedule the next check: by the article's age (publication, else first seen)."""
         assert self._storage is not None
-        state = self._storage.recheck_state(url)
-        born = parse_date(published) or parse_date(state and state["first_seen"]) or now
+        published, first_seen = self._storage.article_dates(url)
+        born = parse_date(published) or parse_date(first_seen) or now
         next_check = self.config.recheck.next_check(now, min(born, now), changed)
         self._storage.set_checked(url, iso_utc(now), iso_utc(next_check) if next_check else None, changed)
 
@@ -336,8 +336,7 @@ class Archive:
         current = self._storage.current_version(url)
         if current is not None:
             self._storage.saw_version_again(current["id"], iso_utc(now), cosmetic=False)
-        state = self._storage.recheck_state(url)
-        self._checked(url, now, state and state["date"], changed=False)
+        self._checked(url, now, changed=False)
 
     async def recheck_state(self, url: str) -> dict[str, Any] | None:
         """None for a URL with no article yet; else its re-check state, ``due`` included."""

@@ -244,6 +244,11 @@ class Storage:
             state[column] = found[0] if found else None
         return state
 
+    def article_dates(self, url: str) -> tuple[str | None, str | None]:
+        """An article's publication date and when it was first archived (None, None if there is no article)."""
+        row = self.db.execute("SELECT date, first_seen FROM articles WHERE url = ?", [url]).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
     def due_urls(self, site: str, now: str, limit: int) -> list[str]:
         """Article URLs of a host (and its subdomains) whose re-check is due, most overdue first."""
         return [row[0] for row in self.db.execute(
