@@ -19,27 +19,13 @@ from weakref import WeakKeyDictionary
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
-from . import schedule
+from .core import schedule
+from .core.addresses import parse_networks
+from .core.values import parse_count, parse_seconds, parse_size, parse_switch
 from .errors import ConfigError
+from .extract.backend import DEFAULT_EXTRACTOR, ExtractorError, load_extractor
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*((?:[kmgt]i?)?b?)\s*$", re.IGNORECASE)
 _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-def parse_size(value: Any) -> int:
-    """``1000000``, ``"500MB"``, ``"1GB"`` or ``"64MiB"`` as a number of bytes."""
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, int):
-        return value
-    match = _SIZE.match(str(value))
-    if not match:
-        raise ValueError(value)
-    number, unit = match.groups()
-    unit = (unit or "").lower()
-    base = 1024 if "i" in unit else 1000
-    power = "kmgt".find(unit[:1]) + 1 if unit else 0
-    return int(float(number) * base**power)
 
 
 def _path(value: Any) -> Path:
@@ -56,32 +42,19 @@ def _prefix(value: Any) -> str:
     return text
 
 
-def _count(value: Any) -> int:
-    number = int(str(value).strip())
-    if number < 0:
-        raise ValueError(value)
-    return number
-
-
-def _seconds(value: Any) -> float:
-    number = float(str(value).strip())
-    if number < 0:
-        raise ValueError(value)
-    return number
-
-
-def _flag(value: Any) -> bool:
-    text = str(value).strip().lower()
-    if text not in ("1", "0", "true", "false", "on", "off"):
-        raise ValueError(value)
-    return text in ("1", "true", "on")
-
-
 def _positive_size(value: Any) -> int:
     size = parse_size(value)
     if size <= 0:
         raise ValueError(value)
     return size
+
+
+def _extractor(value: Any) -> str:
+    try:
+        load_extractor(str(value).strip())
+    except ExtractorError as exc:
+        raise ValueError(str(exc)) from None
+    return str(value).strip()
 
 
 @dataclass(frozen=True)
@@ -103,18 +76,24 @@ SETTINGS: dict[str, _Setting] = {
         "1GB", _positive_size, "a positive size in bytes, such as 1000000000 or 1GB"
     ),
     "EXTRACT_WORKERS": _Setting(
-        None, _count, "a whole number of processes (0 extracts in a thread instead)"
+        os.cpu_count() or 1, parse_count, "a whole number of processes (0 extracts in a thread instead)"
     ),
-    "RETRY_AFTER_MAX": _Setting(600, _seconds, "a number of seconds, such as 600"),
+    "EXTRACTOR": _Setting(
+        DEFAULT_EXTRACTOR, _extractor, f"the dotted path of an extractor class, such as {DEFAULT_EXTRACTOR}"
+    ),
+    "RETRY_AFTER_MAX": _Setting(600, parse_seconds, "a number of seconds, such as 600"),
     "CHROME_PAGES": _Setting(
-        4, _count, "a whole number of pages (0 turns the site chrome memory off)"
+        4, parse_count, "a whole number of pages (0 turns the site chrome memory off)"
     ),
-    "PROGRESS_INTERVAL": _Setting(60, _seconds, "a number of seconds (0 turns the progress line off)"),
+    "PROGRESS_INTERVAL": _Setting(60, parse_seconds, "a number of seconds (0 turns the progress line off)"),
     "RECHECK": _Setting(
         schedule.DEFAULT, schedule.RecheckSchedule.parse,
         "AGE:INTERVAL steps such as 1d:1h,7d:1d,30d:7d (ages growing), or off",
     ),
-    "LOCK": _Setting(True, _flag, "1 or 0 (0 lets crawls of one spider on one archive overlap)"),
+    "LOCK": _Setting(True, parse_switch, "1 or 0 (0 lets crawls of one spider on one archive overlap)"),
+    "ALLOW_NETWORKS": _Setting(
+        "", parse_networks, "networks separated by commas, such as 10.0.0.0/8,192.168.1.0/24 (empty: none)"
+    ),
 }
 
 
@@ -127,11 +106,13 @@ class ArchiverConfig:
     warc_prefix: str
     warc_max_size: int
     extract_workers: int
+    extractor: str
     retry_after_max: float
     progress_interval: float
     chrome_pages: int
     recheck: schedule.RecheckSchedule
     lock: bool
+    allow_networks: tuple
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchiverConfig":
@@ -152,16 +133,16 @@ class ArchiverConfig:
         values = {}
         for name, spec in SETTINGS.items():
             raw = settings.get(f"ARCHIVER_{name}", spec.default)
-            if raw is None and name == "EXTRACT_WORKERS":
-                raw = os.cpu_count() or 1
             try:
                 values[name.lower()] = spec.parse(raw)
-            except (TypeError, ValueError):
-                raise ConfigError(
-                    f"ARCHIVER_{name} must be {spec.expects}, not {raw!r}."
-                ) from None
+            except (TypeError, ValueError) as exc:
+                why = f" ({exc})" if name == "EXTRACTOR" else ""
+                raise ConfigError(f"ARCHIVER_{name} must be {spec.expects}, not {raw!r}{why}.") from None
         return cls(**values)
 
 
+# ARCHIVER_* settings with their defaults, for archiver/settings.py (so that
+# `scrapy settings --get ARCHIVER_DB` prints the real default)
+DEFAULTS = {f"ARCHIVER_{name}": spec.default for name, spec in SETTINGS.items()}
 
 _BY_CRAWLER: "WeakKeyDictionary[Crawler, ArchiverConfig]" = WeakKeyDictionary()

@@ -1,7 +1,7 @@
 """The few named exceptions of the archiver.
 
 Each carries one sentence that tells the user what to fix; the command-line
-edges (``scrapy crawl`` through :mod:`archiver.commands.crawl`) print it
+edges (``scrapy crawl`` through :mod:`archiver.crawl.commands.crawl`) print it
 without a traceback, and exit with the error's ``exit_status``.
 """
 

@@ -2,17 +2,19 @@
 
 Polite by default: robots.txt obeyed, an identifying User-Agent, AutoThrottle
 on, Scrapy's HTTP cache off (every fetch is archived, never replayed from a
-cache).  ``ARCHIVER_*`` settings are documented in README.md and read, with
-their defaults, by :class:`archiver.config.ArchiverConfig`; set them here,
-with ``-s NAME=VALUE`` or in a spider's ``custom_settings``.
+cache).  ``ARCHIVER_*`` settings are documented in README.md and validated by
+:class:`archiver.config.ArchiverConfig`; their defaults are set here too, so
+that ``scrapy settings --get ARCHIVER_DB`` prints them.  Override them with
+``-s NAME=VALUE`` or in a spider's ``custom_settings``.
 """
 
 from archiver import __version__
+from archiver.config import DEFAULTS
 
 BOT_NAME = "archiver"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
-COMMANDS_MODULE = "archiver.commands"
+COMMANDS_MODULE = "archiver.crawl.commands"
 
 USER_AGENT = f"archiver/{__version__} (+https://github.com/archiver-project/archiver)"
 ROBOTSTXT_OBEY = True
@@ -22,28 +24,39 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = True
+# Nothing listens for commands from the network unless the user turns it on.
+TELNETCONSOLE_ENABLED = False
+# Refuses loopback, private, link-local... addresses unless ARCHIVER_ALLOW_NETWORKS allows them.
+TWISTED_DNS_RESOLVER = "archiver.crawl.guard.GuardedResolver"
+# A page's meta refresh never replaces that page (and its article) with another URL's.
+METAREFRESH_ENABLED = False
 
 DOWNLOAD_HANDLERS = {
-    "http": "archiver.download.ArchivingDownloadHandler",
-    "https": "archiver.download.ArchivingDownloadHandler",
+    "http": "archiver.crawl.download.ArchivingDownloadHandler",
+    "https": "archiver.crawl.download.ArchivingDownloadHandler",
 }
 DOWNLOADER_MIDDLEWARES = {
     # Before Scrapy's RetryMiddleware (550) sees the response: honours Retry-After.
-    "archiver.politeness.RetryAfterMiddleware": 560,
+    "archiver.crawl.politeness.RetryAfterMiddleware": 560,
     # Next to the downloader: sees every response as it came off the wire
     # (before decompression, redirects and retries) and every failure.
-    "archiver.capture.WarcCaptureMiddleware": 950,
+    "archiver.crawl.capture.WarcCaptureMiddleware": 950,
 }
 EXTENSIONS = {
+    # The crawl's archive: lock, WARC writer, database, crawls row. The
+    # components above and below find it with crawler.get_extension().
+    "archiver.crawl.extension.ArchiveExtension": 0,
     # Scrapy's, never below a site's Crawl-delay.
     "scrapy.extensions.throttle.AutoThrottle": None,
-    "archiver.politeness.AutoThrottle": 0,
-    "archiver.politeness.CrawlDelay": 0,
-    "archiver.progress.ProgressLog": 500,
+    "archiver.crawl.politeness.AutoThrottle": 0,
+    "archiver.crawl.politeness.CrawlDelay": 0,
+    "archiver.crawl.progress.ProgressLog": 500,
 }
 ITEM_PIPELINES = {
-    "archiver.pipelines.ArticlePipeline": 300,
+    "archiver.crawl.pipeline.ArticlePipeline": 300,
 }
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+
+globals().update(DEFAULTS)  # ARCHIVER_DB = "archive.db", ...

@@ -26,7 +26,8 @@ import trafilatura
 from w3lib.encoding import html_to_unicode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from archiver.extraction import OPTIONS, NoArticle, extract_article  # noqa: E402
+from archiver.extract import NoArticle, extract_article
+from archiver.extract.trafilatura_backend import OPTIONS  # noqa: E402
 
 # label -> (trafilatura options, True for the archiver's extract_article, False for stock trafilatura.extract)
 CONFIGS: dict[str, tuple[dict, bool]] = {

@@ -4,7 +4,7 @@
 
 The five seeds of ../shared/seeds are rendered in their sites' templates
 (tests/newssite.py, chrome included) and extracted like the corpus pages of
-../shared/corpus/real-pages, with :func:`archiver.extraction.extract_article`.
+../shared/corpus/real-pages, with :func:`archiver.extract.pipeline.extract_article`.
 It prints:
 
 1. the seeds' shared 3-word shingles (they must not be near copies) and a
@@ -12,7 +12,7 @@ It prints:
 2. TF-IDF cosine distributions: seed pairs, each seed's nearest corpus page,
    corpus pairs (IDF from all pages);
 3. the grouping as the archive does it, article by article through
-   :class:`~archiver.storage.Storage`, with the real dates and with every
+   :class:`~archiver.core.writer.ArchiveWriter`, with the real dates and with every
    page given the same date (no help from the date window): whether the
    seeds form one story, whether any seed joins a corpus page, the corpus's
    stories of several articles and the largest ones' titles;
@@ -48,13 +48,13 @@ from seeds import load_stories  # noqa: E402
 from storysite import UNRELATED  # noqa: E402
 from w3lib.encoding import html_to_unicode  # noqa: E402
 
-from archiver.chrome import blocks  # noqa: E402
-from archiver.extraction import Article, NoArticle, extract_article  # noqa: E402
-from archiver.stories import (  # noqa: E402
-    COPY_JACCARD, SHINGLE_WORDS, STORY_SIMILARITY, content_hash, jaccard, signature, weights, words,
+from archiver.extract.blocks import blocks  # noqa: E402
+from archiver.extract import Article, NoArticle, extract_article  # noqa: E402
+from archiver.core.similarity import (  # noqa: E402
+    COPY_JACCARD, SHINGLE_WORDS, STORY_SIMILARITY, content_hash, decide, jaccard, signature, weights, words,
 )
-from archiver.storage import Storage  # noqa: E402
-from archiver.storage import stories as storage_stories  # noqa: E402
+from archiver.core.writer import ArchiveWriter, FilingRules  # noqa: E402
+from archiver.core import similarity as core_similarity  # noqa: E402
 
 WIRE_URL = "https://wire.example/peskov-losses"
 WIRE_INTRO = "Our correspondent in Kyiv reports on the Kremlin's first admission of heavy losses since the invasion began."
@@ -164,22 +164,20 @@ def similarity_report(seeds: dict[str, Article], corpus: dict[str, Article]) -> 
 
 
 def file_all(order: list[tuple[str, Article]], same_day: bool = False) -> tuple[list[dict], list[float]]:
-    """File the articles in this order through Storage, as a crawl would; the rows and each filing's time."""
+    """File the articles in this order through the archive writer, as a crawl would; the rows and each filing's time."""
     timings = []
     with tempfile.TemporaryDirectory() as tmp:
-        storage = Storage(Path(tmp) / "archive.db")
+        writer = ArchiveWriter(Path(tmp) / "archive.db", rules=FilingRules(chrome_pages=0))
         for capture, (url, article) in enumerate(order, 1):
             if same_day:
                 article = replace(article, date="2022-04-08")
-            row = {"url": url, "capture_id": capture, **article.as_row(), "hints": None}
-            storage.save_article(row)
-            article_id = storage.db.execute("SELECT id FROM articles WHERE url = ?", [url]).fetchone()[0]
+            saved = writer.article(url, capture, article)
             start = time.perf_counter()
-            storage.file_story(article_id, article.signature)
+            writer.file_story(decide(writer.story_candidates(saved.article_id, article.signature)))
             timings.append(time.perf_counter() - start)
-        storage.commit()
-        rows = list(storage.db.query("SELECT id, url, title, site, story_id, copy_of FROM articles"))
-        storage.close()
+        writer.commit()
+        rows = list(writer.storage.db.query("SELECT id, url, title, site, story_id, copy_of FROM articles"))
+        writer.close()
     return rows, timings
 
 
@@ -201,7 +199,7 @@ def sweep(seeds: dict[str, Article], corpus: dict[str, Article], copy: Article) 
           "| corpus pages in the seeds' story | corpus: stories of several articles |")
     print("|---|---|---|---|---|---|")
     for threshold in (0.15, 0.2, 0.25, 0.275, 0.3, 0.325, 0.35):
-        with patch.object(storage_stories, "STORY_SIMILARITY", threshold):
+        with patch.object(core_similarity, "STORY_SIMILARITY", threshold):
             one, unrelated = 0, Counter()
             for order in range(20):
                 random.Random(order).shuffle(young)

@@ -44,6 +44,7 @@ CRAWL_SETTINGS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": "32",
     "ROBOTSTXT_OBEY": "1",
     "LOG_LEVEL": "INFO",
+    "ARCHIVER_ALLOW_NETWORKS": "127.0.0.1/32",  # the loopback server
     "TELNETCONSOLE_ENABLED": "0",
 }
 
@@ -188,7 +189,7 @@ def check_archive(db_path: Path, urls: list[str]) -> dict:
 def single_process_rate(names: list[str], base: str) -> tuple[float, int]:
     from w3lib.encoding import html_to_unicode
 
-    from archiver.extraction import NoArticle, extract_article
+    from archiver.extract import NoArticle, extract_article
 
     pages = [(f"{base}/c0/{n}", html_to_unicode("text/html", (CORPUS / n).read_bytes())[1]) for n in names]
     extract_article(pages[0][1], pages[0][0])  # imports and caches warmed

@@ -8,8 +8,9 @@ import scrapy
 from scrapy.http import Response
 
 from archiver.errors import SpiderArgumentError
-from archiver.items import ArchivedPage
-from archiver.spider import ArchiveSpider, check_url, read_url_list
+from archiver.crawl.items import ArchivedPage
+from archiver.crawl.arguments import check_url, read_url_list
+from archiver.crawl.basespiders import ArchiveSpider
 
 
 class ArticleSpider(ArchiveSpider):

@@ -7,8 +7,9 @@ from typing import AsyncIterator
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from archiver.feeds import FeedError, discover_feeds, entry_hints, is_html, parse_feed
-from archiver.spider import Candidate, DiscoverySpider
+from archiver.core.media import header_text
+from archiver.core.feeds import FeedError, discover_feeds, entry_hints, is_html_page, parse_feed
+from archiver.crawl.basespiders import Candidate, DiscoverySpider
 
 
 class FeedSpider(DiscoverySpider):
@@ -29,8 +30,8 @@ class FeedSpider(DiscoverySpider):
             yield request
 
     async def parse_feed(self, response: Response, page: bool = False) -> AsyncIterator[scrapy.Request]:
-        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        if page and isinstance(response, TextResponse) and is_html(response.body, content_type):
+        content_type = header_text(response.headers.get(b"Content-Type")) or ""
+        if page and isinstance(response, TextResponse) and is_html_page(response.body, content_type):
             feeds = discover_feeds(response.text, response.url)
             if not feeds:
                 self.crawler.stats.inc_value("archiver/sources/invalid")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, AsyncIterator
 from urllib.parse import parse_qsl, urlsplit
 
@@ -14,7 +13,8 @@ from scrapy.linkextractors import LinkExtractor
 from w3lib.url import canonicalize_url
 
 from archiver.errors import SpiderArgumentError
-from archiver.spider import Candidate, DiscoverySpider, parse_flag
+from archiver.crawl.arguments import pattern, switch, whole_number
+from archiver.crawl.basespiders import Candidate, DiscoverySpider
 
 # Path segments and query keys of pages that are plainly not articles and not
 # worth a request (courlan catches media files, feeds by extension, listings
@@ -38,28 +38,6 @@ def classify(url: str) -> str:
     if is_navigation_page(url):
         return "listing"
     return "article"
-
-
-def _whole_number(name: str, value: str | None, default: int) -> int:
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise SpiderArgumentError(f"-a {name}={value} is not a whole number; give for example {name}={default}.")
-    return number
-
-
-def _pattern(name: str, value: str | None) -> list[str]:
-    if value is None:
-        return []
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise SpiderArgumentError(f"-a {name}={value} is not a valid regular expression ({exc}).") from None
-    return [value]
 
 
 class SiteSpider(DiscoverySpider):
@@ -96,10 +74,10 @@ class SiteSpider(DiscoverySpider):
         super().__init__(
             url=url, depth=depth, max_pages=max_pages, subdomains=subdomains, allow=allow, deny=deny, **kwargs
         )
-        self.max_depth = _whole_number("depth", depth, 3)
-        self.max_pages = _whole_number("max_pages", max_pages, 500)
-        self.subdomains = parse_flag("subdomains", subdomains)
-        self.links = LinkExtractor(allow=_pattern("allow", allow), deny=_pattern("deny", deny), unique=True)
+        self.max_depth = whole_number("depth", depth, 3)
+        self.max_pages = whole_number("max_pages", max_pages, 500)
+        self.subdomains = switch("subdomains", subdomains)
+        self.links = LinkExtractor(allow=pattern("allow", allow), deny=pattern("deny", deny), unique=True)
         start = urlsplit(self.start_url)
         self.host = start.hostname or ""
         self.domain = extract_domain(self.start_url) or self.host

@@ -9,30 +9,29 @@ import scrapy
 from lxml import etree
 from scrapy.http import Response
 from scrapy.spiders import SitemapSpider
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from scrapy.utils.sitemap import sitemap_urls_from_robots
 
-from archiver.dates import parse_date
-from archiver.spider import Candidate, DiscoverySpider
+from archiver.core.dates import parse_date
+from archiver.core.media import header_text
+from archiver.crawl.basespiders import Candidate, DiscoverySpider
+from archiver.crawl.compat import SitemapWithExtras, sitemap_body
 
 # Where sitemaps usually are when robots.txt names none.
 USUAL_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml", "/sitemap-news.xml")
 
 
-class NewsSitemap(Sitemap):
+class NewsSitemap(SitemapWithExtras):
     """Scrapy's sitemap reader, also keeping Google News fields (``news:publication_date``, ``news:title``)."""
 
-    def _process_sitemap_element(self, elem: Any) -> dict[str, Any] | None:
+    def extras(self, elem: Any) -> dict[str, Any]:
         news = {
-            self._get_tag_name(field): (field.text or "").strip()
+            self.tag_name(field): (field.text or "").strip()
             for child in elem
-            if self._get_tag_name(child) == "news"
+            if self.tag_name(child) == "news"
             for field in child.iter()
             if field is not child and (field.text or "").strip()
         }
-        entry = super()._process_sitemap_element(elem)  # clears elem
-        if entry is not None and news:
-            entry["news"] = news
-        return entry
+        return {"news": news} if news else {}
 
 
 def _looks_like_sitemap(url: str) -> bool:
@@ -81,7 +80,7 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
 
     def read_sitemap(self, response: Response) -> tuple[str, list[dict[str, Any]]] | None:
         """The sitemap's type and entries, or None (logged once, counted) when it is not a sitemap."""
-        body = self._get_sitemap_body(response)
+        body = sitemap_body(self, response)
         problem = "empty body"
         if body and body.strip():
             try:
@@ -101,7 +100,7 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
                                             response.url, errors.last_error.message, len(entries))
                     return sitemap.type, entries
         self.crawler.stats.inc_value("archiver/sources/invalid")
-        content_type = (response.headers.get(b"Content-Type") or b"no content type").decode("latin-1")
+        content_type = header_text(response.headers.get(b"Content-Type")) or "no content type"
         self.logger.warning("Ignoring %s: not a sitemap (%s; %s, %d bytes)", response.url, problem, content_type, len(response.body))
         return None
 

@@ -20,7 +20,9 @@ from served import Served
 
 ROOT = Path(__file__).resolve().parents[1]
 # Fast, deterministic crawls of a local site; everything else is the shipped default.
-TEST_SETTINGS = {"AUTOTHROTTLE_ENABLED": "0", "LOG_LEVEL": "INFO", "ARCHIVER_EXTRACT_WORKERS": "1"}
+# The SSRF guard refuses loopback: the tests allow their servers' address (127.0.0.2 stays refused).
+TEST_SETTINGS = {"AUTOTHROTTLE_ENABLED": "0", "LOG_LEVEL": "INFO", "ARCHIVER_EXTRACT_WORKERS": "1",
+                 "ARCHIVER_ALLOW_NETWORKS": "127.0.0.1/32"}
 
 
 @dataclass
@@ -47,10 +49,13 @@ class Crawl:
         return self.stderr
 
 
-def start_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None) -> subprocess.Popen:
+def start_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None,
+                own_group: bool = False) -> subprocess.Popen:
     """Start `scrapy crawl SPIDER -a k=v ... -s K=V ...` from the project folder, as a user would.
 
     The archive is ``tmp/archive.db`` and ``tmp/warcs``; the output is captured as text.
+    ``own_group`` starts it in a process group of its own, which a test can
+    signal as a terminal does (``os.killpg``).
     """
     command = [sys.executable, "-m", "scrapy", "crawl", spider]
     for key, value in args.items():
@@ -59,7 +64,8 @@ def start_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str
     for key, value in merged.items():
         command += ["-s", f"{key}={value}"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=own_group)
 
 
 def finish_crawl(tmp: Path, process: subprocess.Popen) -> Crawl:

@@ -1,6 +1,6 @@
 """Five news sites on five loopback addresses, for copies and stories.
 
-Each site (127.0.0.2 to 127.0.0.6) serves its seed write-up of the Peskov
+Each site (127.0.0.12 to 127.0.0.16) serves its seed write-up of the Peskov
 interview in its own template (tests/newssite.py) and one unrelated article
 in the same template, dated the same week: the text of a real page of
 ../shared/corpus/real-pages.  Two of the unrelated articles report one other
@@ -19,10 +19,11 @@ from newssite import TEMPLATES
 from seeds import SEEDS, Story, load_stories
 from w3lib.encoding import html_to_unicode
 
-from archiver.extraction import extract_article
+from archiver.extract import extract_article
 
 CORPUS = SEEDS.parent / "corpus" / "real-pages" / "html"
-HOSTS = {"herald": "127.0.0.2", "observer": "127.0.0.3", "daily": "127.0.0.4", "canindia": "127.0.0.5", "mailwire": "127.0.0.6"}
+STORY_NETWORK = "127.0.0.1/32,127.0.0.12/30,127.0.0.16/32"  # the sites' addresses, for ARCHIVER_ALLOW_NETWORKS
+HOSTS = {"herald": "127.0.0.12", "observer": "127.0.0.13", "daily": "127.0.0.14", "canindia": "127.0.0.15", "mailwire": "127.0.0.16"}
 SEED_PATH = "/2022/04/peskov-interview.html"
 UNRELATED = {  # site -> the corpus page its unrelated article is made of
     "herald": "thestkittsnevisobserver.com-bvi.html",

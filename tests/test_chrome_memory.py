@@ -40,7 +40,7 @@ def test_reextraction_reports_what_it_cannot_read(tmp_path: Path, chrome_site: C
     for warc in crawl.warc_dir.iterdir():
         warc.write_bytes(b"not a warc file")
     done = run_archiver("reextract", "--db", str(crawl.db_path), "--warc-dir", str(crawl.warc_dir))
-    assert done.returncode == 0 and "1 unreadable" in done.stdout
+    assert done.returncode == 1 and "1 unreadable" in done.stdout  # not a success: a capture could not be read
     assert "Damaged record" in done.stderr or "No response record" in done.stderr
     missing = run_archiver("reextract", "--db", str(tmp_path / "none.db"))
     assert missing.returncode == 1 and missing.stderr.strip().endswith("No archive at " + str(tmp_path / "none.db") + "; give its path with --db.")
@@ -59,8 +59,8 @@ def test_reextract_by_site_and_since(tmp_path: Path, chrome_site: ChromeSite) ->
 def test_the_same_story_at_many_urls_is_a_copy_not_chrome() -> None:
     from chromesite import render
 
-    from archiver.chrome import block_key
-    from archiver.extraction import extract_article
+    from archiver.extract.blocks import block_key
+    from archiver.extract import extract_article
 
     article = extract_article(render("herald", 0).decode(), "https://herald.example/a")
     every_block = {block_key(line) for line in article.text.splitlines()}

@@ -43,7 +43,7 @@ def test_every_spider_and_its_arguments_are_documented() -> None:
 def test_every_command_is_documented() -> None:
     from archiver.cli import cli
 
-    for module in (ROOT / "archiver" / "commands").glob("[!_]*.py"):
+    for module in (ROOT / "archiver" / "crawl" / "commands").glob("[!_]*.py"):
         assert re.search(rf"^\|\s*`scrapy {module.stem}\b", README, re.MULTILINE), module.stem
     for name, command in cli.commands.items():
         row = re.search(rf"^\|\s*`archiver {name}\b(.*?)`", README, re.MULTILINE)
@@ -69,7 +69,7 @@ def test_every_table_column_is_documented(tmp_path: Path) -> None:
 def test_every_stat_is_documented() -> None:
     source = "\n".join(p.read_text() for p in (ROOT / "archiver").rglob("*.py"))
     stats = set(re.findall(r'"(archiver/[a-z_/]+)"', source))
-    stats |= {f"archiver/errors/{kind}" for kind in re.findall(r'report\("([a-z]+)"', source)}
+    stats |= {f"archiver/errors/{kind}" for kind in re.findall(r'(?:report|attempt)\("([a-z]+)"', source)}
     assert stats
     for stat in stats:
         assert documented(stat), stat
@@ -78,3 +78,16 @@ def test_every_stat_is_documented() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     command = re.search(r"Set up and run the whole suite.*?```sh\n(.+?)\n```", README, re.DOTALL).group(1)
     assert command in (ROOT / ".ci" / "run").read_text().splitlines()
+
+
+def test_the_layout_table_matches_the_tree() -> None:
+    table = README.split("\n## Layout\n", 1)[1]
+    listed = set(re.findall(r"^\| `([^`]+)`", table, re.MULTILINE))
+    for path in listed:
+        assert (ROOT / path).exists(), f"README's Layout lists {path}, which is not in the tree"
+    for module in (ROOT / "archiver").rglob("*.py"):
+        relative = module.relative_to(ROOT)
+        if module.name in ("__init__.py", "__main__.py"):
+            continue  # a package's own description is its folder's row, or its modules' rows
+        covered = str(relative) in listed or any(f"{parent}/" in listed for parent in relative.parents)
+        assert covered, f"{relative} is not in README's Layout table"

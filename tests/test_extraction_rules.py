@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archiver.extraction import NoArticle, clean_text, extract_article
+from archiver.extract import NoArticle, clean_text, extract_article
 
 BODY = "".join(
     f"<p>Paragraph {i} of the report says the council met on Tuesday and voted on the budget for the coming year.</p>"

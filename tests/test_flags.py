@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from archiver.extraction import extract_article
-from archiver.flags import interstitial, link_share
-from archiver.storage import Storage
+from archiver.extract import extract_article
+from archiver.core.writer import ArchiveWriter, FilingRules
+from archiver.extract.flags import interstitial, link_share, mostly_links
+from made import an_article
 
 PARAGRAPHS = "".join(f"<p>Paragraph {i}: the council met on Tuesday and voted on next year's budget at length.</p>" for i in range(8))
 
@@ -33,26 +34,29 @@ def test_a_list_of_headlines_is_mostly_links() -> None:
     items = "".join(f"<li><a href='/n/{i}'>Headline number {i} about the council budget vote</a></li>" for i in range(30))
     article = extract_article(f"<html><head><title>News</title></head><body><main><ul>{items}</ul></main></body></html>",
                               "https://example.org/news/")
-    assert article.link_share > 0.5 and article.as_row()["flag_mostly_links"] == 1
+    assert article.link_share > 0.5 and mostly_links(article.link_share)
     story = extract_article(f"<html><head><title>Budget</title></head><body><article>{PARAGRAPHS}</article></body></html>",
                             "https://example.org/budget")
-    assert link_share(story.text, {"Home", "News"}) == 0.0 and story.as_row()["flag_mostly_links"] == 0
+    assert link_share(story.text, {"Home", "News"}) == 0.0 and not mostly_links(story.link_share)
 
 
-def test_missing_date_and_title_are_flagged() -> None:
-    row = extract_article(f"<html><body><article>{PARAGRAPHS}</article></body></html>", "https://example.org/x").as_row()
-    assert row["flag_no_date"] == 1 and row["flag_no_title"] == 1
+def test_missing_date_and_title_are_flagged(tmp_path: Path) -> None:
+    writer = ArchiveWriter(tmp_path / "a.db")
+    writer.article("https://example.org/x", None, extract_article(f"<html><body><article>{PARAGRAPHS}</article></body></html>",
+                                                                  "https://example.org/x"))
+    row = next(writer.storage.db.query("select flag_no_date, flag_no_title from articles"))
+    assert row == {"flag_no_date": 1, "flag_no_title": 1}
+    writer.close()
 
 
 def test_too_short_is_relative_to_the_site(tmp_path: Path) -> None:
-    storage = Storage(tmp_path / "a.db")
-    base = {"extractor": {}, "title": "T", "capture_id": 1}
+    writer = ArchiveWriter(tmp_path / "a.db", rules=FilingRules(chrome_pages=0))
     for i in range(4):
-        storage.save_article({**base, "url": f"https://a.example/{i}", "text": "word " * 800, "word_count": 800})
-    storage.save_article({**base, "url": "https://a.example/short", "text": "word " * 150, "word_count": 150})
-    storage.save_article({**base, "url": "https://b.example/short", "text": "word " * 150, "word_count": 150})
-    flags = {r["url"]: r["flag_too_short"] for r in storage.db.query("select url, flag_too_short from articles")}
+        writer.article(f"https://a.example/{i}", 1, an_article("word " * 800))
+    writer.article("https://a.example/short", 1, an_article("word " * 150))
+    writer.article("https://b.example/short", 1, an_article("word " * 150))
+    flags = {r["url"]: r["flag_too_short"] for r in writer.storage.db.query("select url, flag_too_short from articles")}
     assert flags["https://a.example/short"] == 1  # 150 words where the site's articles have 800
     assert flags["https://b.example/short"] == 0  # a site seen once: only the absolute floor applies
     assert flags["https://a.example/0"] == 0
-    storage.close()
+    writer.close()

@@ -10,8 +10,8 @@ import pytest
 from lxml import html as lxml_html
 from w3lib.encoding import html_to_unicode
 
-from archiver.extraction import NoArticle, extract_article
-from archiver.metadata import ARTICLE_TYPES, clean_title, display_authors, iso_date
+from archiver.extract import NoArticle, extract_article
+from archiver.extract.structured import ARTICLE_TYPES, clean_title, display_authors, iso_date
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-pages"
 

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import archived_keys, run_crawl
 from discoverysite import ARTICLE_PATHS, RETRY_PATH, DiscoverySite
-from archiver.politeness import retry_after_seconds
+from archiver.crawl.politeness import retry_after_seconds
 
 
 @pytest.fixture

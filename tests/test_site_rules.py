@@ -7,7 +7,7 @@ from pathlib import Path
 from chromesite import TEMPLATES, ChromeSite, paragraphs, path, render
 from conftest import reextract, run_crawl, texts
 
-from archiver.extraction import SiteRules, extract_article, site_rules
+from archiver.extract import SiteRules, extract_article, site_rules
 
 SIGN_UP = TEMPLATES["herald"][0]
 NO_MEMORY = {"ARCHIVER_CHROME_PAGES": "0"}  # the rule alone, without the chrome memory

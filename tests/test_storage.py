@@ -11,7 +11,8 @@ import sys
 
 from conftest import ROOT, Crawl, run_crawl
 from newssite import NewsSite
-from archiver.storage import Storage
+from archiver.core.writer import ArchiveWriter
+from made import an_article
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 REQUIRED = {
@@ -89,7 +90,7 @@ def test_two_crawls_on_one_archive_at_once_both_keep_all_their_rows(tmp_path: Pa
     commands = [
         [sys.executable, "-m", "scrapy", "crawl", "article", "-a", f"url={crawl_urls[key]},{crawl_urls['pdf']}",
          "-s", f"ARCHIVER_DB={db}", "-s", f"ARCHIVER_WARC_DIR={warcs}", "-s", "AUTOTHROTTLE_ENABLED=0",
-         "-s", "ARCHIVER_LOCK=0"]  # four crawls of one spider: without the lock they overlap
+         "-s", "ARCHIVER_LOCK=0", "-s", "ARCHIVER_ALLOW_NETWORKS=127.0.0.1/32"]  # without the lock four crawls of one spider overlap
         for key in ("herald", "observer", "daily", "canindia")
     ]
     runs = [subprocess.Popen(c, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for c in commands]
@@ -104,11 +105,11 @@ def test_two_crawls_on_one_archive_at_once_both_keep_all_their_rows(tmp_path: Pa
 
 
 def test_an_article_stored_without_a_capture_id_is_replaced_later(tmp_path: Path) -> None:
-    storage = Storage(tmp_path / "a.db")
-    article = {"url": "http://example.org/a", "text": "first", "extractor": {}, "title": "A"}
-    assert storage.save_article({**article, "capture_id": None}) is True
-    assert storage.save_article({**article, "capture_id": 7, "text": "second"}) is False
-    assert storage.save_article({**article, "capture_id": 3, "text": "older capture"}) is False
-    rows = list(storage.db.query("select capture_id, text from articles"))
+    writer = ArchiveWriter(tmp_path / "a.db")
+    url = "http://example.org/a"
+    assert writer.article(url, None, an_article("first")).new is True
+    assert writer.article(url, 7, an_article("second")).new is False
+    assert writer.article(url, 3, an_article("older capture")).article_id is None
+    rows = list(writer.storage.db.query("select capture_id, text from articles"))
     assert rows == [{"capture_id": 7, "text": "second"}]
-    storage.close()
+    writer.close()

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import Crawl, run_archiver, run_crawl
-from storysite import BVI, EXACT_COPY, HOSTS, LATER_COPY, NEAR_COPY, SEED_PATH, UNRELATED_PATH, StorySite, started
+from storysite import (
+    BVI, EXACT_COPY, HOSTS, LATER_COPY, NEAR_COPY, SEED_PATH, STORY_NETWORK, UNRELATED_PATH, StorySite, started,
+)
 
 from archiver.web.metadata import metadata
 
@@ -36,7 +38,7 @@ def copy_url(sites: dict[str, StorySite], where: tuple[str, str]) -> str:
 def crawl_urls(tmp: Path, urls: list[str]) -> Crawl:
     url_file = tmp / "urls.txt"
     url_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
-    crawl = run_crawl(tmp, "article", {"urls": str(url_file)})
+    crawl = run_crawl(tmp, "article", {"urls": str(url_file)}, {"ARCHIVER_ALLOW_NETWORKS": STORY_NETWORK})
     assert crawl.returncode == 0, crawl.stderr[-3000:]
     return crawl
 

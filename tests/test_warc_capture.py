@@ -15,7 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from conftest import Crawl, run_crawl
 from newssite import ARTICLE_PATHS, MISSING_REASON
-from archiver.warc import HttpExchange, WarcFileWriter
+from archiver.core.warc import HttpExchange, WarcFileWriter
 
 HOP_BY_HOP = {b"transfer-encoding", b"connection", b"keep-alive"}
 
@@ -204,7 +204,7 @@ def test_redirects_are_captured_before_they_are_followed(archived: Crawl, crawl_
 def test_host_header_is_written_as_it_was_sent() -> None:
     from scrapy import Request
 
-    from archiver.capture import host_header
+    from archiver.crawl.capture import host_header
 
     assert host_header(Request("http://127.0.0.1:80/a")) == b"127.0.0.1"
     assert host_header(Request("https://example.org:443/a")) == b"example.org"

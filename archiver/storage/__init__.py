@@ -1,11 +1,14 @@
 """The SQLite archive: its schema and every SQL statement.
 
 No other package writes SQL.  ``schema`` creates and evolves the tables with
-``sqlite_utils.Migrations``; ``database`` is what a crawl and the commands
-write and read.
+``sqlite_utils.Migrations``; ``database`` holds the connection and its write
+transactions; ``captures``, ``articles``, ``crawls`` and ``storyindex`` are
+what the archive writer and the commands write and read, ``reading`` what the
+web pages read.  Records come in and go out as the typed records of
+:mod:`archiver.core.records`; only these modules know the columns.
 """
 
 from .database import Storage
-from .schema import CRAWL_COUNTERS, FLAG_COLUMNS, migrations
+from .schema import migrations
 
-__all__ = ["CRAWL_COUNTERS", "FLAG_COLUMNS", "Storage", "migrations"]
+__all__ = ["Storage", "migrations"]

@@ -77,9 +77,6 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
     db["articles"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True)
 
 
-# What a crawl did, in its crawls row (README: "crawls" table).
-CRAWL_COUNTERS = ("found", "fetched", "new", "skipped_archived", "skipped_old", "skipped_robots", "failed")
-
 @migrations()
 def m002_discovery(db: sqlite_utils.Database) -> None:
     """Per-source watermarks, what each crawl did, and the hints a sitemap or feed gave."""
@@ -96,12 +93,10 @@ def m002_discovery(db: sqlite_utils.Database) -> None:
         foreign_keys=[("last_crawl_id", "crawls", "id")],
     )
     db["sources"].create_index(["url"], unique=True)
-    for column in CRAWL_COUNTERS:
+    # as shipped: a migration never reads a list that may grow later
+    for column in ("found", "fetched", "new", "skipped_archived", "skipped_old", "skipped_robots", "failed"):
         db["crawls"].add_column(column, int)
     db["articles"].add_column("hints", str)
-
-
-FLAG_COLUMNS = ("flag_interstitial", "flag_mostly_links", "flag_no_date", "flag_no_title", "flag_too_short")
 
 
 @migrations()
@@ -111,7 +106,7 @@ def m003_metadata_and_flags(db: sqlite_utils.Database) -> None:
     articles.add_column("authors", str)
     articles.add_column("site", str)
     articles.add_column("flag_interstitial", str)
-    for column in FLAG_COLUMNS[1:]:
+    for column in ("flag_mostly_links", "flag_no_date", "flag_no_title", "flag_too_short"):
         articles.add_column(column, int)
     articles.create_index(["site"])
     # running totals per site, so that "too short for its site" costs one row read

@@ -13,8 +13,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 from urllib.parse import unquote, urlsplit
 
+from ..core.media import is_html
 from ..errors import ArchiverError, WarcError
-from ..warc import read_response
+from ..core.warc import existing_path, read_response
 
 # The archived page may not run scripts, load anything (but inline images and
 # styles), submit forms, change its base URL or be framed by another site:
@@ -32,7 +33,6 @@ INERT_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Cache-Control": "private, no-store",
 }
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -62,14 +62,6 @@ def _filename(url: str, capture_id: int) -> str:
     return name or f"capture-{capture_id}"
 
 
-def record_path(warc_dir: Path, filename: str) -> Path:
-    """The WARC file, or the ``.open`` file a running crawl is still writing."""
-    path = warc_dir / filename
-    if not path.exists() and path.with_name(path.name + ".open").exists():
-        return path.with_name(path.name + ".open")
-    return path
-
-
 def replay(capture: Mapping[str, Any], warc_dir: Path) -> Replay:
     """The archived body of ``capture`` (a ``captures`` row) with headers that make it inert."""
     if not capture.get("warc_filename"):
@@ -78,7 +70,7 @@ def replay(capture: Mapping[str, Any], warc_dir: Path) -> Replay:
             f"the request failed ({capture.get('error') or 'no response'}).",
             404,
         )
-    path = record_path(warc_dir, capture["warc_filename"])
+    path = existing_path(warc_dir, capture["warc_filename"])
     if not path.exists():
         raise ReplayError(
             f"The WARC file {capture['warc_filename']} is not in {warc_dir}: "
@@ -100,7 +92,7 @@ def replay(capture: Mapping[str, Any], warc_dir: Path) -> Replay:
         "X-Archiver-Record-Id": _ascii(capture.get("warc_record_id")),
     }
     filename = _filename(capture["url"], capture["id"])
-    if content_type.split(";")[0].strip().lower() in HTML_TYPES:
+    if is_html(content_type):
         headers["Content-Disposition"] = f'inline; filename="{filename}"'
     else:  # never rendered by the browser: offered as a download
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'

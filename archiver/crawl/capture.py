@@ -7,6 +7,9 @@ becomes a WARC ``request``/``response`` pair and a ``captures`` row; a request
 that fails (DNS, refused connection, timeout) becomes a ``captures`` row with
 the error and no WARC record.  The row id is left in the request's meta as
 ``archiver_capture_id`` for the spider and the article pipeline.
+
+Threads: the reactor thread builds the exchange; the archive's I/O thread
+writes it (:meth:`archiver.core.writer.ArchiveWriter.capture`).
 """
 
 from __future__ import annotations
@@ -21,26 +24,20 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 
-from .archive import Archive
-from .dates import iso_utc
+from ..core.dates import iso_utc
+from ..core.media import header_text
+from ..core.records import Capture, Previous
+from ..core.warc import HttpExchange
 from .download import META_STATUS_LINE
-from .warc import HttpExchange
+from .extension import ArchiveExtension
+from .guard import refused_because
 
 META_CAPTURE_ID = "archiver_capture_id"
-# set by the spider on a re-check: the capture that holds the URL's archived bytes
+# set by the spider on a re-check: the capture that holds the URL's archived bytes (a Previous)
 META_PREVIOUS = "archiver_previous"
 # set here when the response was unchanged and written as a revisit record
 META_UNCHANGED = "archiver_unchanged"
 _ARCHIVED_SCHEMES = {"http", "https"}
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    return (response.headers.get(name) or b"").decode("latin-1") or None
-
-
-def content_type(response: Response) -> str | None:
-    """The response's Content-Type header as text, or None."""
-    return _header(response, b"Content-Type")
 
 
 def host_header(request: Request) -> bytes:
@@ -104,36 +101,49 @@ def exchange_from(request: Request, response: Response, fetched_at: datetime) ->
 class WarcCaptureMiddleware:
     """Downloader middleware writing each response to WARC and ``captures``."""
 
-    def __init__(self, archive: Archive):
+    def __init__(self, archive: ArchiveExtension):
         self.archive = archive
+        self.stats = archive.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "WarcCaptureMiddleware":
-        return cls(Archive.of(crawler))
+        return cls(ArchiveExtension.of(crawler))
 
     async def process_response(self, request: Request, response: Response) -> Response:
         if urlparse_cached(request).scheme not in _ARCHIVED_SCHEMES or "cached" in response.flags:
             return response  # a copy from Scrapy's HTTP cache was archived when it was fetched
         exchange = exchange_from(request, response, datetime.now(timezone.utc))
         reason = exchange.reason.decode("latin-1")
-        row = {
-            "url": request.url,
-            "method": request.method,
-            "status": exchange.status,
-            "reason": reason,
-            "content_type": content_type(response),
-            "size": len(exchange.body),
-            "fetched_at": iso_utc(exchange.fetched_at),
-            "ip_address": exchange.ip_address,
-            "error": f"HTTP {exchange.status} {reason}".rstrip() if exchange.status >= 400 else None,
-            "etag": _header(response, b"ETag"),
-            "last_modified": _header(response, b"Last-Modified"),
-        }
-        previous = request.meta.get(META_PREVIOUS)
-        capture_id, revisit = await self.archive.record_capture(row, exchange, previous)
-        request.meta[META_CAPTURE_ID] = capture_id
-        if revisit:
-            request.meta[META_UNCHANGED] = revisit
+        capture = Capture(
+            url=request.url,
+            method=request.method,
+            # to the microsecond, as the record's WARC-Date: a revisit's WARC-Refers-To-Date repeats it exactly
+            fetched_at=iso_utc(exchange.fetched_at, "microseconds"),
+            status=exchange.status,
+            reason=reason,
+            content_type=header_text(response.headers.get(b"Content-Type")),
+            size=len(exchange.body),
+            ip_address=exchange.ip_address,
+            error=f"HTTP {exchange.status} {reason}".rstrip() if exchange.status >= 400 else None,
+            etag=header_text(response.headers.get(b"ETag")),
+            last_modified=header_text(response.headers.get(b"Last-Modified")),
+        )
+        previous: Previous | None = request.meta.get(META_PREVIOUS)
+        stored = await self.archive.attempt("storage", self.archive.writer.capture, capture, exchange, previous)
+        if stored is None:
+            return response
+        if stored.warc_error is not None:
+            self.archive.report("warc", stored.warc_error)
+        self.stats.inc_value("archiver/captures")
+        self.stats.inc_value("archiver/fetched")
+        request.meta[META_CAPTURE_ID] = stored.capture_id
+        warc = self.archive.writer.warc
+        if stored.location is not None and warc is not None:
+            self.stats.set_value("archiver/warc/records", warc.records_written)
+            self.stats.set_value("archiver/warc/bytes", warc.bytes_written)
+            if stored.location.revisit:
+                self.stats.inc_value(f"archiver/revisits/{stored.location.revisit}")
+                request.meta[META_UNCHANGED] = stored.location.revisit
         return response
 
     async def process_exception(self, request: Request, exception: Exception) -> None:
@@ -141,12 +151,15 @@ class WarcCaptureMiddleware:
             return None
         if urlparse_cached(request).scheme not in _ARCHIVED_SCHEMES:
             return None
-        row = {
-            "url": request.url,
-            "method": request.method,
-            "fetched_at": iso_utc(),
-            "error": f"{type(exception).__name__}: {exception}",
-        }
-        self.archive.stats.inc_value("archiver/captures/failed")
-        await self.archive.record_capture(row, None)
+        refused = refused_because(urlparse_cached(request).hostname)
+        if refused is not None:
+            request.meta["dont_retry"] = True  # the same address would be refused again
+            self.stats.inc_value("archiver/refused")
+            error = refused
+        else:
+            error = f"{type(exception).__name__}: {exception}"
+        capture = Capture(url=request.url, method=request.method, fetched_at=iso_utc(), error=error)
+        self.stats.inc_value("archiver/captures/failed")
+        if await self.archive.attempt("storage", self.archive.writer.capture, capture) is not None:
+            self.stats.inc_value("archiver/captures")
         return None

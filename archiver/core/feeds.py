@@ -17,6 +17,7 @@ import feedparser
 from lxml import html as lxml_html
 
 from .dates import parse_date
+from .media import is_html, media_type
 
 
 FEED_TYPES = (
@@ -114,12 +115,11 @@ def _looks_like_html(body: bytes) -> bool:
     return head.startswith(b"<!doctype html") or head.startswith(b"<html")
 
 
-def is_html(body: bytes, content_type: str) -> bool:
+def is_html_page(body: bytes, content_type: str) -> bool:
     """Is this an HTML page rather than a feed? The content type says, or the body when it says nothing useful."""
-    media_type = content_type.split(";")[0].strip().lower()
-    if media_type in ("text/html", "application/xhtml+xml"):
+    if is_html(content_type):
         return True
-    return media_type in ("", "text/plain", "application/octet-stream") and _looks_like_html(body)
+    return (media_type(content_type) or "") in ("", "text/plain", "application/octet-stream") and _looks_like_html(body)
 
 
 def discover_feeds(page: str, url: str) -> list[str]:
@@ -131,7 +131,7 @@ def discover_feeds(page: str, url: str) -> list[str]:
     found = []
     for link in tree.xpath("//link[@href][@type]"):
         rel = (link.get("rel") or "").lower().split()
-        if "alternate" in rel and link.get("type").split(";")[0].strip().lower() in FEED_TYPES:
+        if "alternate" in rel and media_type(link.get("type")) in FEED_TYPES:
             found.append(urljoin(url, link.get("href").strip()))
     return list(dict.fromkeys(found))
 

@@ -10,7 +10,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.spiders import Spider
 from twisted.internet.task import LoopingCall
 
-from .config import ArchiverConfig
+from ..config import ArchiverConfig
 
 logger = logging.getLogger(__name__)
 

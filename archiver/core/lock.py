@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 from .dates import iso_utc
-from .errors import ConfigError, CrawlBusyError
+from ..errors import ConfigError, CrawlBusyError
 
 
 class CrawlLock:
@@ -68,3 +68,47 @@ def _holder(fd: int) -> str:
         return f" (pid {int(holder['pid'])}, since {holder['since']})"
     except (OSError, ValueError, KeyError, TypeError):
         return ""
+
+
+class RunningMark:
+    """A running crawl's mark: ``DB.crawl-ID.running`` beside the database, held with ``flock`` while it runs.
+
+    The kernel drops the lock when the process dies, however it dies: a crawl
+    row that is unfinished and whose mark nobody holds belongs to a crawl that
+    was killed (:mod:`archiver.core.recovery` finishes it).
+    """
+
+    def __init__(self, db: Path, crawl_id: int):
+        self.path = db.with_name(f"{db.name}.crawl-{crawl_id}.running")
+        self._fd: int | None = None
+
+    def hold(self) -> None:
+        """Mark the crawl as running (before its row is committed, so no one sees the row unmarked)."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        self._fd = fd
+
+    def release(self) -> None:
+        """The crawl has ended: remove the mark."""
+        if self._fd is not None:
+            self.path.unlink(missing_ok=True)
+            os.close(self._fd)
+            self._fd = None
+
+    def is_held(self) -> bool:
+        """Whether a live process holds this mark (False when there is none)."""
+        try:
+            fd = os.open(self.path, os.O_RDWR)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
+    def remove(self) -> None:
+        """Remove a mark nobody holds (a killed crawl's)."""
+        self.path.unlink(missing_ok=True)

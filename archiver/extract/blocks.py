@@ -7,7 +7,7 @@ the archive counts, per site, on how many distinct pages each block appears
 (``site_blocks``), and a block seen on ``ARCHIVER_CHROME_PAGES`` pages or more
 is dropped from ``articles.text``, never from the WARC records.  This module
 names blocks; the counting is SQL, in storage, and the dropping is
-:meth:`archiver.extraction.Article.without_blocks`.
+:meth:`archiver.extract.pipeline.Article.without_blocks`.
 """
 
 from __future__ import annotations

@@ -1,41 +1,34 @@
 """Copies and stories in the archive: the indexes that find an article's relatives, and the ``stories`` rows.
 
-:func:`file_article` places one saved article: a copy of an earlier one (same
-content hash, or a MinHash sharing an LSH band key and close enough), else in
-the story of every similar enough candidate of its date window (merging them
-when it links several), else in a new story of its own.  Every lookup goes through an index (``articles.content_hash``,
-``story_bands.band``, ``story_terms (term, day)``), so the cost of an article
-does not grow with the archive.  The similarity itself is :mod:`archiver.stories`.
+Filing one saved article takes three steps, so that scoring stays off the
+I/O thread: :func:`candidates` reads what the indexes hold near it (same
+content hash, MinHashes sharing an LSH band key, the date window's articles
+sharing its heaviest terms); :func:`archiver.core.similarity.decide` scores
+them; :func:`apply` writes the decision: a copy of an earlier article, in the
+story of every similar enough candidate (merging them when it links several),
+or in a new story of its own.  Every lookup goes through an index
+(``articles.content_hash``, ``story_bands.band``, ``story_terms (term, day)``),
+so the cost of an article does not grow with the archive.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import numpy as np
 import sqlite_utils
 
-from ..dates import parse_date
-from ..stories import (
-    CANDIDATES, COPY_JACCARD, STORY_DAYS, STORY_SIMILARITY, Signature, band_keys, content_hash, cosine,
-    index_terms, jaccard, weights,
+from ..core.dates import parse_date
+from ..core.similarity import (
+    CANDIDATES, STORY_DAYS, Signature, StoryCandidates, StoryDecision, band_keys, content_hash, index_terms, weights,
 )
+from .sql import chunks, marks
 
 DOCUMENTS = ""  # the story_df row that counts documents
-_CHUNK = 500  # SQLite's limit on parameters is 999 in old builds
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _TABLES = ("stories", "story_signatures", "story_bands", "story_terms", "story_df")
-
-
-def _marks(values: list[Any]) -> str:
-    return ", ".join("?" for _ in values)
-
-
-def _chunks(values: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
 
 
 def _day(date: str | None) -> int:
@@ -69,43 +62,47 @@ def unfile(db: sqlite_utils.Database, article_id: int) -> int | None:
     return row[1]
 
 
-def _original(db: sqlite_utils.Database, article_id: int, digest: str, minhash: np.ndarray) -> tuple[int, int] | None:
-    """The (copy group root, story) of an earlier article this one copies, exactly or nearly."""
+def candidates(db: sqlite_utils.Database, article_id: int, signature: Signature) -> StoryCandidates:
+    """Take a saved article out of the indexes (if filed before), count its terms, and read its candidates.
+
+    Call it inside a write transaction, and :func:`apply` the decision in the
+    same order as the candidates were read (the crawl files one article at a time).
+    """
+    text, date = db.execute("SELECT text, coalesce(date, extracted_at) FROM articles WHERE id = ?", [article_id]).fetchone()
+    previous = unfile(db, article_id)
+    day, digest, minhash = _day(date), content_hash(text or ""), signature.minhash()
+    df = _count_documents(db, signature.term_counts(), 1)
+    vector = weights(signature.term_counts(), df, df[DOCUMENTS])  # needed to find candidates by their heaviest terms
     row = db.execute(
         "SELECT coalesce(copy_of, id), story_id FROM articles WHERE content_hash = ? AND id != ? ORDER BY id LIMIT 1",
         [digest, article_id]).fetchone()
-    if row is not None:
-        return row[0], row[1]
+    exact = (row[0], row[1]) if row else None
+    near, similar = ([], []) if exact else (_near(db, article_id, minhash), _similar(db, article_id, vector, day))
+    return StoryCandidates(article_id, previous, day, digest, minhash, vector, exact, near, similar)
+
+
+def _near(db: sqlite_utils.Database, article_id: int, minhash: np.ndarray) -> list[tuple[bytes, int, int]]:
+    """Articles sharing an LSH band key: (MinHash, copy group root, story), oldest first."""
     keys = band_keys(minhash)
-    if not keys:
-        return None
-    candidates = [r[0] for r in db.execute(
-        f"SELECT DISTINCT article_id FROM story_bands WHERE band IN ({_marks(keys)}) AND article_id != ?",
-        [*keys, article_id])]
-    scored = (
-        (jaccard(minhash, np.frombuffer(blob, dtype=minhash.dtype)), (root, story))
-        for chunk in _chunks(candidates)
-        for blob, root, story in db.execute(
-            "SELECT s.minhash, coalesce(a.copy_of, a.id), a.story_id FROM story_signatures s "
-            f"JOIN articles a ON a.id = s.article_id WHERE s.article_id IN ({_marks(chunk)}) ORDER BY s.article_id",
-            chunk,
-        )
-    )
-    best = max(scored, default=None, key=lambda pair: pair[0])  # the first of equals: the oldest
-    return best[1] if best is not None and best[0] >= COPY_JACCARD else None
+    ids = [r[0] for r in db.execute(
+        f"SELECT DISTINCT article_id FROM story_bands WHERE band IN ({marks(keys)}) AND article_id != ?",
+        [*keys, article_id])] if keys else []
+    return [tuple(row) for chunk in chunks(sorted(ids)) for row in db.execute(
+        "SELECT s.minhash, coalesce(a.copy_of, a.id), a.story_id FROM story_signatures s "
+        f"JOIN articles a ON a.id = s.article_id WHERE s.article_id IN ({marks(chunk)}) ORDER BY s.article_id",
+        chunk)]
 
 
-def _similar_stories(db: sqlite_utils.Database, article_id: int, vector: dict[str, float], day: int) -> set[int]:
-    """The stories of the date window's articles similar enough to this one."""
+def _similar(db: sqlite_utils.Database, article_id: int, vector: dict[str, float], day: int) -> list[tuple[str, int]]:
+    """The date window's articles sharing most of its heaviest terms: (vector JSON, story)."""
     terms = index_terms(vector)
-    candidates = [r[0] for r in db.execute(
-        f"SELECT article_id FROM story_terms WHERE term IN ({_marks(terms)}) AND day BETWEEN ? AND ? "
+    ids = [r[0] for r in db.execute(
+        f"SELECT article_id FROM story_terms WHERE term IN ({marks(terms)}) AND day BETWEEN ? AND ? "
         "AND article_id != ? GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT ?",
         [*terms, day - STORY_DAYS, day + STORY_DAYS, article_id, CANDIDATES])] if terms else []
-    return {story for other, story in db.execute(
+    return [tuple(row) for row in db.execute(
         "SELECT s.vector, a.story_id FROM story_signatures s JOIN articles a ON a.id = s.article_id "
-        f"WHERE s.article_id IN ({_marks(candidates)})", candidates,
-    ) if cosine(vector, json.loads(other)) >= STORY_SIMILARITY}
+        f"WHERE s.article_id IN ({marks(ids)})", ids)]
 
 
 def _merge(db: sqlite_utils.Database, stories: set[int]) -> int:
@@ -117,39 +114,25 @@ def _merge(db: sqlite_utils.Database, stories: set[int]) -> int:
     return kept
 
 
-def file_article(db: sqlite_utils.Database, article_id: int, signature: Signature) -> str:
-    """Index a saved article and give it its copy group and story; return ``copy``, ``joined`` or ``new``.
-
-    Call it inside a write transaction.  An article filed before is first
-    taken out of the indexes, so re-extracted and recrawled pages are filed
-    again with their new text.
-    """
-    text, date = db.execute("SELECT text, coalesce(date, extracted_at) FROM articles WHERE id = ?", [article_id]).fetchone()
-    previous = unfile(db, article_id)
-    day, digest, minhash = _day(date), content_hash(text or ""), signature.minhash()
-    counts = signature.term_counts()
-    df = _count_documents(db, counts, 1)
-    vector = weights(counts, df, df[DOCUMENTS])
-    original = _original(db, article_id, digest, minhash)
-    if original is not None:
-        copy_of, story, outcome = original[0], original[1], "copy"
+def apply(db: sqlite_utils.Database, decision: StoryDecision) -> str:
+    """Index the article and give it its copy group and story; return ``copy``, ``joined`` or ``new``."""
+    found = decision.candidates
+    article_id = found.article_id
+    if decision.copy_of is not None:
+        story = next(iter(decision.stories))
     else:
-        # Linking every similar story (single linkage) makes the groups the
-        # same whatever order the articles arrive in.
-        copy_of, linked = None, _similar_stories(db, article_id, vector, day)
-        story = _merge(db, linked) if linked else article_id  # a new story takes its first article's id
-        outcome = "joined" if linked else "new"
+        story = _merge(db, set(decision.stories)) if decision.stories else article_id  # a new story takes its first article's id
     db.execute("INSERT INTO story_signatures (article_id, day, minhash, vector) VALUES (?, ?, ?, ?)",
-               [article_id, day, minhash.tobytes(), json.dumps(vector, ensure_ascii=False)])
+               [article_id, found.day, found.minhash.tobytes(), json.dumps(found.vector, ensure_ascii=False)])
     db.conn.executemany("INSERT OR IGNORE INTO story_bands (band, article_id) VALUES (?, ?)",
-                        [(key, article_id) for key in band_keys(minhash)])
+                        [(key, article_id) for key in band_keys(found.minhash)])
     db.conn.executemany("INSERT INTO story_terms (term, day, article_id) VALUES (?, ?, ?)",
-                        [(term, day, article_id) for term in index_terms(vector)])
+                        [(term, found.day, article_id) for term in index_terms(found.vector)])
     db.execute("UPDATE articles SET content_hash = ?, copy_of = ?, story_id = ? WHERE id = ?",
-               [digest, copy_of, story, article_id])
-    for changed in {story, previous} - {None}:
+               [found.digest, decision.copy_of, story, article_id])
+    for changed in {story, found.previous_story} - {None}:
         refresh_story(db, changed)
-    return outcome
+    return decision.outcome
 
 
 def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:

@@ -3,14 +3,17 @@
 This module knows nothing of Scrapy: it takes the parts of an HTTP exchange
 as bytes and appends a ``request`` and a ``response`` record to the current
 file.  Files are named ``PREFIX-TIMESTAMP-SERIAL.warc.gz``, written under a
-``.open`` suffix, opened by a ``warcinfo`` record, rotated at a size, and
-renamed when closed.  Each record is its own gzip member, so a reader can
-seek straight to the offset kept in the database.
+``.open`` suffix (and held with ``flock`` while written, so that a later run
+can tell a file a live crawl writes from one a killed crawl left:
+:mod:`archiver.core.recovery`), opened by a ``warcinfo`` record, rotated at a
+size, and renamed when closed.  Each record is its own gzip member, so a
+reader can seek straight to the offset kept in the database.
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import os
 import socket
@@ -26,8 +29,8 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from . import __version__
-from .errors import WarcError
+from .. import __version__
+from ..errors import WarcError
 
 OPEN_SUFFIX = ".open"
 GZIP_LEVEL = 6
@@ -236,13 +239,14 @@ class WarcFileWriter:
         )
 
     def close(self) -> None:
-        """Close the current file and drop its ``.open`` suffix."""
+        """Close the current file and drop its ``.open`` suffix (again: nothing)."""
         if self._file is None:
             return
-        self._file.close()
+        file, self._file = self._file, None
+        # renamed while still held, so that no recovery run sees it unheld under .open
         os.replace(self._path(open_=True), self._path(open_=False))
+        file.close()
         self.closed_files.append(self._name)
-        self._file = None
 
     def _path(self, open_: bool) -> Path:
         return self.directory / (self._name + (OPEN_SUFFIX if open_ else ""))
@@ -256,6 +260,7 @@ class WarcFileWriter:
                 if not self._path(open_=False).exists():
                     try:
                         self._file = open(self._path(open_=True), "xb")
+                        fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)  # "a live crawl writes this"
                         break
                     except FileExistsError:
                         continue
@@ -283,6 +288,14 @@ class StoredResponse:
     status: int
     content_type: str | None
     body: bytes  # content-decoded (gzip, deflate), unchunked
+
+
+def existing_path(directory: Path, filename: str) -> Path:
+    """A WARC file of the archive: closed, or still ``.open`` while a crawl writes it."""
+    path = directory / filename
+    if not path.exists() and path.with_name(path.name + OPEN_SUFFIX).exists():
+        return path.with_name(path.name + OPEN_SUFFIX)
+    return path
 
 
 def read_response(path: Path, offset: int, length: int) -> StoredResponse:

@@ -1,10 +1,9 @@
-"""What every archiver spider shares: its arguments on record, and pages as items."""
+"""What every archiver spider shares: its arguments on record, incremental checks, and pages as items."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, AsyncIterator, Iterable
 from urllib.parse import urlsplit
 
@@ -14,55 +13,13 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from .archive import Archive
-from .capture import META_CAPTURE_ID, META_PREVIOUS, META_UNCHANGED, content_type
-from .dates import parse_since
-from .errors import SpiderArgumentError
+from ..core.dates import iso_utc, parse_since
+from ..core.media import header_text, is_html
+from ..errors import SpiderArgumentError
+from .arguments import check_url, switch
+from .capture import META_CAPTURE_ID, META_PREVIOUS, META_UNCHANGED
+from .extension import ArchiveExtension
 from .items import ArchivedPage
-
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-
-def check_url(url: str, where: str = "") -> str:
-    """Return ``url`` stripped, or raise if it is not an absolute http(s) URL we can fetch."""
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-        host, _ = parts.hostname, parts.port  # both raise ValueError on a malformed netloc
-    except ValueError:
-        host = None
-    if not host or parts.scheme not in ("http", "https") or any(c.isspace() for c in url):
-        raise SpiderArgumentError(
-            f"{url!r}{where} is not an http(s) URL; give full URLs such as https://example.org/news/story.html."
-        )
-    if parts.username is not None:
-        raise SpiderArgumentError(
-            f"{url!r}{where} carries a user name or password; remove it (use Scrapy's HTTP auth settings instead)."
-        )
-    return url
-
-
-def read_url_list(path: str) -> list[str]:
-    """URLs from a file, one a line; blank lines and ``#`` comments are skipped."""
-    try:
-        lines = Path(path).expanduser().read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise SpiderArgumentError(
-            f"Cannot read the URL list {path!r} ({exc.strerror or exc}); check the path given to -a urls=."
-        ) from None
-    except UnicodeDecodeError:
-        raise SpiderArgumentError(f"The URL list {path!r} is not UTF-8 text; save it as plain UTF-8.") from None
-    urls = []
-    for number, line in enumerate(lines, start=1):
-        line = line.strip()
-        if line and not line.startswith("#"):
-            urls.append(check_url(line, f" (line {number} of {path})"))
-    if not urls:
-        raise SpiderArgumentError(
-            f"The URL list {path!r} holds no URL; put one URL a line (blank lines and # comments are ignored)."
-        )
-    return urls
-
 
 class ArchiveSpider(scrapy.Spider):
     """Base class: keeps the ``-a`` arguments for the ``crawls`` table, turns responses into items.
@@ -77,44 +34,42 @@ class ArchiveSpider(scrapy.Spider):
     def __init__(self, *args: Any, recrawl: str | None = None, **kwargs: Any):
         super().__init__(*args, recrawl=recrawl, **kwargs)
         self.archiver_args = {key: value for key, value in {**kwargs, "recrawl": recrawl}.items() if value is not None}
-        self.recrawl = parse_flag("recrawl", recrawl)
+        self.recrawl = switch("recrawl", recrawl)
         self._queued: set[str] = set()
 
     @property
-    def archive(self) -> Archive:
-        return Archive.of(self.crawler)
+    def archive(self) -> ArchiveExtension:
+        return ArchiveExtension.of(self.crawler)
 
     async def fetch_or_recheck(self, request: scrapy.Request) -> scrapy.Request | None:
         """``request`` for a new URL; a conditional re-check for a due one; None (counted) if not due."""
         if request.url in self._queued:
             return None
-        state = await self.archive.recheck_state(request.url)
-        if state is not None and not (state["due"] or self.recrawl):
+        state = await self.archive.run(self.archive.writer.recheck_state, request.url)
+        if state is not None and not (state.due(iso_utc()) or self.recrawl):
             self.crawler.stats.inc_value("archiver/skipped/archived")
             return None
         self._queued.add(request.url)
-        if state is None or state["previous"] is None:
+        if state is None or state.previous is None:
             return request
         self.crawler.stats.inc_value("archiver/rechecks")
         headers = dict(request.headers)
-        if state["etag"]:
-            headers[b"If-None-Match"] = state["etag"]
-        if state["last_modified"]:
-            headers[b"If-Modified-Since"] = state["last_modified"]
-        meta = {**request.meta, META_PREVIOUS: state["previous"], "handle_httpstatus_list": [304]}
+        if state.etag:
+            headers[b"If-None-Match"] = state.etag
+        if state.last_modified:
+            headers[b"If-Modified-Since"] = state.last_modified
+        meta = {**request.meta, META_PREVIOUS: state.previous, "handle_httpstatus_list": [304]}
         return request.replace(headers=headers, meta=meta)
 
     def page(self, response: Response) -> ArchivedPage:
         """The item for a captured response: HTML text when it is HTML."""
-        media_type = content_type(response)
-        is_html = isinstance(response, TextResponse) and (
-            media_type is None or media_type.split(";")[0].strip().lower() in _HTML_TYPES
-        )
+        content_type = header_text(response.headers.get(b"Content-Type"))
+        html = isinstance(response, TextResponse) and (content_type is None or is_html(content_type))
         return ArchivedPage(
             url=response.url,
             capture_id=response.meta.get(META_CAPTURE_ID),
-            content_type=media_type,
-            html=response.text if is_html else None,
+            content_type=content_type,
+            html=response.text if html else None,
             unchanged=bool(response.meta.get(META_UNCHANGED)),
         )
 
@@ -140,18 +95,6 @@ class Candidate:
     url: str
     date: datetime | None = None
     hints: dict[str, Any] = field(default_factory=dict)
-
-
-def parse_flag(name: str, value: str | None) -> bool:
-    """``-a name=1`` style switches."""
-    if value is None:
-        return False
-    text = value.strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off", ""):
-        return False
-    raise SpiderArgumentError(f"-a {name}={value} is not a switch; give {name}=1 or {name}=0.")
 
 
 class DiscoverySpider(ArchiveSpider):
@@ -189,7 +132,7 @@ class DiscoverySpider(ArchiveSpider):
             return self.since, False
         if self.recrawl:
             return None, False
-        return await self.archive.watermark(source), True
+        return await self.archive.run(self.archive.writer.watermark, source), True
 
     def is_old(self, date: datetime | None, cutoff: tuple[datetime | None, bool]) -> bool:
         moment, inclusive = cutoff
@@ -216,7 +159,7 @@ class DiscoverySpider(ArchiveSpider):
 
     async def due_rechecks(self) -> AsyncIterator[scrapy.Request]:
         """Re-checks of the site's archived articles that are due, whether or not a source lists them."""
-        for url in await self.archive.due_urls(urlsplit(self.start_url).hostname or ""):
+        for url in await self.archive.run(self.archive.writer.due_urls, urlsplit(self.start_url).hostname or ""):
             request = await self.fetch_or_recheck(self.article_request(url))
             if request is not None:
                 yield request

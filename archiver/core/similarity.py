@@ -25,6 +25,7 @@ SQLite or Scrapy; ``archiver/storage/stories.py`` keeps the indexes.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import unicodedata
@@ -179,3 +180,54 @@ def cosine(first: Mapping[str, float], second: Mapping[str, float]) -> float:
     if len(first) > len(second):
         first, second = second, first
     return sum(w * second.get(term, 0.0) for term, w in first.items())
+
+
+@dataclass(frozen=True)
+class StoryCandidates:
+    """What the archive's indexes hold near one saved article: read on the I/O thread, scored off it.
+
+    ``exact`` is the (copy group root, story) of an earlier article with the
+    same content hash; ``near`` the band candidates' (MinHash bytes, root,
+    story); ``similar`` the date window's term candidates' (vector JSON, story).
+    """
+
+    article_id: int
+    previous_story: int | None  # the story it was in before being filed again
+    day: int
+    digest: str
+    minhash: np.ndarray
+    vector: dict[str, float]
+    exact: tuple[int, int] | None
+    near: list[tuple[bytes, int, int]]
+    similar: list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class StoryDecision:
+    """Where an article goes: a copy of ``copy_of`` in its story, or into ``stories`` (merged), or a new story."""
+
+    candidates: StoryCandidates
+    copy_of: int | None
+    stories: frozenset[int]
+
+    @property
+    def outcome(self) -> str:
+        """``copy``, ``joined`` (earlier stories) or ``new``."""
+        return "copy" if self.copy_of is not None else "joined" if self.stories else "new"
+
+
+def decide(found: StoryCandidates) -> StoryDecision:
+    """Score the candidates (CPU work, off the I/O thread): a copy, the stories it joins, or a new one."""
+    if found.exact is not None:
+        return StoryDecision(found, found.exact[0], frozenset({found.exact[1]}))
+    best: tuple[float, int, int] | None = None
+    for blob, root, story in found.near:  # in article order: the first of equals is the oldest
+        score = jaccard(found.minhash, np.frombuffer(blob, dtype=found.minhash.dtype))
+        if best is None or score > best[0]:
+            best = (score, root, story)
+    if best is not None and best[0] >= COPY_JACCARD:
+        return StoryDecision(found, best[1], frozenset({best[2]}))
+    # Linking every similar story (single linkage) makes the groups the
+    # same whatever order the articles arrive in.
+    linked = {story for other, story in found.similar if cosine(found.vector, json.loads(other)) >= STORY_SIMILARITY}
+    return StoryDecision(found, None, frozenset(linked))

@@ -1,6 +1,6 @@
 """Soft-failure flags: signs that an extracted "article" is not really one.
 
-Flagged articles are still stored; the flags are columns to query
+Every flag rule is here. Flagged articles are still stored; the flags are columns to query
 (``where flag_interstitial is not null``).  Knows nothing of Scrapy or SQLite.
 """
 
@@ -45,3 +45,19 @@ def link_share(text: str, links: set[str]) -> float:
         if " ".join(line.split()) in links:
             linked += words
     return linked / total if total else 0.0
+
+
+# An article shorter than this share of its site's average, or than
+# SHORT_WORDS words, is too short (once the site has SHORT_MIN_PAGES others).
+SHORT_SHARE, SHORT_WORDS, SHORT_MIN_PAGES = 0.25, 50, 3
+
+
+def mostly_links(share: float) -> bool:
+    """A text most of whose words are link texts: a list of headlines, a menu."""
+    return share > MOSTLY_LINKS
+
+
+def too_short(words: int, site_articles: int, site_words: int) -> bool:
+    """Under :data:`SHORT_WORDS` words, or (once the site has enough other articles) under a share of their average."""
+    average = site_words / site_articles if site_articles >= SHORT_MIN_PAGES else 0
+    return words < max(SHORT_WORDS, SHORT_SHARE * average)

@@ -19,19 +19,14 @@ from typing import Any
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.extensions.throttle import AutoThrottle as ScrapyAutoThrottle
 from scrapy.http import Response
-from scrapy.utils.asyncio import call_later
 
-from .config import ArchiverConfig
+from ..config import ArchiverConfig
+from .compat import FlooredAutoThrottle, live_slot, pause_slot, slot_floor, slot_settings
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_STATUSES = (429, 503)
-
-
-def _slot_floor(crawler: Crawler, key: str) -> float:
-    return float(crawler.engine.downloader.per_slot_settings.get(key, {}).get("delay", 0.0))
 
 
 class CrawlDelay:
@@ -53,26 +48,21 @@ class CrawlDelay:
         delay = crawl_delay(self.user_agent) if crawl_delay else None
         if not delay:
             return
-        downloader = self.crawler.engine.downloader
-        key = downloader.get_slot_key(request)
-        settings = downloader.per_slot_settings.setdefault(key, {})
+        key, settings = slot_settings(self.crawler, request)
         settings["delay"] = max(float(delay), float(settings.get("delay", 0.0)))
         settings["jitter"] = 0.0  # a floor, not an average
-        if key in downloader.slots:
-            slot = downloader.slots[key]
+        slot = live_slot(self.crawler, key)
+        if slot is not None:
             slot.delay, slot.jitter = max(slot.delay, settings["delay"]), 0.0
         self.crawler.stats.set_value(f"archiver/crawl_delay/{key}", settings["delay"])
         logger.info("robots.txt of %s asks for a Crawl-delay of %s s: obeyed", key, delay)
 
 
-class AutoThrottle(ScrapyAutoThrottle):
+class AutoThrottle(FlooredAutoThrottle):
     """Scrapy's AutoThrottle, keeping each slot at or above its floor."""
 
-    def _response_downloaded(self, response: Response, request: Request, spider: Any) -> None:
-        super()._response_downloaded(response, request, spider)
-        key, slot = self._get_slot(request, spider)
-        if slot is not None:
-            slot.delay = max(slot.delay, _slot_floor(self.crawler, key))
+    def adjusted(self, key: str, slot: Any) -> None:
+        slot.delay = max(slot.delay, slot_floor(self.crawler, key))
 
 
 def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> float | None:
@@ -122,10 +112,5 @@ class RetryAfterMiddleware:
 
     def pause(self, request: Request, seconds: float) -> None:
         """Hold every request to this request's download slot for ``seconds``."""
-        downloader = self.crawler.engine.downloader
-        key, slot = downloader._get_slot(request)
-        if slot.latercall:
-            slot.latercall.cancel()
-        # The downloader waits for slot.latercall before it sends anything more on this slot.
-        slot.latercall = call_later(seconds, downloader._latercall, slot)
+        key = pause_slot(self.crawler, request, seconds)
         logger.info("%s answered %s: pausing requests to %s for %.1f s", request.url, "Retry-After", key, seconds)

@@ -10,11 +10,14 @@ once its batch is committed, so nobody is told "stored" before it is.
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 import time
-from concurrent.futures import Future
-from typing import Any, Callable
+from concurrent.futures import Future, InvalidStateError
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
 
 _STOP = object()
 
@@ -36,6 +39,32 @@ class IOThread:
         self._queue.put((future, function, args))
         return future
 
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """From the event loop: run ``function(*args)`` here and wait for its batch to be committed.
+
+        Cancelling the awaiting task (a crawl being stopped) abandons the wait,
+        never the call: what was queued is still written, in order.
+        """
+        future = self.submit(function, *args)
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+
+        def settle(done: Future) -> None:
+            if waiter.cancelled():
+                return
+            if done.exception() is not None:
+                waiter.set_exception(done.exception())
+            else:
+                waiter.set_result(done.result())
+
+        future.add_done_callback(lambda done: loop.call_soon_threadsafe(settle, done))
+        return await waiter
+
+    @property
+    def alive(self) -> bool:
+        """Whether the thread still takes calls."""
+        return self._thread.is_alive()
+
     def shutdown(self) -> None:
         """Run what is queued, commit it, and stop the thread."""
         self._queue.put(_STOP)
@@ -55,7 +84,7 @@ class IOThread:
             try:
                 batch.append((future, function(*args)))
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                future.set_exception(exc)
+                _settle(future, exc)
             if self._queue.empty() or len(batch) >= self._max_calls or time.monotonic() - started >= self._max_age:
                 self._commit(batch)
                 batch = []
@@ -65,7 +94,24 @@ class IOThread:
             self._flush()
         except BaseException as exc:  # noqa: BLE001 - every call in the batch failed with it
             for future, _ in batch:
-                future.set_exception(exc)
+                _settle(future, exc)
         else:
             for future, result in batch:
-                future.set_result(result)
+                _settle(future, result=result)
+
+
+def _settle(future: Future, exc: BaseException | None = None, result: Any = None) -> None:
+    """Resolve a caller's future, unless the caller gave up on it (the work itself is done either way).
+
+    A future cancelled while its call ran must not stop this thread: every
+    later write of the crawl, its closing included, depends on it.
+    """
+    if future.cancelled():
+        return
+    try:
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+    except InvalidStateError:  # cancelled between the check and now
+        pass

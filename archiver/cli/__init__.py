@@ -1,0 +1,58 @@
+"""The ``archiver`` command: work on an existing archive without the network.
+
+    archiver reextract [--db archive.db] [--warc-dir warcs] [--site HOST] [--since DATE] [--chrome-pages N] [--workers N]
+    archiver serve [archive.db] [--port 8001] [--warc-dir DIR] [--writable] [-- DATASETTE OPTIONS]
+    archiver stories [--db archive.db] [--rebuild] [--workers N]
+
+One module a command; named exceptions become one-line errors here, at the
+command-line edge.  Commands that write open the archive through
+:class:`~archiver.core.writer.ArchiveWriter`, which first puts right what a
+killed crawl left (:mod:`archiver.core.recovery`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import click
+
+from ..config import SETTINGS
+from ..core.writer import ArchiveWriter, FilingRules
+
+BATCH = 200  # pages in memory at a time
+DB_OPTION = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+                         default=SETTINGS["DB"].default, show_default=True, help="The archive database (ARCHIVER_DB).")
+WARC_DIR_OPTION = click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path),
+                               default=SETTINGS["WARC_DIR"].default, show_default=True,
+                               help="Its WARC directory (ARCHIVER_WARC_DIR).")
+WORKERS_OPTION = click.option("--workers", type=click.IntRange(min=1), default=None,
+                              help="Worker processes (default: one per core).")
+
+
+@click.group()
+@click.version_option(package_name="archiver")
+def cli() -> None:
+    """Work on an archive made by the archiver's spiders."""
+
+
+def open_writer(db_path: Path, warc_dir: Path | None = None, rules: FilingRules = FilingRules()) -> ArchiveWriter:
+    """The archive at ``db_path``, tidied after any crash, or a one-sentence error saying what to give instead."""
+    if not db_path.exists():
+        raise click.ClickException(f"No archive at {db_path}; give its path with --db.")
+    try:
+        writer = ArchiveWriter(db_path, rules=rules)
+        recovered = writer.recover(warc_dir)
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"{db_path} is not an archive database ({exc}); give the archive's path with --db.") from None
+    if recovered:
+        click.echo(f"After an earlier crash: {recovered.summary()}.", err=True)
+    return writer
+
+
+def plural(number: int, one: str, many: str) -> str:
+    """``1 story``, ``2 stories``."""
+    return f"{number} {one if number == 1 else many}"
+
+
+from . import reextract, serve, stories  # noqa: E402,F401  (each registers its command)

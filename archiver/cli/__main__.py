@@ -1,0 +1,5 @@
+"""``python -m archiver.cli``."""
+
+from . import cli
+
+cli()

@@ -1,0 +1,100 @@
+"""``archiver reextract``: extract the articles again from their WARC records, filed as a crawl files them."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from w3lib.encoding import html_to_unicode
+
+from ..config import SETTINGS
+from ..core.dates import iso_utc, parse_since
+from ..core.pool import worker_pool
+from ..core.warc import existing_path, read_response
+from ..core.writer import ArchiveWriter, FilingRules
+from ..errors import WarcError
+from ..extract import NoArticle, SiteRules, extract_article, rules_for
+from ..storage import articles
+from . import BATCH, DB_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, open_writer
+
+COMPARED = ("title", "author", "date", "sitename", "language", "description", "text")
+
+
+def _extract(job: tuple[str, str, SiteRules | None]) -> Any:
+    """In a worker: the article, or the NoArticle saying why not."""
+    html, url, rules = job
+    try:
+        return extract_article(html, url, rules)
+    except NoArticle as exc:
+        return exc
+
+
+@cli.command()
+@DB_OPTION
+@WARC_DIR_OPTION
+@click.option("--site", help="Only this host (and its subdomains).")
+@click.option("--since", help="Only articles captured since: a date (2026-11-01) or an age (48h, 7d).")
+@click.option("--chrome-pages", type=click.IntRange(min=0), default=SETTINGS["CHROME_PAGES"].default, show_default=True,
+              help="Drop blocks a site shows on this many pages (ARCHIVER_CHROME_PAGES); 0: off.")
+@WORKERS_OPTION
+def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None, chrome_pages: int, workers: int | None) -> None:
+    """Extract the articles again from their WARC records, and update the rows that change.
+
+    No network: each article's capture is read back from its WARC record.  Use it
+    after the site chrome memory has learnt new blocks, after adding a row to
+    ``site_rules``, or after upgrading the extractor.  A text that changes
+    becomes a new version, as at a re-check.  Exits with status 1 when any
+    capture could not be read.
+    """
+    if not db_path.exists():
+        raise click.ClickException(f"No archive at {db_path}; give its path with --db.")
+    if not warc_dir.is_dir():
+        raise click.ClickException(f"No WARC directory at {warc_dir}; give it with --warc-dir.")
+    try:
+        cutoff = iso_utc(parse_since(since), "auto") if since else None
+    except ValueError:
+        raise click.ClickException(f"--since {since} is neither a date (2026-11-01) nor an age (48h, 7d).") from None
+    writer = open_writer(db_path, warc_dir, FilingRules(chrome_pages))
+    rules, problems = writer.site_rules()
+    for problem in problems:
+        click.echo(problem, err=True)
+    rows = articles.to_reextract(writer.storage.db, site, cutoff)
+    counts = {"re-extracted": 0, "changed": 0, "no article now": 0, "unreadable": 0}
+    with worker_pool(workers) as pool:
+        for start in range(0, len(rows), BATCH):
+            batch, jobs = [], []
+            for row in rows[start : start + BATCH]:
+                try:
+                    response = read_response(existing_path(warc_dir, row["warc_filename"]), row["warc_offset"],
+                                             row["warc_length"])
+                except WarcError as exc:
+                    counts["unreadable"] += 1
+                    click.echo(f"{row['url']}: {exc}", err=True)
+                    continue
+                batch.append(row)
+                jobs.append((html_to_unicode(response.content_type, response.body)[1], row["url"],
+                             rules_for(rules, row["site"] or "")))
+            for row, result in zip(batch, pool.map(_extract, jobs, chunksize=4)):
+                _file(writer, row, result, counts)
+            writer.commit()
+    writer.close()
+    click.echo(", ".join(f"{n} {label}" for label, n in counts.items()) + f" (of {len(rows)} articles).")
+    if counts["unreadable"]:
+        sys.exit(1)
+
+
+def _file(writer: ArchiveWriter, row: dict[str, Any], result: Any, counts: dict[str, int]) -> None:
+    """File one re-extracted article as a crawl would (without counting a check), noting whether it changed."""
+    if isinstance(result, NoArticle):
+        counts["no article now"] += 1
+        click.echo(f"{row['url']}: no article now ({result}); the row is kept", err=True)
+        return
+    hints = json.loads(row["hints"]) if row["hints"] else {}
+    article = result.with_hints(hints)
+    writer.file_here(row["url"], row["capture_id"], article, hints or None)
+    counts["re-extracted"] += 1
+    stored = articles.get(writer.storage.db, row["id"])
+    counts["changed"] += stored is not None and any(stored[c] != row[c] for c in COMPARED)

@@ -1,0 +1,48 @@
+"""``archiver stories``: how the archive's articles group into copies and stories; ``--rebuild`` files them all again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..core.pool import worker_pool
+from ..core.similarity import Signature, decide, signature
+from ..extract.blocks import blocks
+from ..storage import storyindex
+from . import BATCH, DB_OPTION, WORKERS_OPTION, cli, open_writer, plural
+
+
+def _signature(text: str) -> Signature:
+    """In a worker: the signature of a stored text."""
+    return signature(blocks(text))
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--rebuild", is_flag=True, help="File every article again, in the order they were archived.")
+@WORKERS_OPTION
+def stories(db_path: Path, rebuild: bool, workers: int | None) -> None:
+    """Say how the archive's articles group into copies and stories; with --rebuild, recompute the groups.
+
+    Articles are grouped as they are archived.  --rebuild forgets every group
+    and files the articles again from their stored text (no network), as if
+    they arrived in the order they were archived: run it after upgrading
+    the archiver, or on an archive made before stories existed.
+    """
+    writer = open_writer(db_path)
+    db = writer.storage.db
+    if rebuild:
+        with writer.storage.write():
+            storyindex.clear(db)
+        after = 0
+        with worker_pool(workers) as pool:
+            while batch := storyindex.articles_in_order(db, after, BATCH):
+                for row, found in zip(batch, pool.map(_signature, [row["text"] or "" for row in batch], chunksize=8)):
+                    writer.file_story(decide(writer.story_candidates(row["id"], found)))
+                after = batch[-1]["id"]
+    counts = storyindex.summary(db)
+    writer.close()  # one commit: readers see the old groups until the new ones are complete
+    unfiled = f"; {counts['unfiled']} not filed yet (run archiver stories --rebuild)" if counts["unfiled"] else ""
+    click.echo(f"{plural(counts['articles'], 'article', 'articles')} in {plural(counts['stories'], 'story', 'stories')} "
+               f"({counts['multi']} of several articles), {plural(counts['copies'], 'copy', 'copies')}{unfiled}.")

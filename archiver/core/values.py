@@ -1,0 +1,61 @@
+"""Values as people write them in settings and spider arguments: switches, whole numbers, sizes.
+
+Spider arguments (``-a recrawl=1``) and settings (``-s ARCHIVER_LOCK=0``) read
+the same words the same way; each function raises ValueError for anything
+else, and the caller turns that into a sentence that says what to give.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*((?:[kmgt]i?)?b?)\s*$", re.IGNORECASE)
+
+
+def parse_switch(value: Any) -> bool:
+    """``1``/``true``/``yes``/``on`` or ``0``/``false``/``no``/``off`` (any case); a bool as itself."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(value)
+
+
+def parse_count(value: Any) -> int:
+    """A whole number, zero or more."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    number = int(str(value).strip())
+    if number < 0:
+        raise ValueError(value)
+    return number
+
+
+def parse_seconds(value: Any) -> float:
+    """A number of seconds, zero or more."""
+    number = float(str(value).strip())
+    if not number >= 0:  # also refuses NaN
+        raise ValueError(value)
+    return number
+
+
+def parse_size(value: Any) -> int:
+    """``1000000``, ``"500MB"``, ``"1GB"`` or ``"64MiB"`` as a number of bytes."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        return value
+    match = _SIZE.match(str(value))
+    if not match:
+        raise ValueError(value)
+    number, unit = match.groups()
+    unit = (unit or "").lower()
+    base = 1024 if "i" in unit else 1000
+    power = "kmgt".find(unit[:1]) + 1 if unit else 0
+    return int(float(number) * base**power)

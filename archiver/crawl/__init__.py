@@ -1,0 +1,1 @@
+"""The Scrapy components: the archive extension, capture middleware, article pipeline, spiders' base."""

@@ -1,0 +1,137 @@
+"""Every private Scrapy API the archiver relies on, in one place, each behind a small function or class.
+
+Scrapy is pinned below its next minor release (pyproject.toml);
+``tests/test_scrapy_compat.py`` checks each hook, so an upgrade that moves one
+fails there, by name, rather than deep inside a crawl.
+
+| hook | used for |
+|---|---|
+| ``_ScrapyAgent``, its ``_cb_latency``, ``HTTP11DownloadHandler``'s ``_contextFactory``, ``_bind_address``, ``_pool``, ``_default_maxsize``, ``_default_warnsize``, ``_fail_on_dataloss(_warned)``, ``_tls_verbose_logging``, ``scrapy.utils._download_handlers`` | the status line with its reason phrase (:mod:`.download`) |
+| ``AutoThrottle._response_downloaded``, ``AutoThrottle._get_slot`` | AutoThrottle never below a site's floor |
+| ``Downloader._get_slot``, ``Downloader._latercall``, ``Slot.latercall``, ``Downloader.per_slot_settings``, ``Downloader.slots`` | ``Crawl-delay`` floors and ``Retry-After`` pauses |
+| ``SitemapSpider._get_sitemap_body``, ``Sitemap._process_sitemap_element``, ``Sitemap._get_tag_name`` | Google News fields of sitemaps |
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from scrapy import Request
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler, _ScrapyAgent
+from scrapy.crawler import Crawler
+from scrapy.exceptions import ResponseDataLossError
+from scrapy.extensions.throttle import AutoThrottle
+from scrapy.http import Response
+from scrapy.spiders import SitemapSpider
+from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
+from scrapy.utils.asyncio import call_later
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.sitemap import Sitemap
+
+logger = logging.getLogger(__name__)
+
+# download handler --------------------------------------------------------------
+
+
+class _HeadAgent(_ScrapyAgent):
+    """Scrapy's agent, telling ``on_head`` about each response as soon as its head arrives."""
+
+    on_head: Callable[[Any, Request], None]
+
+    def _cb_latency(self, result: Any, request: Request, start_time: float) -> Any:
+        self.on_head(result, request)  # result is Twisted's response: its head has arrived, its body has not
+        return super()._cb_latency(result, request, start_time)
+
+
+async def download_watching_heads(handler: HTTP11DownloadHandler, request: Request,
+                                  on_head: Callable[[Any, Request], None]) -> Response:
+    """What ``HTTP11DownloadHandler.download_request`` does, with an agent that calls ``on_head(twisted_response, request)``."""
+    agent = _HeadAgent(
+        contextFactory=handler._contextFactory,
+        bindAddress=handler._bind_address,
+        pool=handler._pool,
+        maxsize=handler._default_maxsize,
+        warnsize=handler._default_warnsize,
+        fail_on_dataloss=handler._fail_on_dataloss,
+        crawler=handler._crawler,
+        tls_verbose_logging=handler._tls_verbose_logging,
+    )
+    agent.on_head = on_head
+    try:
+        with wrap_twisted_exceptions():
+            return await maybe_deferred_to_future(agent.download_request(request))
+    except ResponseDataLossError:
+        if not handler._fail_on_dataloss_warned:
+            logger.warning(get_dataloss_msg(request.url))
+            handler._fail_on_dataloss_warned = True
+        raise
+
+
+# download slots ------------------------------------------------------------------
+
+
+def slot_settings(crawler: Crawler, request: Request) -> tuple[str, dict[str, Any]]:
+    """The request's download slot key and its per-slot settings (created empty), which new slots start from."""
+    downloader = crawler.engine.downloader
+    key = downloader.get_slot_key(request)
+    return key, downloader.per_slot_settings.setdefault(key, {})
+
+
+def live_slot(crawler: Crawler, key: str) -> Any | None:
+    """The download slot of that key, if it exists yet."""
+    return crawler.engine.downloader.slots.get(key)
+
+
+def slot_floor(crawler: Crawler, key: str) -> float:
+    """The least delay of a slot (a ``Crawl-delay``, or ``delay`` in ``DOWNLOAD_SLOTS``)."""
+    return float(crawler.engine.downloader.per_slot_settings.get(key, {}).get("delay", 0.0))
+
+
+def pause_slot(crawler: Crawler, request: Request, seconds: float) -> str:
+    """Hold every request of the request's download slot for ``seconds``; returns the slot key."""
+    downloader = crawler.engine.downloader
+    key, slot = downloader._get_slot(request)
+    if slot.latercall:
+        slot.latercall.cancel()
+    # The downloader sends nothing more on this slot until slot.latercall fires.
+    slot.latercall = call_later(seconds, downloader._latercall, slot)
+    return key
+
+
+class FlooredAutoThrottle(AutoThrottle):
+    """Scrapy's AutoThrottle, calling :meth:`adjusted` after each of its adjustments."""
+
+    def _response_downloaded(self, response: Response, request: Request, spider: Any) -> None:
+        super()._response_downloaded(response, request, spider)
+        key, slot = self._get_slot(request, spider)
+        if slot is not None:
+            self.adjusted(key, slot)
+
+    def adjusted(self, key: str, slot: Any) -> None:
+        """Override: AutoThrottle has just set ``slot.delay``."""
+
+
+# sitemaps -------------------------------------------------------------------------
+
+
+def sitemap_body(spider: SitemapSpider, response: Response) -> bytes | None:
+    """The sitemap XML of a response (gunzipped, from robots.txt-found or direct sitemaps), as SitemapSpider reads it."""
+    return spider._get_sitemap_body(response)
+
+
+class SitemapWithExtras(Sitemap):
+    """Scrapy's sitemap reader, calling :meth:`extras` with each ``<url>`` element before Scrapy clears it."""
+
+    def _process_sitemap_element(self, elem: Any) -> dict[str, Any] | None:
+        extras = self.extras(elem)
+        entry = super()._process_sitemap_element(elem)  # clears elem
+        if entry is not None and extras:
+            entry.update(extras)
+        return entry
+
+    def extras(self, elem: Any) -> dict[str, Any]:
+        """Override: more fields of the entry, read from its element."""
+        return {}
+
+    tag_name = staticmethod(Sitemap._get_tag_name)

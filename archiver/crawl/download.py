@@ -1,0 +1,33 @@
+"""Scrapy's HTTP/1.1 download handler, keeping the real status line.
+
+Scrapy's :class:`~scrapy.http.Response` has no reason phrase, yet a WARC
+record must carry the status line the server sent (``HTTP/1.1 404 Gone
+Fishing`` stays that).  This handler is Scrapy's own, with an agent that
+notes the protocol version and reason phrase in the request's meta
+(``archiver_status_line``) as soon as the response head arrives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import Request
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.http import Response
+
+from .compat import download_watching_heads
+
+META_STATUS_LINE = "archiver_status_line"
+
+
+def _note_status_line(head: Any, request: Request) -> None:
+    version = b"%s/%d.%d" % head.version
+    request.meta[META_STATUS_LINE] = (version.decode("ascii"), head.code, head.phrase or b"")
+
+
+class ArchivingDownloadHandler(HTTP11DownloadHandler):
+    """HTTP(S) handler that records each response's status line for the WARC writer."""
+
+    async def download_request(self, request: Request) -> Response:
+        request.meta.pop(META_STATUS_LINE, None)  # never a stale one from a retry
+        return await download_watching_heads(self, request, _note_status_line)

@@ -1,0 +1,210 @@
+"""The crawl's archive, the Scrapy way: one extension that other components find with ``crawler.get_extension``.
+
+:class:`ArchiveExtension` is thin: it takes the crawl lock, opens the
+:class:`~archiver.core.writer.ArchiveWriter` on the I/O thread (after putting
+right what a killed crawl left), keeps the crawl's row, closes everything when
+the spider closes or the crawl is killed, and counts failures.  The capture
+middleware, the article pipeline and the spiders run their units of work on
+its I/O thread with :meth:`run`.
+
+Threads: Scrapy's reactor thread runs this class's methods; the writer's run
+on ``archiver-io`` (every SQLite statement and WARC write of the crawl).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import datetime
+from typing import Any, Callable, TypeVar
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.spiders import Spider
+
+from ..config import ArchiverConfig
+from ..core.iothread import IOThread
+from ..core.lock import CrawlLock
+from ..core.records import CrawlEnd
+from ..core.warc import WarcFileWriter
+from ..core.writer import ArchiveWriter, FilingRules
+from ..errors import ConfigError
+from ..extract import SiteRules
+from ..storage.crawls import COUNTERS
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# crawls counter -> the stat it is read from at the end of the crawl
+COUNTER_STATS = {
+    "found": "archiver/found",
+    "fetched": "archiver/fetched",
+    "new": "archiver/articles/new",
+    "skipped_archived": "archiver/skipped/archived",
+    "skipped_old": "archiver/skipped/old",
+    "skipped_robots": "robotstxt/forbidden",
+    "failed": "archiver/failed",
+}
+assert set(COUNTER_STATS) == set(COUNTERS)
+
+
+class ArchiveExtension:
+    """The crawl's lock, I/O thread, archive writer and ``crawls`` row."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.config = ArchiverConfig.from_crawler(crawler)
+        self.site_rules: dict[str, SiteRules] = {}
+        self._sources: dict[str, tuple[str, datetime | None]] = {}
+        self._reported: set[str] = set()
+        self._closed = False
+        # First of all, before the database is opened: a second crawl of this
+        # spider on this archive stops here (CrawlBusyError), having touched nothing.
+        self._lock = CrawlLock(self.config.db, crawler.spidercls.name) if self.config.lock else None
+        if self._lock is not None:
+            self._lock.acquire()
+        try:
+            self._check_warc_dir()
+            self.io = IOThread("archiver-io", flush=self._commit)
+            self.writer: ArchiveWriter = self.io.submit(self._open_writer, crawler).result()
+        except BaseException:
+            if hasattr(self, "io"):
+                self.io.shutdown()
+            self._release_lock()
+            raise
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ArchiveExtension":
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        from twisted.internet import reactor
+
+        # A second Ctrl-C stops the reactor without spider_closed: still close
+        # the WARC file and the crawl's row.
+        reactor.addSystemEventTrigger("before", "shutdown", extension.killed)
+        return extension
+
+    @staticmethod
+    def of(crawler: Crawler) -> "ArchiveExtension":
+        """The crawl's archive extension (for components built by ``from_crawler``)."""
+        extension = crawler.get_extension(ArchiveExtension)
+        if extension is None:
+            raise ConfigError("archiver.crawl.extension.ArchiveExtension is missing from EXTENSIONS; "
+                              "add it back (see archiver/settings.py).")
+        return extension
+
+    # life cycle (reactor thread, but _open_writer and _commit: I/O thread) ----
+
+    def _open_writer(self, crawler: Crawler) -> ArchiveWriter:
+        config = self.config
+        warc = WarcFileWriter(
+            config.warc_dir, config.warc_prefix, config.warc_max_size,
+            info={"robots": "obey" if crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+                  "http-header-user-agent": crawler.settings.get("USER_AGENT", "")},
+        )
+        try:
+            writer = ArchiveWriter(config.db, warc, FilingRules(config.chrome_pages, config.recheck))
+        except (sqlite3.Error, OSError) as exc:
+            raise ConfigError(
+                f"Cannot open the archive database {config.db} ({exc}); set ARCHIVER_DB to a writable SQLite file path."
+            ) from None
+        recovered = writer.recover(config.warc_dir)
+        if recovered:
+            logger.warning("After an earlier crash: %s", recovered.summary())
+        return writer
+
+    def _commit(self) -> None:
+        if getattr(self, "writer", None) is not None:
+            self.writer.commit()
+
+    def _check_warc_dir(self) -> None:
+        directory = self.config.warc_dir
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            probe = directory / ".archiver-write-test"
+            probe.touch()
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigError(
+                f"Cannot write WARC files in {directory} ({exc.strerror or exc}); "
+                "set ARCHIVER_WARC_DIR to a writable directory."
+            ) from None
+
+    async def spider_opened(self, spider: Spider) -> None:
+        args = getattr(spider, "archiver_args", {})
+        crawl_id = await self.run(self.writer.start_crawl, spider.name, args)
+        self.site_rules, problems = await self.run(self.writer.site_rules)
+        for problem in problems:
+            logger.error(problem)
+        self.stats.set_value("archiver/crawl_id", crawl_id)
+        logger.info("Archiving crawl %s into %s (WARC files in %s)", crawl_id, self.config.db, self.config.warc_dir)
+
+    def _end(self, reason: str) -> CrawlEnd:
+        warc = self.writer.warc
+        assert warc is not None
+        self.stats.set_value("archiver/warc/files", len(warc.closed_files) + (1 if warc.current_filename else 0))
+        stats = dict(self.stats.get_stats())
+        stats.setdefault("finish_reason", reason)
+        counters = {column: int(stats.get(stat, 0)) for column, stat in COUNTER_STATS.items()}
+        return CrawlEnd(reason, stats, counters, dict(self._sources))
+
+    def _finish(self, end: CrawlEnd) -> None:
+        """On the I/O thread: the crawl's row and WARC file, then the database."""
+        try:
+            self.writer.finish_crawl(end)
+        finally:
+            self.writer.close()
+            self._release_lock()
+
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self.run(self._finish, self._end(reason))
+        self.io.shutdown()
+
+    def killed(self) -> None:
+        """The reactor is stopping without spider_closed (a second Ctrl-C): close what is open, now."""
+        if self._closed or not self.io.alive:
+            return
+        self._closed = True
+        logger.warning("Crawl %s killed: closing its WARC file and its crawls row", self.writer.crawl_id)
+        self.io.submit(self._finish, self._end("killed")).result(timeout=60)
+        self.io.shutdown()
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+
+    # what components use (reactor thread) ------------------------------------
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function(*args)`` (a writer method) on the I/O thread and wait until it is committed."""
+        return await self.io.run(function, *args)
+
+    async def attempt(self, kind: str, function: Callable[..., T], *args: Any) -> T | None:
+        """:meth:`run`, but a database failure is reported (see :meth:`report`) and gives None: the crawl goes on."""
+        try:
+            return await self.run(function, *args)
+        except sqlite3.Error as exc:
+            self.report(kind, exc)
+            return None
+
+    def report(self, kind: str, exc: BaseException) -> None:
+        """Count a failure the crawl goes on after; log the first of each kind with its traceback, the rest briefly."""
+        self.stats.inc_value(f"archiver/errors/{kind}")
+        if kind not in self._reported:
+            self._reported.add(kind)
+            logger.error("archiver %s error (the first; all are counted in archiver/errors/%s): %s", kind, kind, exc,
+                         exc_info=(type(exc), exc, exc.__traceback__))
+        else:
+            logger.debug("archiver %s error: %s", kind, exc, exc_info=(type(exc), exc, exc.__traceback__))
+
+    def note_source(self, url: str, kind: str, newest: datetime | None) -> None:
+        """Remember a source read in this crawl and the newest entry date it listed (its watermark, if the crawl finishes)."""
+        _, known = self._sources.get(url, (kind, None))
+        if known is not None and (newest is None or known > newest):
+            newest = known
+        self._sources[url] = (kind, newest)

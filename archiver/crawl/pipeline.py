@@ -1,0 +1,141 @@
+"""The article pipeline: clean text out of each captured page, filed in the archive.
+
+Threads and processes, per page:
+
+- extraction (CPU-bound) runs in worker processes (:func:`archiver.core.pool.worker_pool`,
+  ``ARCHIVER_EXTRACT_WORKERS``, the machine's cores by default; 0 runs it in a
+  thread instead) while the reactor goes on downloading.  At most
+  ``2 x workers`` pages are handed to the pool at once; the others wait here
+  with their responses, and Scrapy stops scheduling downloads once the
+  responses waiting in its scraper pass ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``
+  (5 MB by default): a bounded queue with back-pressure, so memory stays flat;
+- filing (site chrome memory, the row, its version, its next check) runs on
+  the archive's I/O thread;
+- a new version's diff and story scoring run on the ``archiver-cpu`` thread,
+  between the I/O thread's reading of the candidates and its writing of the
+  decision; stories are filed one article at a time, in order, so that the
+  groups do not depend on which page finished first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.crawler import Crawler
+
+from ..core.pool import terminate, worker_pool
+from ..core.records import Saved
+from ..core.similarity import decide
+from ..core.versions import compare
+from ..extract import Article, NoArticle, extract_article, rules_for
+from .extension import ArchiveExtension
+from .items import ArchivedPage
+
+STORY_STATS = {"copy": "archiver/stories/copies", "joined": "archiver/stories/joined", "new": "archiver/stories/new"}
+
+
+class ArticlePipeline:
+    """Extracts each :class:`ArchivedPage` and files its article, or says why there is none."""
+
+    def __init__(self, archive: ArchiveExtension):
+        self.archive = archive
+        self.stats = archive.stats
+        self.config = archive.config
+        self._pool: Executor | None = None
+        self._cpu = ThreadPoolExecutor(1, thread_name_prefix="archiver-cpu")
+        self._in_flight = asyncio.Semaphore(2 * max(1, self.config.extract_workers))
+        self._filing = asyncio.Lock()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ArticlePipeline":
+        return cls(ArchiveExtension.of(crawler))
+
+    def open_spider(self) -> None:
+        self._pool = worker_pool(self.config.extract_workers)
+
+    def close_spider(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._cpu.shutdown(wait=True)
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArchivedPage):
+            return item
+        if item.unchanged:
+            self.stats.inc_value("archiver/rechecks/unchanged")
+            await self.archive.attempt("storage", self.archive.writer.unchanged, item.url)
+        elif item.not_article is not None:
+            await self.no_article(item, item.not_article)
+        elif item.html is None:
+            await self.no_article(item, f"not HTML ({item.content_type or 'no content type'})")
+        else:
+            article = await self.extract(item)
+            if article is not None:
+                await self.file(item, article.with_hints(item.hints))
+        return item
+
+    async def no_article(self, item: ArchivedPage, reason: str) -> None:
+        """Count a page without an article and say why on its capture row."""
+        self.stats.inc_value("archiver/articles/none")
+        if item.capture_id is not None:
+            await self.archive.attempt("storage", self.archive.writer.no_article, item.capture_id, reason)
+
+    async def extract(self, item: ArchivedPage) -> Article | None:
+        """The page's article, extracted in a worker process; None (said on the row) when there is none."""
+        pool = self._pool
+        assert pool is not None and item.html is not None
+        rules = rules_for(self.archive.site_rules, urlsplit(item.url).hostname or "")
+        try:
+            async with self._in_flight:
+                return await asyncio.wrap_future(
+                    pool.submit(extract_article, item.html, item.url, rules, self.config.extractor))
+        except NoArticle as exc:
+            await self.no_article(item, str(exc))
+        except BrokenProcessPool as exc:
+            # A worker died (out of memory, a crash in lxml): the first item to
+            # see it starts a fresh pool; the others in flight just report.
+            self.archive.report("extraction", exc)
+            if self._pool is pool:
+                terminate(pool)
+                self._pool = worker_pool(self.config.extract_workers)
+            await self.no_article(item, f"extraction worker died: {exc}")
+        except Exception as exc:  # a bug in a parser must not stop the crawl
+            self.archive.report("extraction", exc)
+            await self.no_article(item, f"extraction failed: {type(exc).__name__}: {exc}")
+        return None
+
+    async def file(self, item: ArchivedPage, article: Article) -> None:
+        """File the article (I/O thread), its diff and its story (scored on the CPU thread)."""
+        writer, loop = self.archive.writer, asyncio.get_running_loop()
+        now = datetime.now(timezone.utc)
+        saved: Saved | None = await self.archive.attempt(
+            "storage", writer.article, item.url, item.capture_id, article, item.hints or None, now)
+        if saved is None:
+            return
+        self.stats.inc_value("archiver/articles")
+        if saved.chrome_dropped:
+            self.stats.inc_value("archiver/chrome/blocks_dropped", saved.chrome_dropped)
+        if saved.new:
+            self.stats.inc_value("archiver/articles/new")
+        elif saved.version not in ("new", "same"):
+            self.stats.inc_value(f"archiver/versions/{saved.version}")
+        if saved.pending_diff is not None:
+            pending = saved.pending_diff
+            change = await loop.run_in_executor(
+                self._cpu, compare, pending.old_title, pending.old_text, pending.new_title, pending.new_text)
+            await self.archive.attempt("storage", writer.set_diff, pending.version_id, change)
+        if saved.article_id is None or saved.signature is None:
+            return
+        async with self._filing:
+            found = await self.archive.attempt("storage", writer.story_candidates, saved.article_id, saved.signature)
+            if found is None:
+                return
+            decision = await loop.run_in_executor(self._cpu, decide, found)
+            outcome = await self.archive.attempt("storage", writer.file_story, decision)
+        if outcome is not None:
+            self.stats.inc_value(STORY_STATS[outcome])

@@ -1,0 +1,16 @@
+"""Extraction: clean text and metadata out of an HTML page, behind a pluggable extractor.
+
+Scrapy-free and SQL-free, so it runs in worker processes.  ``pipeline``
+holds the stages every extractor shares; ``backend`` the extractor
+interface; ``trafilatura_backend`` the default extractor.
+"""
+
+from .article import Article, NoArticle
+from .backend import DEFAULT_EXTRACTOR, Extractor, ExtractorError, MainText, Page, load_extractor
+from .pipeline import extract_article, parse_html
+from .rules import SiteRules, clean_text, rules_for, site_rules
+
+__all__ = [
+    "DEFAULT_EXTRACTOR", "Article", "Extractor", "ExtractorError", "MainText", "NoArticle", "Page", "SiteRules",
+    "clean_text", "extract_article", "load_extractor", "parse_html", "rules_for", "site_rules",
+]

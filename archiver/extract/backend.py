@@ -1,0 +1,72 @@
+"""The extractor interface: what finds a page's main text, behind ``ARCHIVER_EXTRACTOR``.
+
+An extractor gets a :class:`Page` (its HTML, URL and a way to parse it with
+the site's rules and the chrome rules already applied) and returns the main
+text with whatever metadata it reads itself (:class:`MainText`), or None.
+Everything around it, the same for every extractor, is
+:mod:`archiver.extract.pipeline`: structured metadata, chrome lines, flags,
+blocks and signatures.  ``ARCHIVER_EXTRACTOR`` names the class by dotted
+path, as Scrapy settings name components; it is built with no arguments, in
+each extraction worker.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Protocol, runtime_checkable
+
+DEFAULT_EXTRACTOR = "archiver.extract.trafilatura_backend.TrafilaturaExtractor"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page to extract: ``tree()`` parses it afresh, with the rules applied, each time it is called."""
+
+    html: str
+    url: str
+    tree: Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class MainText:
+    """An extractor's answer: the main text (a paragraph a line) and the metadata it read, if any."""
+
+    text: str
+    title: str | None = None
+    author: str | None = None  # names separated by ";"
+    date: str | None = None
+    sitename: str | None = None
+    description: str | None = None
+
+
+@runtime_checkable
+class Extractor(Protocol):
+    """Finds a page's main text."""
+
+    def describe(self) -> dict[str, Any]:
+        """Name, version and options, as ``articles.extractor`` records them."""
+
+    def main_text(self, page: Page) -> MainText | None:
+        """The main text of the page, or None when there is none."""
+
+
+class ExtractorError(ValueError):
+    """``ARCHIVER_EXTRACTOR`` does not name a usable extractor class."""
+
+
+@lru_cache(maxsize=8)
+def load_extractor(path: str) -> Extractor:
+    """The extractor class at a dotted path, built once per process."""
+    module_name, _, name = path.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_name), name) if module_name else None
+    except (ImportError, AttributeError) as exc:
+        raise ExtractorError(f"cannot import {path} ({exc})") from None
+    if cls is None:
+        raise ExtractorError(f"{path} is not a dotted path such as {DEFAULT_EXTRACTOR}")
+    extractor = cls()
+    if not isinstance(extractor, Extractor):
+        raise ExtractorError(f"{path} has no describe() and main_text(page) methods")
+    return extractor

@@ -1,0 +1,63 @@
+"""Every private Scrapy API in archiver/crawl/compat.py still exists and still acts as the archiver expects.
+
+A failure here names the hook a Scrapy upgrade moved.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from scrapy.core.downloader import Downloader, Slot
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler, _ScrapyAgent
+from scrapy.extensions.throttle import AutoThrottle
+from scrapy.spiders import SitemapSpider
+from scrapy.utils import _download_handlers
+from scrapy.utils.sitemap import Sitemap
+
+from archiver.crawl import compat
+
+
+def test_the_agent_hook_takes_the_response_head() -> None:
+    assert list(inspect.signature(_ScrapyAgent._cb_latency).parameters) == ["self", "result", "request", "start_time"]
+    assert {"contextFactory", "bindAddress", "pool", "maxsize", "warnsize", "fail_on_dataloss", "crawler",
+            "tls_verbose_logging"} <= set(inspect.signature(_ScrapyAgent.__init__).parameters)
+    assert callable(_download_handlers.get_dataloss_msg) and callable(_download_handlers.wrap_twisted_exceptions)
+
+
+def test_the_download_handler_keeps_what_the_agent_needs() -> None:
+    # built only under a running reactor: read what its classes set
+    source = "".join(inspect.getsource(c) for c in HTTP11DownloadHandler.__mro__ if c.__module__.startswith("scrapy"))
+    for name in ("_contextFactory", "_bind_address", "_pool", "_default_maxsize", "_default_warnsize",
+                 "_fail_on_dataloss", "_fail_on_dataloss_warned", "_crawler", "_tls_verbose_logging"):
+        assert f"self.{name}" in source, name
+
+
+def test_autothrottle_hooks() -> None:
+    assert list(inspect.signature(AutoThrottle._response_downloaded).parameters) == ["self", "response", "request", "spider"]
+    assert list(inspect.signature(AutoThrottle._get_slot).parameters) == ["self", "request", "spider"]
+    assert compat.FlooredAutoThrottle._response_downloaded is not AutoThrottle._response_downloaded
+
+
+def test_downloader_slot_hooks() -> None:
+    assert callable(Downloader._get_slot) and callable(Downloader._latercall)
+    slot = Slot(concurrency=1, delay=0, jitter=0)
+    assert slot.latercall is None
+    assert "per_slot_settings" in inspect.getsource(Downloader.__init__)
+    assert "self.slots" in inspect.getsource(Downloader.__init__)
+
+
+@pytest.mark.parametrize("name", ["_process_sitemap_element", "_get_tag_name"])
+def test_sitemap_hooks(name: str) -> None:
+    assert callable(getattr(Sitemap, name))
+
+
+def test_news_fields_reach_the_entries() -> None:
+    class Extras(compat.SitemapWithExtras):
+        def extras(self, elem):
+            return {"seen": self.tag_name(elem)}
+
+    body = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            b"<url><loc>https://example.org/a</loc></url></urlset>")
+    assert list(Extras(body)) == [{"loc": "https://example.org/a", "seen": "url"}]
+    assert callable(SitemapSpider._get_sitemap_body)
