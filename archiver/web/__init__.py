@@ -5,7 +5,8 @@
   record and served inert (see :mod:`archiver.web.replay`);
 - links from table cells and canned-query columns to both;
 - every connection to an archive is read-only (``PRAGMA query_only``) unless the
-  metadata says ``plugins: archiver: writable: true``.
+  metadata says ``plugins: archiver: writable: true``;
+- error pages that work whether or not ``rich`` is installed (see :mod:`archiver.web.error_pages`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 
 from ..storage import reading
+from .error_pages import handle_exception  # noqa: F401  (a hook: registered with this module)
 from .replay import ReplayError, replay
 
 ARTICLE_PATH = "/-/archiver/{database}/article/{id}"
