@@ -74,3 +74,37 @@ def test_wrong_urls_are_404_pages_without_a_traceback(tampered: dict) -> None:
     assert "There is no capture 99999 in archive." in replies["/-/archiver/archive/capture/99999/raw"].text
     log = "".join(served.log)
     assert "Traceback" not in log and "ValueError" not in log, log[-3000:]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/-/archiver/archive/capture/{HUGE}/raw",
+        f"/-/archiver/archive/article/{HUGE}",
+        "/-/archiver/archive/capture/9223372036854775808/raw",  # one past the largest rowid
+        "/-/archiver/archive/capture/9223372036854775807/raw",
+        "/-/archiver/archive/article/-3",
+        "/-/archiver/archive/article/abc",
+        "/-/archiver/archive/capture/1.5/raw",
+    ],
+)
+def test_ids_that_cannot_be_rows_are_404(tampered_served: Served, path: str) -> None:
+    reply = tampered_served.get(path)
+    assert reply.status == 404, reply.text[:2000]
+    assert "too large" not in reply.text and "Traceback" not in reply.text
+
+
+@pytest.mark.parametrize("label", ["passwd", "climbing", "symlink", "absolute"])
+def test_raw_view_reads_only_inside_the_warc_directory(tampered_served: Served, tampered: dict, label: str) -> None:
+    capture = tampered["ids"][label]
+    reply = tampered_served.get(f"/-/archiver/archive/capture/{capture}/raw")
+    assert reply.status == 404
+    assert f"The WARC file of capture {capture} is not inside the WARC directory." in reply.text
+    # nothing of the file, nor its name, is on the page
+    for quoted in ("root:", "passwd", "/outside", "x.warc.gz", "link.warc.gz", "WARC/1", "Herald"):
+        assert quoted not in reply.text, quoted
+
+
+def test_the_untampered_capture_still_replays(tampered_served: Served, tampered: dict) -> None:
+    reply = tampered_served.get(f"/-/archiver/archive/capture/{tampered['herald']['id']}/raw")
+    assert reply.status == 200 and b"Herald" in reply.body

@@ -7,6 +7,7 @@ message for the error page.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -34,6 +35,11 @@ INERT_HEADERS = {
 }
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+log = logging.getLogger(__name__)
+
+
+class OutsideWarcDir(ArchiverError):
+    """A capture's WARC file name leads outside the WARC directory."""
 
 
 class ReplayError(ArchiverError):
@@ -62,12 +68,24 @@ def _filename(url: str, capture_id: int) -> str:
     return name or f"capture-{capture_id}"
 
 
-def record_path(warc_dir: Path, filename: str) -> Path:
-    """The WARC file, or the ``.open`` file a running crawl is still writing."""
-    path = warc_dir / filename
-    if not path.exists() and path.with_name(path.name + ".open").exists():
-        return path.with_name(path.name + ".open")
-    return path
+def record_path(warc_dir: Path, filename: str) -> Path | None:
+    """The WARC file, or the ``.open`` file a running crawl is still writing; None if neither is there.
+
+    Only a file inside ``warc_dir`` is ever returned (symbolic links resolved): a
+    name that is absolute, climbs out with ``..`` or leads outside raises
+    :class:`OutsideWarcDir`.
+    """
+    root = warc_dir.resolve()
+    name = PurePosixPath(filename)
+    if name.is_absolute() or ".." in name.parts or "\0" in filename:
+        raise OutsideWarcDir(filename)
+    for candidate in (root / name, root / f"{name}.open"):
+        resolved = candidate.resolve()
+        if not resolved.is_relative_to(root):
+            raise OutsideWarcDir(filename)
+        if resolved.is_file():
+            return resolved
+    return None
 
 
 def replay(capture: Mapping[str, Any], warc_dir: Path) -> Replay:
@@ -78,8 +96,12 @@ def replay(capture: Mapping[str, Any], warc_dir: Path) -> Replay:
             f"the request failed ({capture.get('error') or 'no response'}).",
             404,
         )
-    path = record_path(warc_dir, capture["warc_filename"])
-    if not path.exists():
+    try:
+        path = record_path(warc_dir, capture["warc_filename"])
+    except OutsideWarcDir:
+        # the database names a file elsewhere: say so without naming or reading it
+        raise ReplayError(f"The WARC file of capture {capture['id']} is not inside the WARC directory.", 404) from None
+    if path is None:
         raise ReplayError(
             f"The WARC file {capture['warc_filename']} is not in {warc_dir}: "
             "give the archive's WARC directory with `archiver serve --warc-dir DIR` "
@@ -89,7 +111,13 @@ def replay(capture: Mapping[str, Any], warc_dir: Path) -> Replay:
     try:
         stored = read_response(path, capture["warc_offset"], capture["warc_length"])
     except WarcError as exc:
-        raise ReplayError(f"Capture {capture['id']} cannot be read back: {exc}", 500) from exc
+        # the reader's message may quote the bytes it found: those go to the log, not the page
+        log.warning("Capture %s cannot be read back: %s", capture["id"], exc)
+        raise ReplayError(
+            f"Capture {capture['id']} cannot be read back: there is no intact response record "
+            f"at offset {capture['warc_offset']} of {capture['warc_filename']}.",
+            500,
+        ) from exc
     content_type = _ascii(stored.content_type) or "application/octet-stream"
     headers = {
         **INERT_HEADERS,
