@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -34,6 +35,7 @@ class Served:
         self.process: subprocess.Popen[str] | None = None
         self.base = ""
         self.log: list[str] = []
+        self._reader: threading.Thread | None = None
 
     def start(self) -> "Served":
         self.process = subprocess.Popen(self.command, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
@@ -46,14 +48,25 @@ class Served:
             self.log.append(line)
             if match := _LISTENING.search(line):
                 self.base = match.group(1)
+                # keep reading, so a chatty server never blocks on a full pipe
+                self._reader = threading.Thread(target=self._read_log, daemon=True)
+                self._reader.start()
                 return self
         self.stop()
         raise RuntimeError("archiver serve did not start:\n" + "".join(self.log))
 
+    def _read_log(self) -> None:
+        assert self.process is not None and self.process.stderr is not None
+        for line in self.process.stderr:
+            self.log.append(line)
+
     def stop(self) -> None:
+        """Stop the server; ``log`` then holds everything it wrote to stderr."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=20)
+        if self._reader is not None:
+            self._reader.join(timeout=20)
 
     def get(self, path: str) -> HttpReply:
         """GET a path of the instance; error statuses are returned, not raised."""

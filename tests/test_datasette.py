@@ -70,6 +70,14 @@ def test_search_query_highlights_matches_and_links_the_article(served: Served, w
     assert served.get("/archive/search?q=%22Borodyanka+AND%22").status == 200
 
 
+def test_search_opened_without_words_shows_the_form(served: Served) -> None:
+    for path in ("/archive/search", "/archive/search?q=", "/archive/search?q=%22+%22"):
+        page = served.get(path)
+        assert page.status == 200, page.text[:2000]
+        assert 'name="q"' in page.text and "syntax error" not in page.text
+    assert query(served, "search", q="") == []
+
+
 def test_canned_queries_answer_what_users_ask(served: Served, web_archive: Crawl, crawl_urls: dict) -> None:
     db = web_archive.db
     assert len(query(served, "latest")) == db["articles"].count
@@ -141,6 +149,28 @@ def test_raw_capture_of_other_bodies_and_statuses(served: Served, web_archive: C
 
 def _in_process(db_path: Path, warc_dir: Path, writable: bool = False) -> Datasette:
     return Datasette([str(db_path)], metadata=metadata(db_path.stem, warc_dir, writable))
+
+
+def test_problems_leaves_out_revisits_and_keeps_empty_pages(web_archive: Crawl, crawl_urls: dict, tmp_path: Path) -> None:
+    shutil.copy(web_archive.db_path, tmp_path / "archive.db")
+    db = sqlite_utils.Database(tmp_path / "archive.db")
+    herald = next(db.query("select * from captures where url = ? and status = 200", [crawl_urls["herald"]]))
+    # what re-checks add: a 304 written as a revisit record, and the same bytes again
+    revisit = {"revisit_of": herald["id"], "size": 0}
+    rows = {
+        "not-modified": {**revisit, "status": 304, "reason": "Not Modified", "revisit": "not-modified"},
+        "identical-payload": {**revisit, "revisit": "identical-payload"},
+        "empty": {"size": 0},  # a 200 with no body, not a revisit: a problem
+    }
+    ids = {kind: db["captures"].insert({**herald, "id": None, **row}).last_pk for kind, row in rows.items()}
+    client = _in_process(tmp_path / "archive.db", web_archive.warc_dir).client
+    reply = asyncio.run(client.get("/archive/problems.json?_shape=array"))
+    problems = {row["id"] for row in reply.json()}
+    assert ids["empty"] in problems
+    assert ids["not-modified"] not in problems and ids["identical-payload"] not in problems
+    # the 304's raw view is the bytes it revisits
+    raw = asyncio.run(client.get(f"/-/archiver/archive/capture/{ids['not-modified']}/raw"))
+    assert raw.status_code == 200 and raw.text == asyncio.run(client.get(f"/-/archiver/archive/capture/{herald['id']}/raw")).text
 
 
 def test_a_missing_or_damaged_warc_file_gives_an_error_page(web_archive: Crawl, scripted_site: ScriptedSite, tmp_path: Path) -> None:

@@ -68,8 +68,10 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
             batch, jobs = [], []
             for row in rows[start : start + BATCH]:
                 try:
-                    response = read_response(existing_path(warc_dir, row["warc_filename"]), row["warc_offset"],
-                                             row["warc_length"])
+                    path = existing_path(warc_dir, row["warc_filename"])
+                    if path is None:
+                        raise WarcError(f"No WARC file {row['warc_filename']} in {warc_dir}.")
+                    response = read_response(path, row["warc_offset"], row["warc_length"])
                 except WarcError as exc:
                     counts["unreadable"] += 1
                     click.echo(f"{row['url']}: {exc}", err=True)

@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from io import BytesIO
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Sequence
 
 from warcio.archiveiterator import ArchiveIterator
@@ -290,12 +290,28 @@ class StoredResponse:
     body: bytes  # content-decoded (gzip, deflate), unchunked
 
 
-def existing_path(directory: Path, filename: str) -> Path:
-    """A WARC file of the archive: closed, or still ``.open`` while a crawl writes it."""
-    path = directory / filename
-    if not path.exists() and path.with_name(path.name + OPEN_SUFFIX).exists():
-        return path.with_name(path.name + OPEN_SUFFIX)
-    return path
+class OutsideWarcDir(WarcError):
+    """A capture's WARC file name leads outside the WARC directory."""
+
+
+def existing_path(directory: Path, filename: str) -> Path | None:
+    """A WARC file of the archive: closed, or still ``.open`` while a crawl writes it; None if neither is there.
+
+    Only a file inside ``directory`` is ever returned (symbolic links
+    resolved): a name that is absolute, climbs out with ``..`` or leads
+    outside raises :class:`OutsideWarcDir`, which names nothing.
+    """
+    root = directory.resolve()
+    name = PurePosixPath(filename)
+    if name.is_absolute() or ".." in name.parts or "\0" in filename:
+        raise OutsideWarcDir("The WARC file name leads outside the WARC directory.")
+    for candidate in (root / name, root / f"{name}{OPEN_SUFFIX}"):
+        resolved = candidate.resolve()
+        if not resolved.is_relative_to(root):
+            raise OutsideWarcDir("The WARC file name leads outside the WARC directory.")
+        if resolved.is_file():
+            return resolved
+    return None
 
 
 def read_response(path: Path, offset: int, length: int) -> StoredResponse:

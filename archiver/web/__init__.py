@@ -5,7 +5,8 @@
   record and served inert (see :mod:`archiver.web.replay`);
 - links from table cells and canned-query columns to both;
 - every connection to an archive is read-only (``PRAGMA query_only``) unless the
-  metadata says ``plugins: archiver: writable: true``.
+  metadata says ``plugins: archiver: writable: true``;
+- error pages that work whether or not ``rich`` is installed (see :mod:`archiver.web.error_pages`).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 
 from ..storage import reading
+from .error_pages import handle_exception  # noqa: F401  (a hook: registered with this module)
 from .replay import ReplayError, replay
 
 ARTICLE_PATH = "/-/archiver/{database}/article/{id}"
 RAW_PATH = "/-/archiver/{database}/capture/{id}/raw"
+SQLITE_MAX_ROWID = 2**63 - 1  # a larger id cannot be a row, and sqlite3 refuses to bind it
 
 
 def _config(datasette: Any, database: str | None) -> dict[str, Any]:
@@ -98,7 +101,7 @@ async def _lookup(datasette: Any, request: Request, table: str, query: Callable[
         request.actor, [("view-table", (name, table)), ("view-database", name), "view-instance"]
     )
     row_id = int(request.url_vars["id"])
-    row = await db.execute_fn(lambda conn: query(conn, row_id))
+    row = None if row_id > SQLITE_MAX_ROWID else await db.execute_fn(lambda conn: query(conn, row_id))
     if row is None:
         raise NotFound(f"There is no {table.rstrip('s')} {row_id} in {name}.")
     return db, row
@@ -142,6 +145,7 @@ async def raw_capture(datasette: Any, request: Request) -> Response:
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     return [
-        (r"^/-/archiver/(?P<database>[^/]+)/article/(?P<id>\d+)$", article_page),
-        (r"^/-/archiver/(?P<database>[^/]+)/capture/(?P<id>\d+)/raw$", raw_capture),
+        # [0-9], not \d: ASCII digits only; no sign, as the archive's ids count up from 1
+        (r"^/-/archiver/(?P<database>[^/]+)/article/(?P<id>[0-9]+)$", article_page),
+        (r"^/-/archiver/(?P<database>[^/]+)/capture/(?P<id>[0-9]+)/raw$", raw_capture),
     ]

@@ -7,6 +7,7 @@ message for the error page.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -15,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..core.media import is_html
 from ..errors import ArchiverError, WarcError
-from ..core.warc import existing_path, read_response
+from ..core.warc import OutsideWarcDir, existing_path, read_response
 
 # The archived page may not run scripts, load anything (but inline images and
 # styles), submit forms, change its base URL or be framed by another site:
@@ -34,6 +35,7 @@ INERT_HEADERS = {
     "Cache-Control": "private, no-store",
 }
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+log = logging.getLogger(__name__)
 
 
 class ReplayError(ArchiverError):
@@ -70,8 +72,12 @@ def replay(capture: Mapping[str, Any], warc_dir: Path) -> Replay:
             f"the request failed ({capture.get('error') or 'no response'}).",
             404,
         )
-    path = existing_path(warc_dir, capture["warc_filename"])
-    if not path.exists():
+    try:
+        path = existing_path(warc_dir, capture["warc_filename"])
+    except OutsideWarcDir:
+        # the database names a file elsewhere: say so without naming or reading it
+        raise ReplayError(f"The WARC file of capture {capture['id']} is not inside the WARC directory.", 404) from None
+    if path is None:
         raise ReplayError(
             f"The WARC file {capture['warc_filename']} is not in {warc_dir}: "
             "give the archive's WARC directory with `archiver serve --warc-dir DIR` "
@@ -81,7 +87,13 @@ def replay(capture: Mapping[str, Any], warc_dir: Path) -> Replay:
     try:
         stored = read_response(path, capture["warc_offset"], capture["warc_length"])
     except WarcError as exc:
-        raise ReplayError(f"Capture {capture['id']} cannot be read back: {exc}", 500) from exc
+        # the reader's message may quote the bytes it found: those go to the log, not the page
+        log.warning("Capture %s cannot be read back: %s", capture["id"], exc)
+        raise ReplayError(
+            f"Capture {capture['id']} cannot be read back: there is no intact response record "
+            f"at offset {capture['warc_offset']} of {capture['warc_filename']}.",
+            500,
+        ) from exc
     content_type = _ascii(stored.content_type) or "application/octet-stream"
     headers = {
         **INERT_HEADERS,
