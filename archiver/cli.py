@@ -3,6 +3,8 @@
     archiver reextract [--db archive.db] [--warc-dir warcs] [--site HOST] [--since DATE]
     archiver serve [archive.db] [--port 8001] [--warc-dir DIR] [--writable] [-- DATASETTE OPTIONS]
     archiver stories [--db archive.db] [--rebuild] [--workers N]
+    archiver cdxj [--db archive.db] [--warc-dir warcs] [-o FILE]
+    archiver wacz OUT.wacz [--db archive.db] [--warc-dir warcs] [--crawl ID] [--since DATE] [--site HOST]
 
 Named exceptions become one-line errors here, at the command-line edge.
 """
@@ -19,6 +21,7 @@ from typing import Any
 import click
 from w3lib.encoding import html_to_unicode
 
+from .cdxj import in_closed_files, index
 from .chrome import blocks
 from .config import SETTINGS
 from .dates import iso_utc, parse_since
@@ -26,12 +29,16 @@ from .errors import WarcError
 from .extraction import NoArticle, SiteRules, extract_article, rules_for, site_rules
 from .stories import Signature, signature
 from .storage import Storage
+from .storage.export import Selection, indexed_captures
+from .wacz import NothingSelected, write_wacz
 from .warc import read_response
 
 COMPARED = ("title", "author", "date", "sitename", "language", "description", "text")
 BATCH = 200
 DB_OPTION = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
                          default=SETTINGS["DB"].default, show_default=True, help="The archive database (ARCHIVER_DB).")
+WARC_DIR_OPTION = click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path),
+                               default=SETTINGS["WARC_DIR"].default, show_default=True, help="Its WARC directory (ARCHIVER_WARC_DIR).")
 
 
 @click.group()
@@ -64,8 +71,7 @@ def _open(db_path: Path) -> Storage:
 
 @cli.command()
 @DB_OPTION
-@click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=SETTINGS["WARC_DIR"].default, show_default=True, help="Its WARC directory (ARCHIVER_WARC_DIR).")
+@WARC_DIR_OPTION
 @click.option("--site", help="Only this host (and its subdomains).")
 @click.option("--since", help="Only articles captured since: a date (2026-11-01) or an age (48h, 7d).")
 @click.option("--chrome-pages", type=click.IntRange(min=0), default=SETTINGS["CHROME_PAGES"].default, show_default=True,
@@ -79,12 +85,8 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
     ``site_rules``, or after upgrading the extractor.
     """
     _require(db_path)
-    if not warc_dir.is_dir():
-        raise click.ClickException(f"No WARC directory at {warc_dir}; give it with --warc-dir.")
-    try:
-        cutoff = iso_utc(parse_since(since), "auto") if since else None
-    except ValueError:
-        raise click.ClickException(f"--since {since} is neither a date (2026-11-01) nor an age (48h, 7d).") from None
+    _require_warc_dir(warc_dir)
+    cutoff = _cutoff(since)
     storage = _open(db_path)
     rules, problems = site_rules(storage.site_rules())
     for problem in problems:
@@ -131,6 +133,19 @@ def _signature(text: str) -> Signature:
     return signature(blocks(text))
 
 
+def _require_warc_dir(warc_dir: Path) -> None:
+    if not warc_dir.is_dir():
+        raise click.ClickException(f"No WARC directory at {warc_dir}; give it with --warc-dir.")
+
+
+def _cutoff(since: str | None) -> str | None:
+    """``--since`` as the ISO time to compare stored times with, or a one-sentence error."""
+    try:
+        return iso_utc(parse_since(since), "auto") if since else None
+    except ValueError:
+        raise click.ClickException(f"--since {since} is neither a date (2026-11-01) nor an age (48h, 7d).") from None
+
+
 @cli.command()
 @DB_OPTION
 @click.option("--rebuild", is_flag=True, help="File every article again, in the order they were archived.")
@@ -162,6 +177,69 @@ def stories(db_path: Path, rebuild: bool, workers: int | None) -> None:
 
 def _count(number: int, one: str, many: str) -> str:
     return f"{number} {one if number == 1 else many}"
+
+
+@cli.command()
+@DB_OPTION
+@WARC_DIR_OPTION
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-",
+              help="Write the index to this file (default: standard output).")
+def cdxj(db_path: Path, warc_dir: Path, output: Any) -> None:
+    """Write a CDXJ index of the archive for pywb and other replay tools, from the captures table.
+
+    The lines cdxj-indexer gives for the archive's response and revisit
+    records, sorted, without reading the WARC files.  Captures in a WARC file
+    a crawl is still writing are left out.
+    """
+    _require_warc_dir(warc_dir)
+    storage = _open(db_path)
+    try:
+        rows, still_open = in_closed_files(indexed_captures(storage.db.conn), warc_dir)
+    except WarcError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        storage.close()
+    output.writelines(index(rows))
+    output.close()
+    files = len({row["warc_filename"] for row in rows})
+    note = f"; {still_open} left out, their WARC file is still being written" if still_open else ""
+    click.echo(f"Indexed {_count(len(rows), 'record', 'records')} in {_count(files, 'WARC file', 'WARC files')}{note}.", err=True)
+
+
+@cli.command()
+@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@DB_OPTION
+@WARC_DIR_OPTION
+@click.option("--crawl", "crawl_id", type=int, help="Only this crawl's captures (its id in the crawls table).")
+@click.option("--since", help="Only captures since: a date (2026-11-01) or an age (48h, 7d).")
+@click.option("--site", help="Only this host (and its subdomains).")
+def wacz(out: Path, db_path: Path, warc_dir: Path, crawl_id: int | None, since: str | None, site: str | None) -> None:
+    """Package the archive, or a part of it, as a WACZ file for ReplayWeb.page and pywb.
+
+    Without a selection the package holds the WARC files as they are; with
+    --crawl, --since or --site it holds a new WARC file of copies of the
+    selected records (each response with its request, and the response a
+    revisit refers to).  One page per article, with its clean text for
+    full-text search.
+    """
+    if out.suffix != ".wacz":
+        raise click.ClickException(f"{out} does not end in .wacz; a WACZ file must (give e.g. archive.wacz).")
+    if not out.parent.is_dir():
+        raise click.ClickException(f"No directory {out.parent} to write {out.name} in.")
+    _require_warc_dir(warc_dir)
+    selection = Selection(crawl_id, _cutoff(since), site)
+    storage = _open(db_path)
+    try:
+        packed = write_wacz(out, storage.db.conn, warc_dir, selection)
+    except NothingSelected as exc:
+        raise click.ClickException(str(exc)) from None
+    except (WarcError, OSError) as exc:
+        raise click.ClickException(f"Cannot write {out}: {exc}") from None
+    finally:
+        storage.close()
+    note = f"; {packed.still_open} captures left out, their WARC file is still being written" if packed.still_open else ""
+    click.echo(f"Wrote {out}: {_count(packed.pages, 'page', 'pages')}, {_count(packed.records, 'record', 'records')} "
+               f"in {_count(packed.warc_files, 'WARC file', 'WARC files')}, {packed.bytes:,} bytes{note}.")
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})
