@@ -17,7 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archiver.dates import parse_date
 from conftest import Crawl, run_archiver
 from newssite import NewsSite
-from pywb import Wayback
+from wayback import Wayback
 
 TOOLS = Path(sys.executable).parent  # py-wacz comes with the test extra
 
