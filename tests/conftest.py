@@ -179,3 +179,14 @@ def served(web_archive: Crawl):
     instance = Served(web_archive.db_path, "--warc-dir", str(web_archive.warc_dir)).start()
     yield instance
     instance.stop()
+
+
+@pytest.fixture(scope="session")
+def rechecked(news_site: NewsSite, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+    """Two crawls of the news site's articles: the second re-checks them, so it writes revisit records."""
+    tmp = tmp_path_factory.mktemp("rechecked")
+    urls = ",".join([*news_site.article_urls().values(), news_site.url(REDIRECT_PATH), news_site.url(PDF_PATH)])
+    for extra in ({}, {"recrawl": "1"}):
+        crawl = run_crawl(tmp, "article", {"url": urls, **extra})
+        assert crawl.returncode == 0, crawl.stderr[-3000:]
+    return crawl

@@ -3,6 +3,8 @@
     archiver reextract [--db archive.db] [--warc-dir warcs] [--site HOST] [--since DATE] [--chrome-pages N] [--workers N]
     archiver serve [archive.db] [--port 8001] [--warc-dir DIR] [--writable] [-- DATASETTE OPTIONS]
     archiver stories [--db archive.db] [--rebuild] [--workers N]
+    archiver cdxj [--db archive.db] [--warc-dir warcs] [-o FILE]
+    archiver wacz OUT.wacz [--db archive.db] [--warc-dir warcs] [--crawl ID] [--since DATE] [--site HOST]
 
 One module a command; named exceptions become one-line errors here, at the
 command-line edge.  Commands that write open the archive through
@@ -18,6 +20,7 @@ from pathlib import Path
 import click
 
 from ..config import SETTINGS
+from ..core.dates import iso_utc, parse_since
 from ..core.writer import ArchiveWriter, FilingRules
 
 BATCH = 200  # pages in memory at a time
@@ -50,9 +53,23 @@ def open_writer(db_path: Path, warc_dir: Path | None = None, rules: FilingRules 
     return writer
 
 
+def require_warc_dir(warc_dir: Path) -> None:
+    """A one-sentence error unless ``warc_dir`` is a directory."""
+    if not warc_dir.is_dir():
+        raise click.ClickException(f"No WARC directory at {warc_dir}; give it with --warc-dir.")
+
+
+def cutoff(since: str | None) -> str | None:
+    """``--since`` as the ISO time to compare stored times with, or a one-sentence error."""
+    try:
+        return iso_utc(parse_since(since), "auto") if since else None
+    except ValueError:
+        raise click.ClickException(f"--since {since} is neither a date (2026-11-01) nor an age (48h, 7d).") from None
+
+
 def plural(number: int, one: str, many: str) -> str:
     """``1 story``, ``2 stories``."""
     return f"{number} {one if number == 1 else many}"
 
 
-from . import reextract, serve, stories  # noqa: E402,F401  (each registers its command)
+from . import cdxj, reextract, serve, stories, wacz  # noqa: E402,F401  (each registers its command)

@@ -11,14 +11,13 @@ import click
 from w3lib.encoding import html_to_unicode
 
 from ..config import SETTINGS
-from ..core.dates import iso_utc, parse_since
 from ..core.pool import worker_pool
 from ..core.warc import existing_path, read_response
 from ..core.writer import ArchiveWriter, FilingRules
 from ..errors import WarcError
 from ..extract import NoArticle, SiteRules, extract_article, rules_for
 from ..storage import articles
-from . import BATCH, DB_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, open_writer
+from . import BATCH, DB_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, cutoff, open_writer, require_warc_dir
 
 COMPARED = ("title", "author", "date", "sitename", "language", "description", "text")
 
@@ -51,17 +50,13 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
     """
     if not db_path.exists():
         raise click.ClickException(f"No archive at {db_path}; give its path with --db.")
-    if not warc_dir.is_dir():
-        raise click.ClickException(f"No WARC directory at {warc_dir}; give it with --warc-dir.")
-    try:
-        cutoff = iso_utc(parse_since(since), "auto") if since else None
-    except ValueError:
-        raise click.ClickException(f"--since {since} is neither a date (2026-11-01) nor an age (48h, 7d).") from None
+    require_warc_dir(warc_dir)
+    since_iso = cutoff(since)
     writer = open_writer(db_path, warc_dir, FilingRules(chrome_pages))
     rules, problems = writer.site_rules()
     for problem in problems:
         click.echo(problem, err=True)
-    rows = articles.to_reextract(writer.storage.db, site, cutoff)
+    rows = articles.to_reextract(writer.storage.db, site, since_iso)
     counts = {"re-extracted": 0, "changed": 0, "no article now": 0, "unreadable": 0}
     with worker_pool(workers) as pool:
         for start in range(0, len(rows), BATCH):

@@ -1,0 +1,41 @@
+"""``archiver cdxj``: a CDXJ index of the archive for pywb and other replay tools, from the captures table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..core.cdxj import in_closed_files, index
+from ..errors import WarcError
+from ..storage.export import indexed_captures
+from . import DB_OPTION, WARC_DIR_OPTION, cli, open_writer, plural, require_warc_dir
+
+
+@cli.command()
+@DB_OPTION
+@WARC_DIR_OPTION
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-",
+              help="Write the index to this file (default: standard output).")
+def cdxj(db_path: Path, warc_dir: Path, output: Any) -> None:
+    """Write a CDXJ index of the archive for pywb and other replay tools, from the captures table.
+
+    The lines cdxj-indexer gives for the archive's response and revisit
+    records, sorted, without reading the WARC files.  Captures in a WARC file
+    a crawl is still writing are left out.
+    """
+    require_warc_dir(warc_dir)
+    writer = open_writer(db_path, warc_dir)
+    try:
+        rows, still_open = in_closed_files(indexed_captures(writer.storage.db.conn), warc_dir)
+    except WarcError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        writer.close()
+    output.writelines(index(rows))
+    output.close()
+    files = len({row["warc_filename"] for row in rows})
+    note = f"; {still_open} left out, their WARC file is still being written" if still_open else ""
+    click.echo(f"Indexed {plural(len(rows), 'record', 'records')} in {plural(files, 'WARC file', 'WARC files')}{note}.",
+               err=True)

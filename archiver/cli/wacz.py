@@ -1,0 +1,48 @@
+"""``archiver wacz``: the archive, or a part of it, as a WACZ package for ReplayWeb.page and pywb."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..core.wacz import NothingSelected, write_wacz
+from ..errors import WarcError
+from ..storage.export import Selection
+from . import DB_OPTION, WARC_DIR_OPTION, cli, cutoff, open_writer, plural, require_warc_dir
+
+
+@cli.command()
+@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@DB_OPTION
+@WARC_DIR_OPTION
+@click.option("--crawl", "crawl_id", type=int, help="Only this crawl's captures (its id in the crawls table).")
+@click.option("--since", help="Only captures since: a date (2026-11-01) or an age (48h, 7d).")
+@click.option("--site", help="Only this host (and its subdomains).")
+def wacz(out: Path, db_path: Path, warc_dir: Path, crawl_id: int | None, since: str | None, site: str | None) -> None:
+    """Package the archive, or a part of it, as a WACZ file for ReplayWeb.page and pywb.
+
+    Without a selection the package holds the WARC files as they are; with
+    --crawl, --since or --site it holds a new WARC file of copies of the
+    selected records (each response with its request, and the response a
+    revisit refers to).  One page per article, with its clean text for
+    full-text search.
+    """
+    if out.suffix != ".wacz":
+        raise click.ClickException(f"{out} does not end in .wacz; a WACZ file must (give e.g. archive.wacz).")
+    if not out.parent.is_dir():
+        raise click.ClickException(f"No directory {out.parent} to write {out.name} in.")
+    require_warc_dir(warc_dir)
+    selection = Selection(crawl_id, cutoff(since), site)
+    writer = open_writer(db_path, warc_dir)
+    try:
+        packed = write_wacz(out, writer.storage.db.conn, warc_dir, selection)
+    except NothingSelected as exc:
+        raise click.ClickException(str(exc)) from None
+    except (WarcError, OSError) as exc:
+        raise click.ClickException(f"Cannot write {out}: {exc}") from None
+    finally:
+        writer.close()
+    note = f"; {packed.still_open} captures left out, their WARC file is still being written" if packed.still_open else ""
+    click.echo(f"Wrote {out}: {plural(packed.pages, 'page', 'pages')}, {plural(packed.records, 'record', 'records')} "
+               f"in {plural(packed.warc_files, 'WARC file', 'WARC files')}, {packed.bytes:,} bytes{note}.")
