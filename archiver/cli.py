@@ -22,7 +22,7 @@ from w3lib.encoding import html_to_unicode
 from .chrome import blocks
 from .config import SETTINGS
 from .dates import iso_utc, parse_since
-from .errors import WarcError
+from .errors import CodingError, WarcError
 from .extraction import NoArticle, SiteRules, extract_article, rules_for, site_rules
 from .stories import Signature, signature
 from .storage import Storage
@@ -97,7 +97,7 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
             for row in rows[start : start + BATCH]:
                 try:
                     response = read_response(warc_dir / row["warc_filename"], row["warc_offset"], row["warc_length"])
-                except WarcError as exc:
+                except (WarcError, CodingError) as exc:  # the article stays as it is
                     counts["unreadable"] += 1
                     click.echo(f"{row['url']}: {exc}", err=True)
                     continue

@@ -32,6 +32,7 @@ from lxml import html as lxml_html
 from trafilatura.utils import repair_faulty_html
 
 from .chrome import blocks
+from .codings import not_text
 from .dates import iso_utc
 from .flags import MOSTLY_LINKS, interstitial, link_share, link_texts
 from .metadata import clean_title, display_authors, structured_metadata
@@ -253,6 +254,8 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None) -> Arti
     """Extract one page's article, applying the site's ``rules`` if any; raise :class:`NoArticle` when there is none."""
     if not html.strip():
         raise NoArticle("empty page")
+    if (binary := not_text(html)) is not None:
+        raise NoArticle(f"not text ({binary})")
     tree = _parse(html)
     structured = structured_metadata(tree, url)
     language = structured.language or _language(tree)

@@ -33,6 +33,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Next to the downloader: sees every response as it came off the wire
     # (before decompression, redirects and retries) and every failure.
     "archiver.capture.WarcCaptureMiddleware": 950,
+    # Scrapy's decompression, decoding with archiver.codings (as replay and
+    # reextract do) and advertising only the codings it decodes.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "archiver.compression.DecodingMiddleware": 590,
 }
 EXTENSIONS = {
     # Scrapy's, never below a site's Crawl-delay.

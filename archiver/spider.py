@@ -16,6 +16,7 @@ from twisted.python.failure import Failure
 
 from .archive import Archive
 from .capture import META_CAPTURE_ID, META_PREVIOUS, META_UNCHANGED, content_type
+from .compression import META_UNDECODABLE
 from .dates import parse_since
 from .errors import SpiderArgumentError
 from .items import ArchivedPage
@@ -107,7 +108,8 @@ class ArchiveSpider(scrapy.Spider):
     def page(self, response: Response) -> ArchivedPage:
         """The item for a captured response: HTML text when it is HTML."""
         media_type = content_type(response)
-        is_html = isinstance(response, TextResponse) and (
+        undecodable = response.meta.get(META_UNDECODABLE)
+        is_html = not undecodable and isinstance(response, TextResponse) and (
             media_type is None or media_type.split(";")[0].strip().lower() in _HTML_TYPES
         )
         return ArchivedPage(
@@ -116,6 +118,7 @@ class ArchiveSpider(scrapy.Spider):
             content_type=media_type,
             html=response.text if is_html else None,
             unchanged=bool(response.meta.get(META_UNCHANGED)),
+            not_article=f"body could not be decoded ({undecodable})" if undecodable else None,
         )
 
     def fetch_failed(self, failure: Failure) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 from urllib.parse import unquote, urlsplit
 
-from ..errors import ArchiverError, WarcError
+from ..errors import ArchiverError, CodingError, WarcError
 from ..warc import read_response
 
 # The archived page may not run scripts, load anything (but inline images and
@@ -90,6 +90,9 @@ def replay(capture: Mapping[str, Any], warc_dir: Path) -> Replay:
         stored = read_response(path, capture["warc_offset"], capture["warc_length"])
     except WarcError as exc:
         raise ReplayError(f"Capture {capture['id']} cannot be read back: {exc}", 500) from exc
+    except CodingError as exc:  # never served still compressed, as if it were the page
+        raise ReplayError(f"Capture {capture['id']} cannot be decoded ({exc}); its WARC record keeps the body "
+                          "as received.", 500) from exc
     content_type = _ascii(stored.content_type) or "application/octet-stream"
     headers = {
         **INERT_HEADERS,
