@@ -37,6 +37,7 @@ from .dates import iso_utc
 from .flags import MOSTLY_LINKS, interstitial, link_share, link_texts
 from .metadata import clean_title, display_authors, structured_metadata
 from .stories import Signature, signature
+from .words import count as count_words
 
 NAME = "trafilatura"
 
@@ -184,9 +185,9 @@ class Article:
         """
         lines = {self.blocks[key] for key in chrome if key in self.blocks}
         text = "\n".join(line for line in self.text.splitlines() if line not in lines)
-        if len(text.split()) < COPY_SHARE * self.word_count:
+        if count_words(text) < COPY_SHARE * self.word_count:
             return self
-        return replace(self, text=text, word_count=len(text.split()),
+        return replace(self, text=text, word_count=count_words(text),
                        blocks={k: v for k, v in self.blocks.items() if k not in chrome},
                        signature=self.signature.without(chrome))
 
@@ -261,10 +262,10 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None) -> Arti
     language = structured.language or _language(tree)
     links = link_texts(tree)
     document = _main_text(tree, url, rules, OPTIONS)
-    if document is None or len((document.text or "").split()) < RECALL_BELOW_WORDS:
+    if document is None or count_words(document.text or "") < RECALL_BELOW_WORDS:
         # little or nothing found: a second, recall-oriented pass on a fresh tree (rare, so cheap overall)
         second = _main_text(_parse(html), url, rules, {**OPTIONS, "favor_recall": True})
-        if second is not None and len((second.text or "").split()) > len(((document and document.text) or "").split()):
+        if second is not None and count_words(second.text or "") > count_words((document and document.text) or ""):
             document = second
     if document is None or not (document.text or "").strip():
         raise NoArticle("no main text found (trafilatura)")
@@ -274,7 +275,7 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None) -> Arti
     # structured data first, trafilatura's reading of the page where it says nothing
     sitename = structured.sitename or document.sitename
     title = clean_title(structured.title or document.title, sitename, url)
-    words = len(text.split())
+    words = count_words(text)
     text_blocks = blocks(text)
     return Article(
         title=title,
