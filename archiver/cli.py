@@ -99,7 +99,8 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
                     response = read_response(warc_dir / row["warc_filename"], row["warc_offset"], row["warc_length"])
                 except (WarcError, CodingError) as exc:  # the article stays as it is
                     counts["unreadable"] += 1
-                    click.echo(f"{row['url']}: {exc}", err=True)
+                    why = f"body could not be decoded ({exc}); the row is kept" if isinstance(exc, CodingError) else exc
+                    click.echo(f"{row['url']}: {why}", err=True)
                     continue
                 batch.append(row)
                 jobs.append((html_to_unicode(response.content_type, response.body)[1], row["url"], rules_for(rules, row["site"] or "")))

@@ -14,7 +14,7 @@ handful.  Knows nothing of Scrapy or SQLite.
   texts apart, and two characters are the commonest length of a Chinese word.
 - **Thai, Lao, Khmer and Myanmar**: a run of letters counts one word per
   :data:`LETTERS_PER_WORD` letters (combining vowel and tone marks aside),
-  rounded up: an estimate (about 3.9 on a handful of segmented Thai news
+  rounded up: an estimate (3.9 over six hand-segmented Thai
   sentences) that keeps thresholds meaningful without a dictionary.
 - Everything else (Latin, Cyrillic, Greek, Arabic, Hebrew, Devanagari, Korean
   hangul...) is written with spaces: a word is a whitespace-separated token,

@@ -16,7 +16,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from codingsite import BOMB, BROKEN_ZSTD, CODED, JPEG_AS_HTML, RANDOM_BYTES, CodingSite, html, sentences, title
-from conftest import Crawl, reextract, run_crawl
+from conftest import Crawl, reextract, run_archiver, run_crawl
 from archiver.codings import DECODERS, MAX_DECODED_SIZE, decode_body
 from archiver.errors import CodingError
 from archiver.warc import read_response
@@ -101,7 +101,9 @@ def test_reextract_gives_the_same_articles_and_never_garbage(coded: Crawl, codin
     zstd_url, broken = coding_site.url("/zstd"), captures(coded, coding_site)[BROKEN_ZSTD]
     coded.db.execute("update articles set capture_id = ? where url = ?", [broken["id"], zstd_url])
     coded.db.conn.commit()
-    assert reextract(coded).endswith(f", 1 unreadable (of {len(CODED)} articles).")
+    done = run_archiver("reextract", "--db", str(coded.db_path), "--warc-dir", str(coded.warc_dir))
+    assert done.stdout.strip().endswith(f", 1 unreadable (of {len(CODED)} articles).")
+    assert f"{zstd_url}: body could not be decoded (zstd: " in done.stderr
     row = next(coded.db.query("select title, text from articles where url = ?", [zstd_url]))
     assert (row["title"], row["text"]) == before[zstd_url]
 
