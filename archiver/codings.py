@@ -83,7 +83,8 @@ def _zlib(data: bytes, wbits: int, coding: str, max_size: int) -> bytes:
             out.add(decompressor.flush())
             raise CodingError(f"{coding}: the compressed stream ends early")
         data = decompressor.unused_data + decompressor.unconsumed_tail
-        if wbits < 16 or not data.strip(b"\0"):  # trailing NUL padding after gzip is common and harmless
+        # another gzip member follows, or else padding or junk that browsers ignore too
+        if wbits < 16 or not data.startswith(b"\x1f\x8b"):
             return out.value()
 
 

@@ -126,3 +126,4 @@ def test_decoding_is_bounded_and_says_what_failed() -> None:
         decode_body(gzip.compress(b"a page" * 100)[:30], ["gzip"])
     assert decode_body(b"", ["gzip"]) == b""  # a 304 or a redirect naming a coding, with no body
     assert decode_body(gzip.compress(b"a") + gzip.compress(b"b"), ["identity", "gzip"]) == b"ab"
+    assert decode_body(gzip.compress(b"a") + b"\0\0junk", ["gzip"]) == b"a"  # padding after the last member
