@@ -30,3 +30,7 @@ class SpiderArgumentError(ArchiverError):
 
 class WarcError(ArchiverError):
     """A WARC file cannot be written or read where the archive says it is."""
+
+
+class CodingError(ArchiverError):
+    """A body cannot be decoded from its content coding (gzip, br, zstd...): corrupt, truncated, unknown or too large."""

@@ -14,7 +14,7 @@ from ..config import SETTINGS
 from ..core.pool import worker_pool
 from ..core.warc import existing_path, read_response
 from ..core.writer import ArchiveWriter, FilingRules
-from ..errors import WarcError
+from ..errors import CodingError, WarcError
 from ..extract import NoArticle, SiteRules, extract_article, rules_for
 from ..storage import articles
 from . import BATCH, DB_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, cutoff, open_writer, require_warc_dir
@@ -67,9 +67,10 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
                     if path is None:
                         raise WarcError(f"No WARC file {row['warc_filename']} in {warc_dir}.")
                     response = read_response(path, row["warc_offset"], row["warc_length"])
-                except WarcError as exc:
+                except (WarcError, CodingError) as exc:  # the article stays as it is
                     counts["unreadable"] += 1
-                    click.echo(f"{row['url']}: {exc}", err=True)
+                    why = f"body could not be decoded ({exc}); the row is kept" if isinstance(exc, CodingError) else exc
+                    click.echo(f"{row['url']}: {why}", err=True)
                     continue
                 batch.append(row)
                 jobs.append((html_to_unicode(response.content_type, response.body)[1], row["url"],

@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,6 +37,9 @@ from typing import Iterable, Mapping
 import justext
 import numpy as np
 from datasketch import MinHash, MinHashLSH
+
+from .words import is_cjk
+from .words import tokens as word_tokens
 
 # Chosen with bench/stories.py (README, "Stories", has the figures).
 SHINGLE_WORDS = 3
@@ -61,7 +63,6 @@ _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME).permutations
 # above COPY_JACCARD share a band key with high probability.
 BANDS: list[tuple[int, int]] = MinHashLSH(threshold=COPY_JACCARD, num_perm=NUM_PERM).hashranges
 _EMPTY = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme=SCHEME).hashvalues
-_WORD = re.compile(r"\w+")
 # Stop words (justext's lists, which trafilatura installs) of the languages
 # most news is in.  Pages often declare no language or a wrong one, so the
 # text's own is guessed: the list that covers most of its words.  Before the
@@ -75,8 +76,8 @@ STOPLIST_LANGUAGES = (
 
 
 def words(text: str) -> list[str]:
-    """The text's words, case folded and in Unicode NFKC."""
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    """The text's words, case folded and in Unicode NFKC; Chinese and Japanese as character bigrams."""
+    return word_tokens(unicodedata.normalize("NFKC", text).casefold())
 
 
 def content_hash(text: str) -> str:
@@ -98,7 +99,7 @@ def stop_words(tokens: Iterable[str]) -> frozenset[str]:
 
 def _terms(tokens: list[str], stop: frozenset[str]) -> Counter[str]:
     # numbers stay (18,000 troops, April 8); short words and stop words go
-    return Counter(t for t in tokens if (len(t) >= 3 or t.isdigit()) and t not in stop)
+    return Counter(t for t in tokens if (len(t) >= 3 or t.isdigit() or is_cjk(t)) and t not in stop)
 
 
 def _minhash(tokens: list[str]) -> np.ndarray:

@@ -25,12 +25,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Sequence
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import ChunkedDataReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from .. import __version__
 from ..errors import WarcError
+from .codings import decode_body
 
 OPEN_SUFFIX = ".open"
 GZIP_LEVEL = 6
@@ -287,7 +289,7 @@ class StoredResponse:
 
     status: int
     content_type: str | None
-    body: bytes  # content-decoded (gzip, deflate), unchunked
+    body: bytes  # unchunked, its content codings undone by archiver.core.codings
 
 
 class OutsideWarcDir(WarcError):
@@ -315,17 +317,26 @@ def existing_path(directory: Path, filename: str) -> Path | None:
 
 
 def read_response(path: Path, offset: int, length: int) -> StoredResponse:
-    """Read the response record at ``offset`` of a WARC file; raise :class:`WarcError` if it is not there."""
+    """Read the response record at ``offset`` of a WARC file and decode its body.
+
+    Raise :class:`WarcError` if the record is not there, and
+    :class:`~archiver.errors.CodingError` if its body cannot be decoded.
+    """
     try:
         with open(path, "rb") as f:
             f.seek(offset)
             record = next(iter(ArchiveIterator(BytesIO(f.read(length)))), None)
             if record is None or record.rec_type != "response" or record.http_headers is None:
                 raise WarcError(f"No response record at offset {offset} of {path}.")
-            body = record.content_stream().read()
+            headers = record.http_headers
+            # The payload as received; not content_stream(), whose own decoding passes
+            # zstd through as if it were the page and cannot read every br stream.
+            # The archiver stores bodies unchunked; WARCs of other tools may not.
+            chunked = (headers.get_header("Transfer-Encoding") or "").lower() == "chunked"
+            raw = (ChunkedDataReader(record.raw_stream, decomp_type=None) if chunked else record.raw_stream).read()
     except OSError as exc:
         raise WarcError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
     except (ArchiveLoadFailed, ValueError, EOFError, zlib.error) as exc:
         raise WarcError(f"Damaged record at offset {offset} of {path}: {exc}.") from exc
-    headers = record.http_headers
+    body = decode_body(raw, [value for name, value in headers.headers if name.lower() == "content-encoding"])
     return StoredResponse(int(headers.get_statuscode() or 0), headers.get_header("Content-Type"), body)

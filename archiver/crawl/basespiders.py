@@ -19,6 +19,7 @@ from ..errors import SpiderArgumentError
 from .arguments import check_url, switch
 from .capture import META_CAPTURE_ID, META_PREVIOUS, META_UNCHANGED
 from .extension import ArchiveExtension
+from .compression import META_UNDECODABLE
 from .items import ArchivedPage
 
 class ArchiveSpider(scrapy.Spider):
@@ -64,13 +65,15 @@ class ArchiveSpider(scrapy.Spider):
     def page(self, response: Response) -> ArchivedPage:
         """The item for a captured response: HTML text when it is HTML."""
         content_type = header_text(response.headers.get(b"Content-Type"))
-        html = isinstance(response, TextResponse) and (content_type is None or is_html(content_type))
+        undecodable = response.meta.get(META_UNDECODABLE)
+        html = not undecodable and isinstance(response, TextResponse) and (content_type is None or is_html(content_type))
         return ArchivedPage(
             url=response.url,
             capture_id=response.meta.get(META_CAPTURE_ID),
             content_type=content_type,
             html=response.text if html else None,
             unchanged=bool(response.meta.get(META_UNCHANGED)),
+            not_article=f"body could not be decoded ({undecodable})" if undecodable else None,
         )
 
     def fetch_failed(self, failure: Failure) -> None:

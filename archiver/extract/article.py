@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..core.similarity import Signature
+from ..core.words import count as count_words
 from .structured import display_authors
 
 # The site chrome memory never takes more than half of a text: more, and
@@ -52,9 +53,9 @@ class Article:
         if not lines:
             return self
         text = "\n".join(line for line in self.text.splitlines() if line not in lines)
-        if len(text.split()) < COPY_SHARE * self.word_count:
+        if count_words(text) < COPY_SHARE * self.word_count:
             return self
-        return replace(self, text=text, word_count=len(text.split()),
+        return replace(self, text=text, word_count=count_words(text),
                        blocks={k: v for k, v in self.blocks.items() if k not in chrome},
                        signature=self.signature.without(chrome))
 

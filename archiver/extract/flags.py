@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.words import count as count_words
+
 # A page that stands in front of the article instead of it.  Phrases are
 # matched in short texts only: a long text that mentions a CAPTCHA is an article.
 INTERSTITIALS: dict[str, tuple[str, ...]] = {
@@ -40,7 +42,7 @@ def link_share(text: str, links: set[str]) -> float:
     """Share of the text's words in lines that are exactly a link's text (a list of headlines, a menu)."""
     total = linked = 0
     for line in text.splitlines():
-        words = len(line.split())
+        words = count_words(line)
         total += words
         if " ".join(line.split()) in links:
             linked += words

@@ -28,8 +28,10 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.utils import repair_faulty_html
 
+from ..core.codings import not_text
 from ..core.dates import iso_utc
 from ..core.similarity import signature
+from ..core.words import count as count_words
 from .article import Article, NoArticle
 from .backend import DEFAULT_EXTRACTOR, Page, load_extractor
 from .blocks import blocks
@@ -78,6 +80,8 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
     """Extract one page's article; raise :class:`NoArticle` when there is none."""
     if not html.strip():
         raise NoArticle("empty page")
+    if (binary := not_text(html)) is not None:
+        raise NoArticle(f"not text ({binary})")
     backend = load_extractor(extractor)
     tree = parse_html(html)
     structured = structured_metadata(tree, url)
@@ -93,7 +97,7 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
     # structured data first, the extractor's reading of the page where it says nothing
     sitename = structured.sitename or found.sitename
     title = clean_title(structured.title or found.title, sitename, url)
-    words = len(text.split())
+    words = count_words(text)
     text_blocks = blocks(text)
     return Article(
         title=title,

@@ -13,6 +13,7 @@ from typing import Any
 
 import trafilatura
 
+from ..core.words import count as count_words
 from .backend import MainText, Page
 
 RECALL_BELOW_WORDS = 50
@@ -26,7 +27,7 @@ OPTIONS: dict[str, Any] = {
 
 
 def _words(document: Any) -> int:
-    return len(((document and document.text) or "").split())
+    return count_words((document and document.text) or "")
 
 
 class TrafilaturaExtractor:

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from urllib.parse import unquote, urlsplit
 
 from ..core.media import is_html
-from ..errors import ArchiverError, WarcError
+from ..errors import ArchiverError, CodingError, WarcError
 from ..core.warc import OutsideWarcDir, existing_path, read_response
 
 # The archived page may not run scripts, load anything (but inline images and
@@ -94,6 +94,9 @@ def replay(capture: Mapping[str, Any], warc_dir: Path) -> Replay:
             f"at offset {capture['warc_offset']} of {capture['warc_filename']}.",
             500,
         ) from exc
+    except CodingError as exc:  # never served still compressed, as if it were the page
+        raise ReplayError(f"Capture {capture['id']} cannot be decoded ({exc}); its WARC record keeps the body "
+                          "as received.", 500) from exc
     content_type = _ascii(stored.content_type) or "application/octet-stream"
     headers = {
         **INERT_HEADERS,
