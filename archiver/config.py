@@ -78,6 +78,10 @@ SETTINGS: dict[str, _Setting] = {
     "EXTRACT_WORKERS": _Setting(
         os.cpu_count() or 1, parse_count, "a whole number of processes (0 extracts in a thread instead)"
     ),
+    "EXTRACT_TIMEOUT": _Setting(30, parse_seconds, "a number of seconds (0: no limit)"),
+    "EXTRACT_MAX_BYTES": _Setting(
+        "5MB", _positive_size, "a positive size in bytes, such as 5000000 or 5MB"
+    ),
     "EXTRACTOR": _Setting(
         DEFAULT_EXTRACTOR, _extractor, f"the dotted path of an extractor class, such as {DEFAULT_EXTRACTOR}"
     ),
@@ -106,6 +110,8 @@ class ArchiverConfig:
     warc_prefix: str
     warc_max_size: int
     extract_workers: int
+    extract_timeout: float
+    extract_max_bytes: int
     extractor: str
     retry_after_max: float
     progress_interval: float

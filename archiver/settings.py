@@ -26,6 +26,7 @@ HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = True
 # Nothing listens for commands from the network unless the user turns it on.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 # Refuses loopback, private, link-local... addresses unless ARCHIVER_ALLOW_NETWORKS allows them.
 TWISTED_DNS_RESOLVER = "archiver.crawl.guard.GuardedResolver"
 # A page's meta refresh never replaces that page (and its article) with another URL's.
@@ -59,6 +60,11 @@ EXTENSIONS = {
 ITEM_PIPELINES = {
     "archiver.crawl.pipeline.ArticlePipeline": 300,
 }
+
+# Responses waiting for extraction hold back new downloads past 1 MB (Scrapy's
+# default, 5 MB, lets thousands of small pages pile up; a stopped crawl would
+# then spend minutes extracting them before it ends).
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

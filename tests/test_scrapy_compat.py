@@ -61,3 +61,11 @@ def test_news_fields_reach_the_entries() -> None:
             b"<url><loc>https://example.org/a</loc></url></urlset>")
     assert list(Extras(body)) == [{"loc": "https://example.org/a", "seen": "url"}]
     assert callable(SitemapSpider._get_sitemap_body)
+
+
+def test_the_engine_says_when_it_is_closing_the_spider() -> None:
+    from scrapy.core import engine
+
+    source = inspect.getsource(engine)
+    assert "self._slot" in inspect.getsource(engine.ExecutionEngine.__init__)
+    assert "self.closing" in source and "self.running" in source

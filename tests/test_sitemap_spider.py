@@ -15,11 +15,15 @@ def test_site_sitemaps_archive_every_listed_article_robots_allowing(tmp_path: Pa
     crawl = run_crawl(tmp_path, "sitemap", {"url": discovery_site.url("/")})
     assert crawl.returncode == 0, crawl.stderr[-2000:]
     assert archived_keys(crawl, discovery_site) == set(SITEMAP_KEYS)
-    assert discovery_site.url(PRIVATE_PATH) not in {r["url"] for r in crawl.db.query("select url from captures")}
+    # robots.txt forbids it: never requested, and its row says so
+    assert discovery_site.responses_for(PRIVATE_PATH) == []
+    assert [r["error"] for r in crawl.db.query("select error from captures where url = ?", [discovery_site.url(PRIVATE_PATH)])] \
+        == ["not fetched: Forbidden by robots.txt"]
     row = crawl.crawl_row()
     assert (row["spider"], row["finish_reason"]) == ("sitemap", "finished")
     assert row["found"] == len(SITEMAP_KEYS) + 1  # and the page robots.txt forbids
-    assert row["new"] == len(SITEMAP_KEYS) and row["skipped_robots"] == 1 and row["failed"] == 0
+    # the forbidden page ends without an article: counted as skipped by robots.txt, and as failed
+    assert row["new"] == len(SITEMAP_KEYS) and row["skipped_robots"] == 1 and row["failed"] == 1
     sources = {r["url"].removeprefix(discovery_site.base): r for r in crawl.db.query("select * from sources")}
     assert set(sources) == {"/sitemap_index.xml", "/sitemaps/articles.xml", "/sitemaps/news.xml"}
     assert sources["/sitemaps/articles.xml"]["watermark"] == "2026-11-10T08:00:00Z"

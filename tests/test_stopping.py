@@ -7,6 +7,7 @@ terminal signals it (``os.killpg``: the crawl and its extraction workers).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -135,10 +136,11 @@ def test_after_kill_9_the_next_run_closes_what_the_killed_crawl_left(tmp_path: P
     assert_archive_whole(rerun)
 
     assert run_archiver("reextract", "--db", str(rerun.db_path), "--warc-dir", str(rerun.warc_dir)).returncode == 0
-    closed.unlink()
+    holding = next(rerun.db.query("select c.warc_filename from articles a join captures c on c.id = a.capture_id"))
+    (rerun.warc_dir / holding["warc_filename"]).unlink()
     unreadable = run_archiver("reextract", "--db", str(rerun.db_path), "--warc-dir", str(rerun.warc_dir))
-    assert unreadable.returncode == 1 and " unreadable (of 60 articles)." in unreadable.stdout
-    assert "0 unreadable" not in unreadable.stdout
+    assert unreadable.returncode == 1
+    assert int(re.search(r"(\d+) unreadable \(of 60 articles\)\.", unreadable.stdout).group(1)) > 0
 
 
 def test_scrapy_shell_archives_nothing_and_settings_show_the_real_defaults(tmp_path: Path, news_site) -> None:

@@ -11,7 +11,8 @@ import click
 from w3lib.encoding import html_to_unicode
 
 from ..config import SETTINGS
-from ..core.pool import worker_pool
+from ..core.values import parse_size
+from ..core.pool import TimeLimitExceeded, within, worker_pool
 from ..core.warc import existing_path, read_response
 from ..core.writer import ArchiveWriter, FilingRules
 from ..errors import CodingError, WarcError
@@ -19,16 +20,20 @@ from ..extract import NoArticle, SiteRules, extract_article, rules_for
 from ..storage import articles
 from . import BATCH, DB_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, cutoff, open_writer, require_warc_dir
 
+SETTINGS_MAX_BYTES = parse_size(SETTINGS["EXTRACT_MAX_BYTES"].default)  # as a crawl cuts pages (in characters here)
 COMPARED = ("title", "author", "date", "sitename", "language", "description", "text")
 
 
 def _extract(job: tuple[str, str, SiteRules | None]) -> Any:
-    """In a worker: the article, or the NoArticle saying why not."""
+    """In a worker: the article, or the NoArticle saying why not (within ARCHIVER_EXTRACT_TIMEOUT's default)."""
     html, url, rules = job
+    limit = SETTINGS["EXTRACT_TIMEOUT"].default
     try:
-        return extract_article(html, url, rules)
+        return within(limit, extract_article, html[:SETTINGS_MAX_BYTES], url, rules)
     except NoArticle as exc:
         return exc
+    except TimeLimitExceeded:
+        return NoArticle(f"extraction took longer than {limit:g} s")
 
 
 @cli.command()

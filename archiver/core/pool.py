@@ -11,8 +11,12 @@ so a worker never turns it into a crash or a hang.
 from __future__ import annotations
 
 import signal
+import threading
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from multiprocessing import get_context
+from multiprocessing import forkserver, get_context
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
 
 
 def _ignore_interrupts() -> None:
@@ -25,7 +29,26 @@ def worker_pool(workers: int | None) -> Executor:
         return ThreadPoolExecutor(1, thread_name_prefix="archiver-extract")
     context = get_context("forkserver")
     context.set_forkserver_preload(["archiver.extract"])
+    _start_fork_server_deaf()
     return ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)
+
+
+def _start_fork_server_deaf() -> None:
+    """Start the fork server with SIGINT ignored, which it and every worker it forks inherit from birth.
+
+    The fork server imports the extraction code before it ignores SIGINT
+    itself, and a worker is forked before its initializer runs: a Ctrl-C in
+    either moment would kill it (and with the fork server, every later worker).
+    An ignored signal survives exec, and Python keeps it ignored.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def terminate(pool: Executor) -> None:
@@ -36,3 +59,37 @@ def terminate(pool: Executor) -> None:
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         if process.is_alive():
             process.kill()
+
+
+class TimeLimitExceeded(Exception):
+    """A call ran past its time limit in a worker and was interrupted."""
+
+    def __init__(self, seconds: float):
+        super().__init__(seconds)  # the only argument: the exception pickles back from a worker
+        self.seconds = seconds
+
+    def __str__(self) -> str:
+        return f"took longer than {self.seconds:g} s"
+
+
+def within(seconds: float, function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)``, interrupted with :class:`TimeLimitExceeded` after ``seconds`` (0: no limit).
+
+    For worker processes, whose calls run on their main thread: SIGALRM
+    interrupts Python code between bytecodes, so a parser stuck in one C call
+    runs on until it returns; the crawl's watchdog stops the worker then.
+    Elsewhere (a thread) it is a plain call.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        return function(*args)
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise TimeLimitExceeded(seconds)
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return function(*args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -218,9 +218,9 @@ class ArchiveWriter:
 
     # what the crawl asks ------------------------------------------------------
 
-    def recheck_state(self, url: str) -> RecheckState | None:
-        """None for a URL with no article yet; else when it is due and what a conditional GET sends."""
-        return captures.recheck_state(self.storage.db, url)
+    def recheck_states(self, urls: list[str]) -> dict[str, RecheckState | None]:
+        """For each URL: None when it has no article yet; else when it is due and what a conditional GET sends."""
+        return {url: captures.recheck_state(self.storage.db, url) for url in urls}
 
     def due_urls(self, site: str, limit: int = 10_000) -> list[str]:
         """Archived article URLs of a site whose re-check is due."""

@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, AsyncIterator, Iterable
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from ..core.dates import iso_utc, parse_since
+from ..core.records import RecheckState
 from ..core.media import header_text, is_html
 from ..errors import SpiderArgumentError
 from .arguments import check_url, switch
 from .capture import META_CAPTURE_ID, META_PREVIOUS, META_UNCHANGED
+from .compat import spider_closing
 from .extension import ArchiveExtension
 from .compression import META_UNDECODABLE
 from .items import ArchivedPage
+
+# A long source (a sitemap of 200,000 URLs) is checked against the archive
+# BATCH at a time, and fed to the scheduler while it holds fewer than
+# QUEUE_LOW requests: article requests start at once, the scheduler stays
+# small, and a closing spider stops the feeding.
+BATCH = 500
+QUEUE_LOW = 2_000
+
 
 class ArchiveSpider(scrapy.Spider):
     """Base class: keeps the ``-a`` arguments for the ``crawls`` table, turns responses into items.
@@ -46,7 +59,13 @@ class ArchiveSpider(scrapy.Spider):
         """``request`` for a new URL; a conditional re-check for a due one; None (counted) if not due."""
         if request.url in self._queued:
             return None
-        state = await self.archive.run(self.archive.writer.recheck_state, request.url)
+        states = await self.archive.run(self.archive.writer.recheck_states, [request.url])
+        return self.with_recheck(request, states[request.url])
+
+    def with_recheck(self, request: scrapy.Request, state: RecheckState | None) -> scrapy.Request | None:
+        """:meth:`fetch_or_recheck` once the URL's re-check state is known."""
+        if request.url in self._queued:
+            return None
         if state is not None and not (state.due(iso_utc()) or self.recrawl):
             self.crawler.stats.inc_value("archiver/skipped/archived")
             return None
@@ -67,11 +86,18 @@ class ArchiveSpider(scrapy.Spider):
         content_type = header_text(response.headers.get(b"Content-Type"))
         undecodable = response.meta.get(META_UNDECODABLE)
         html = not undecodable and isinstance(response, TextResponse) and (content_type is None or is_html(content_type))
+        limit, cut_from = self.archive.config.extract_max_bytes, None
+        if html and len(response.body) > limit:
+            # extraction reads the first part only (the WARC record keeps it all): bounded time and memory
+            text, cut_from = response.body[:limit].decode(response.encoding, "replace"), len(response.body)
+        elif html:
+            text = response.text
         return ArchivedPage(
             url=response.url,
             capture_id=response.meta.get(META_CAPTURE_ID),
             content_type=content_type,
-            html=response.text if html else None,
+            html=text if html else None,
+            cut_from=cut_from,
             unchanged=bool(response.meta.get(META_UNCHANGED)),
             not_article=f"body could not be decoded ({undecodable})" if undecodable else None,
         )
@@ -84,9 +110,17 @@ class ArchiveSpider(scrapy.Spider):
             self.crawler.stats.inc_value("archiver/failed")
             self.logger.warning("No article from %s: HTTP %d (the response is archived)", response.url, response.status)
             return
-        if failure.check(IgnoreRequest):
-            return  # never sent (robots.txt, offsite): counted by Scrapy, not a failure
         self.crawler.stats.inc_value("archiver/failed")
+        if failure.check(IgnoreRequest):
+            capture_id = request.meta.get(META_CAPTURE_ID) if request is not None else None
+            reason = failure.getErrorMessage() or "ignored"
+            if capture_id is None:  # never sent (robots.txt, offsite): the capture middleware made its row
+                self.logger.info("Not fetched: %s (%s)", getattr(request, "url", "?"), reason)
+                return
+            # a response that Scrapy then ignored (too many redirects): its row says so
+            self.logger.warning("No article from %s: %s (the response is archived)", request.url, reason)
+            self.archive.io.submit(self.archive.writer.no_article, capture_id, reason)
+            return
         reason = failure.getErrorMessage() or failure.type.__name__
         self.logger.warning("Not archived: %s (%s)", getattr(request, "url", "?"), reason)
 
@@ -114,11 +148,19 @@ class DiscoverySpider(ArchiveSpider):
     kind = ""  # sources.kind
     url_help = ""  # what -a url= takes, for the error message
 
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "DiscoverySpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        return spider
+
     def __init__(self, url: str | None = None, since: str | None = None, **kwargs: Any):
         super().__init__(url=url, since=since, **kwargs)
         if not url:
             raise SpiderArgumentError(f"Say where to start: -a url=URL ({self.url_help}).")
         self.start_url = check_url(url)
+        self._backlog: deque[Candidate] = deque()
+        self._feeder: asyncio.Future | None = None
         self.since: datetime | None = None
         if since is not None:
             try:
@@ -144,10 +186,17 @@ class DiscoverySpider(ArchiveSpider):
         return date < moment or (inclusive and date == moment)
 
     async def article_requests(self, source: str, candidates: Iterable[Candidate]) -> AsyncIterator[scrapy.Request]:
-        """Requests for the candidates a source listed that are new; counts the rest."""
+        """Requests for the candidates a source listed that are new; counts the rest.
+
+        The first :data:`BATCH` are yielded at once; the rest wait in the
+        backlog, fed to the scheduler as it drains (:meth:`_feed`): Scrapy holds
+        back downloads while a callback's response (an 11 MB sitemap) is still
+        being processed, so the callback must end quickly.
+        """
         stats = self.crawler.stats
         cutoff = await self.cutoff(source)
         newest: datetime | None = None
+        fresh: list[Candidate] = []
         for candidate in candidates:
             stats.inc_value("archiver/found")
             if candidate.date is not None and (newest is None or candidate.date > newest):
@@ -155,10 +204,45 @@ class DiscoverySpider(ArchiveSpider):
             if self.is_old(candidate.date, cutoff):
                 stats.inc_value("archiver/skipped/old")
                 continue
-            request = await self.fetch_or_recheck(self.article_request(candidate.url, candidate.hints))
-            if request is not None:
-                yield request
+            fresh.append(candidate)
         self.archive.note_source(source, self.kind, newest)
+        async for request in self._checked(fresh[:BATCH]):
+            yield request
+        if len(fresh) > BATCH:
+            self._backlog.extend(fresh[BATCH:])
+            self._feed_soon()
+
+    async def _checked(self, candidates: list[Candidate]) -> AsyncIterator[scrapy.Request]:
+        """The candidates' requests that are due, their re-check states read in one call to the I/O thread."""
+        if not candidates:
+            return
+        batch = [self.article_request(c.url, c.hints) for c in candidates]
+        states = await self.archive.run(self.archive.writer.recheck_states, [r.url for r in batch])
+        for request in batch:
+            checked = self.with_recheck(request, states[request.url])
+            if checked is not None:
+                yield checked
+
+    def _feed_soon(self) -> None:
+        if self._feeder is None or self._feeder.done():
+            self._feeder = asyncio.ensure_future(self._feed())
+
+    async def _feed(self) -> None:
+        """Move the backlog to the scheduler, a batch whenever it holds fewer than :data:`QUEUE_LOW` requests."""
+        stats = self.crawler.stats
+        while self._backlog and not spider_closing(self.crawler):
+            if stats.get_value("scheduler/enqueued", 0) - stats.get_value("scheduler/dequeued", 0) >= QUEUE_LOW:
+                await asyncio.sleep(0.2)
+                continue
+            batch = [self._backlog.popleft() for _ in range(min(BATCH, len(self._backlog)))]
+            async for request in self._checked(batch):
+                self.crawler.engine.crawl(request)
+
+    def spider_idle(self) -> None:
+        """Never close while the backlog holds candidates (the feeder may be waiting to run)."""
+        if self._backlog:
+            self._feed_soon()
+            raise DontCloseSpider
 
     async def due_rechecks(self) -> AsyncIterator[scrapy.Request]:
         """Re-checks of the site's archived articles that are due, whether or not a source lists them."""

@@ -18,7 +18,9 @@ from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import Any
 
-from scrapy import Request
+import logging
+
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -31,6 +33,8 @@ from ..core.warc import HttpExchange
 from .download import META_STATUS_LINE
 from .extension import ArchiveExtension
 from .guard import refused_because
+
+logger = logging.getLogger(__name__)
 
 META_CAPTURE_ID = "archiver_capture_id"
 # set by the spider on a re-check: the capture that holds the URL's archived bytes (a Previous)
@@ -107,7 +111,21 @@ class WarcCaptureMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "WarcCaptureMiddleware":
-        return cls(ArchiveExtension.of(crawler))
+        middleware = cls(ArchiveExtension.of(crawler))
+        crawler.signals.connect(middleware.request_dropped, signal=signals.request_dropped)
+        return middleware
+
+    def request_dropped(self, request: Request, spider: Any) -> None:
+        """A redirect the scheduler dropped as already seen is a loop: say so on the redirect's capture row."""
+        hops = request.meta.get("redirect_urls")
+        capture_id = request.meta.get(META_CAPTURE_ID)
+        if not hops or capture_id is None:
+            return
+        self.stats.inc_value("archiver/failed")
+        path = " -> ".join([*hops, request.url])
+        logger.warning("No article: redirect loop %s", path)
+        # queued on the I/O thread without waiting: signal handlers here are not awaited
+        self.archive.io.submit(self.archive.writer.no_article, capture_id, f"redirect loop ({path})")
 
     async def process_response(self, request: Request, response: Response) -> Response:
         if urlparse_cached(request).scheme not in _ARCHIVED_SCHEMES or "cached" in response.flags:
@@ -147,12 +165,13 @@ class WarcCaptureMiddleware:
         return response
 
     async def process_exception(self, request: Request, exception: Exception) -> None:
-        if isinstance(exception, IgnoreRequest):  # never sent (robots.txt, offsite): nothing captured
-            return None
         if urlparse_cached(request).scheme not in _ARCHIVED_SCHEMES:
             return None
         refused = refused_because(urlparse_cached(request).hostname)
-        if refused is not None:
+        if isinstance(exception, IgnoreRequest):  # never sent (robots.txt, offsite): a row says why
+            self.stats.inc_value("archiver/not_fetched")
+            error = f"not fetched: {exception}"
+        elif refused is not None:
             request.meta["dont_retry"] = True  # the same address would be refused again
             self.stats.inc_value("archiver/refused")
             error = refused

@@ -9,6 +9,7 @@ fails there, by name, rather than deep inside a crawl.
 | ``_ScrapyAgent``, its ``_cb_latency``, ``HTTP11DownloadHandler``'s ``_contextFactory``, ``_bind_address``, ``_pool``, ``_default_maxsize``, ``_default_warnsize``, ``_fail_on_dataloss(_warned)``, ``_tls_verbose_logging``, ``scrapy.utils._download_handlers`` | the status line with its reason phrase (:mod:`.download`) |
 | ``AutoThrottle._response_downloaded``, ``AutoThrottle._get_slot`` | AutoThrottle never below a site's floor |
 | ``Downloader._get_slot``, ``Downloader._latercall``, ``Slot.latercall``, ``Downloader.per_slot_settings``, ``Downloader.slots`` | ``Crawl-delay`` floors and ``Retry-After`` pauses |
+| ``ExecutionEngine._slot.closing`` | a long sitemap or feed stops when the spider closes |
 | ``SitemapSpider._get_sitemap_body``, ``Sitemap._process_sitemap_element``, ``Sitemap._get_tag_name`` | Google News fields of sitemaps |
 """
 
@@ -110,6 +111,13 @@ class FlooredAutoThrottle(AutoThrottle):
 
     def adjusted(self, key: str, slot: Any) -> None:
         """Override: AutoThrottle has just set ``slot.delay``."""
+
+
+def spider_closing(crawler: Crawler) -> bool:
+    """Whether the engine has begun closing the spider (CLOSESPIDER_*, a Ctrl-C): a long callback should stop."""
+    engine = crawler.engine
+    slot = getattr(engine, "_slot", None) if engine is not None else None
+    return engine is None or not engine.running or (slot is not None and slot.closing is not None)
 
 
 # sitemaps -------------------------------------------------------------------------

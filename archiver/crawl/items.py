@@ -24,3 +24,4 @@ class ArchivedPage:
     hints: dict[str, Any] = field(default_factory=dict)
     not_article: str | None = None
     unchanged: bool = False  # a re-check found the archived bytes unchanged: nothing to extract
+    cut_from: int | None = None  # the body's size, when ``html`` is only its first ARCHIVER_EXTRACT_MAX_BYTES

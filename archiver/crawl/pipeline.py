@@ -20,6 +20,7 @@ Threads and processes, per page:
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
@@ -28,7 +29,7 @@ from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 
-from ..core.pool import terminate, worker_pool
+from ..core.pool import TimeLimitExceeded, terminate, within, worker_pool
 from ..core.records import Saved
 from ..core.similarity import decide
 from ..core.versions import compare
@@ -50,6 +51,7 @@ class ArticlePipeline:
         self._cpu = ThreadPoolExecutor(1, thread_name_prefix="archiver-cpu")
         self._in_flight = asyncio.Semaphore(2 * max(1, self.config.extract_workers))
         self._filing = asyncio.Lock()
+        self._killed: set[Executor] = set()  # pools stopped for a stuck page: their other pages are retried
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArticlePipeline":
@@ -85,29 +87,52 @@ class ArticlePipeline:
         if item.capture_id is not None:
             await self.archive.attempt("storage", self.archive.writer.no_article, item.capture_id, reason)
 
-    async def extract(self, item: ArchivedPage) -> Article | None:
-        """The page's article, extracted in a worker process; None (said on the row) when there is none."""
+    async def extract(self, item: ArchivedPage, attempt: int = 1) -> Article | None:
+        """The page's article, extracted in a worker process; None (said on the row) when there is none.
+
+        Bounded: past ``ARCHIVER_EXTRACT_TIMEOUT`` the worker interrupts the
+        extraction itself; a worker stuck in C code past twice that is
+        stopped, with its pool, and the pages it held are extracted again.
+        """
         pool = self._pool
         assert pool is not None and item.html is not None
         rules = rules_for(self.archive.site_rules, urlsplit(item.url).hostname or "")
+        limit = self.config.extract_timeout
         try:
             async with self._in_flight:
-                return await asyncio.wrap_future(
-                    pool.submit(extract_article, item.html, item.url, rules, self.config.extractor))
+                job = pool.submit(within, limit, extract_article, item.html, item.url, rules, self.config.extractor)
+                article = await asyncio.wait_for(asyncio.wrap_future(job), timeout=2 * limit + 5 if limit else None)
         except NoArticle as exc:
             await self.no_article(item, str(exc))
+        except (TimeLimitExceeded, asyncio.TimeoutError):
+            if self._pool is pool and not job.done():  # stuck past the alarm: stop its worker
+                self._killed.add(pool)
+                self._replace_pool(pool)
+            self.stats.inc_value("archiver/extraction/timeouts")
+            await self.no_article(item, f"extraction took longer than {limit:g} s")
         except BrokenProcessPool as exc:
+            if pool in self._killed and attempt == 1:  # stopped by us for another page: try again
+                return await self.extract(item, attempt + 1)
             # A worker died (out of memory, a crash in lxml): the first item to
             # see it starts a fresh pool; the others in flight just report.
             self.archive.report("extraction", exc)
-            if self._pool is pool:
-                terminate(pool)
-                self._pool = worker_pool(self.config.extract_workers)
+            self._replace_pool(pool)
             await self.no_article(item, f"extraction worker died: {exc}")
         except Exception as exc:  # a bug in a parser must not stop the crawl
             self.archive.report("extraction", exc)
             await self.no_article(item, f"extraction failed: {type(exc).__name__}: {exc}")
+        else:
+            if item.cut_from is not None:
+                cut = {"input": f"the first {len(item.html.encode('utf-8', 'replace')):,} bytes of {item.cut_from:,}"}
+                article = replace(article, extractor={**article.extractor, **cut})
+            return article
         return None
+
+    def _replace_pool(self, pool: Executor) -> None:
+        """Stop a broken or stuck pool and start a fresh one (once, whoever notices first)."""
+        if self._pool is pool:
+            terminate(pool)
+            self._pool = worker_pool(self.config.extract_workers)
 
     async def file(self, item: ArchivedPage, article: Article) -> None:
         """File the article (I/O thread), its diff and its story (scored on the CPU thread)."""

@@ -99,6 +99,7 @@ class RetryAfterMiddleware:
         if wait is None:
             return response  # Scrapy's RetryMiddleware decides
         if wait > self.max_wait:
+            request.meta["dont_retry"] = True  # not by Scrapy's RetryMiddleware either
             logger.warning(
                 "%s asks to retry after %.0f s, more than ARCHIVER_RETRY_AFTER_MAX (%.0f s): not retried",
                 request.url, wait, self.max_wait)

@@ -1,0 +1,109 @@
+"""A loopback site of hostile pages: huge, link-stuffed, looping, asking to wait for a day, and a huge sitemap.
+
+Each page is built once, in memory, when first asked for.  ``tree_rss``
+samples the memory of a process and all its descendants while a crawl runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+
+from loopback import LoopbackSite, Reply
+
+HTML = [(b"Content-Type", b"text/html; charset=utf-8")]
+PARAGRAPH = ("<p>The harbour authority said on Monday that the new quay would open in the spring, after a winter of "
+             "delays caused by storms and a shortage of steel; local fishermen welcomed the news.</p>\n")
+SITEMAP_URLS = 200_000
+
+
+def story(title: str, body: str) -> bytes:
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+            f"<meta property='og:type' content='article'></head><body><article><h1>{title}</h1>\n{body}"
+            "</article></body></html>").encode()
+
+
+@functools.cache
+def huge_page() -> bytes:
+    """About 50 MB of story."""
+    return story("A very long report", PARAGRAPH * (50_000_000 // len(PARAGRAPH)))
+
+
+@functools.cache
+def link_page() -> bytes:
+    """A page of 1,000,000 links (about 36 MB)."""
+    return story("Everything we ever linked to", "".join(f'<a href="/l/{i}">link {i}</a> ' for i in range(1_000_000)))
+
+
+@functools.cache
+def big_sitemap(base: str) -> bytes:
+    """A sitemap of 200,000 article URLs (about 11 MB)."""
+    entries = "".join(f"<url><loc>{base}/a/{i}.html</loc></url>\n" for i in range(SITEMAP_URLS))
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            f"{entries}</urlset>\n").encode()
+
+
+class HostileSite(LoopbackSite):
+    """The hostile pages, an ordinary article at ``/a/N.html``, and a robots.txt forbidding ``/private``."""
+
+    def route(self, path: str) -> Reply:
+        if path == "/robots.txt":
+            return Reply(200, "OK", [(b"Content-Type", b"text/plain")], b"User-agent: *\nDisallow: /private\n")
+        if path == "/huge":
+            return Reply(200, "OK", HTML, huge_page())
+        if path == "/links":
+            return Reply(200, "OK", HTML, link_page())
+        if path in ("/loop-a", "/loop-b"):
+            return Reply(302, "Found", [(b"Location", b"/loop-b" if path == "/loop-a" else b"/loop-a")])
+        if path.startswith("/hop/"):
+            return Reply(302, "Found", [(b"Location", f"/hop/{int(path[5:]) + 1}".encode())])
+        if path == "/busy":
+            return Reply(503, "Service Unavailable", [(b"Retry-After", b"99999")], b"come back tomorrow")
+        if path == "/sitemap.xml":
+            return Reply(200, "OK", [(b"Content-Type", b"application/xml")], big_sitemap(self.base))
+        if path.startswith("/a/") or path.startswith("/private"):
+            return Reply(200, "OK", HTML, story(f"Article {path}", PARAGRAPH * 200))  # 45 kB, as news pages go
+        return Reply(404, "Not Found", [(b"Content-Type", b"text/plain")], b"no such page")
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo += [int(child) for child in task.read_text().split()]
+            except OSError:
+                continue
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class TreeMemory:
+    """The largest summed resident memory of a process and its descendants, sampled every 0.1 s."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak = pid, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak = max(self.peak, sum(_rss(pid) for pid in _descendants(self.pid)))
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
