@@ -46,7 +46,7 @@ class ArchiveSpider(scrapy.Spider):
         """``request`` for a new URL; a conditional re-check for a due one; None (counted) if not due."""
         if request.url in self._queued:
             return None
-        state = await self.archive.run(self.archive.writer.recheck_state, request.url)
+        state = await self.archive.recheck_state(request.url)
         if state is not None and not (state.due(iso_utc()) or self.recrawl):
             self.crawler.stats.inc_value("archiver/skipped/archived")
             return None
@@ -162,7 +162,7 @@ class DiscoverySpider(ArchiveSpider):
 
     async def due_rechecks(self) -> AsyncIterator[scrapy.Request]:
         """Re-checks of the site's archived articles that are due, whether or not a source lists them."""
-        for url in await self.archive.run(self.archive.writer.due_urls, urlsplit(self.start_url).hostname or ""):
+        for url in await self.archive.due_urls(urlsplit(self.start_url).hostname or ""):
             request = await self.fetch_or_recheck(self.article_request(url))
             if request is not None:
                 yield request

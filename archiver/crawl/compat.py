@@ -9,6 +9,8 @@ fails there, by name, rather than deep inside a crawl.
 | ``_ScrapyAgent``, its ``_cb_latency``, ``HTTP11DownloadHandler``'s ``_contextFactory``, ``_bind_address``, ``_pool``, ``_default_maxsize``, ``_default_warnsize``, ``_fail_on_dataloss(_warned)``, ``_tls_verbose_logging``, ``scrapy.utils._download_handlers`` | the status line with its reason phrase (:mod:`.download`) |
 | ``AutoThrottle._response_downloaded``, ``AutoThrottle._get_slot`` | AutoThrottle never below a site's floor |
 | ``Downloader._get_slot``, ``Downloader._latercall``, ``Slot.latercall``, ``Downloader.per_slot_settings``, ``Downloader.slots`` | ``Crawl-delay`` floors and ``Retry-After`` pauses |
+| ``ExecutionEngine._remove_request`` | a distributed crawl's claim on a request ends once the engine is done with it (:mod:`.frontier`) |
+| scrapy-redis ``Base._decode_request`` (queue) | a request claimed from the shared frontier, decoded as scrapy-redis encoded it |
 | ``SitemapSpider._get_sitemap_body``, ``Sitemap._process_sitemap_element``, ``Sitemap._get_tag_name`` | Google News fields of sitemaps |
 """
 
@@ -110,6 +112,33 @@ class FlooredAutoThrottle(AutoThrottle):
 
     def adjusted(self, key: str, slot: Any) -> None:
         """Override: AutoThrottle has just set ``slot.delay``."""
+
+
+# the engine and scrapy-redis ------------------------------------------------------
+
+
+def on_request_done(crawler: Crawler, callback: Callable[[Request], None]) -> None:
+    """Call ``callback(request)`` each time the engine is done with a scheduled request.
+
+    The engine removes a request from its slot after its download, the
+    spider callback, the item pipeline for the items it gave, and the
+    scheduling of the requests it gave (redirects and retries included).
+    """
+    engine = crawler.engine
+    remove = engine._remove_request
+
+    def removed(result: Any, request: Request) -> Any:
+        try:
+            return remove(result, request)
+        finally:
+            callback(request)
+
+    engine._remove_request = removed
+
+
+def decode_request(queue: Any, data: bytes) -> Request:
+    """A request as a scrapy-redis queue stored it (its serializer, the spider's callbacks)."""
+    return queue._decode_request(data)
 
 
 # sitemaps -------------------------------------------------------------------------
