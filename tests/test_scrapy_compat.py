@@ -101,3 +101,24 @@ def test_scrapy_redis_queues_decode_what_they_encode() -> None:
     request = Request("https://example.org/a", callback=spider.parse_it, priority=3, meta={"x": 1})
     back = compat.decode_request(queue, queue._encode_request(request))
     assert (back.url, back.callback, back.priority, back.meta["x"]) == (request.url, spider.parse_it, 3, 1)
+
+
+def test_the_engine_wakes_through_its_slot() -> None:
+    from scrapy.core.engine import ExecutionEngine, _Slot
+
+    assert "nextcall" in inspect.signature(_Slot.__init__).parameters
+    assert "self._slot.heartbeat.start(self._SLOT_HEARTBEAT_INTERVAL)" in inspect.getsource(ExecutionEngine)
+
+    class NextCall:
+        scheduled = 0
+
+        def schedule(self) -> None:
+            self.scheduled += 1
+
+    class Crawler:
+        class engine:
+            class _slot:
+                nextcall = NextCall()
+
+    compat.wake(Crawler)
+    assert Crawler.engine._slot.nextcall.scheduled == 1

@@ -29,14 +29,15 @@ from scrapy.spiders import Spider
 from scrapy.utils.misc import build_from_crawler
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
-from twisted.internet import task
+from twisted.internet import reactor, task
 
 from ..config import ArchiverConfig
 from ..core.frontier import Frontier, Keys, connect, worker_name
-from .compat import decode_request, on_request_done
+from .compat import decode_request, on_request_done, wake
 
 logger = logging.getLogger(__name__)
 QUEUE_CLASS = "scrapy_redis.queue.PriorityQueue"  # a sorted set: what Frontier.claim pops from
+IDLE_POLL = 0.5  # seconds between an idle worker's looks at the frontier
 
 
 class FrontierScheduler(RedisScheduler):
@@ -121,5 +122,7 @@ class FrontierScheduler(RedisScheduler):
             if not self._waiting_said:
                 logger.info("Frontier: idle, waiting for %d queued and %d held requests", queued, held)
                 self._waiting_said = True
+            # Scrapy looks again in 5 s; other workers' requests may come back sooner
+            reactor.callLater(IDLE_POLL, wake, self.crawler)
             raise DontCloseSpider
         logger.info("Frontier: empty, and no worker holds a request: this worker is done")
