@@ -163,3 +163,15 @@ def test_an_unreachable_frontier_stops_the_crawl_with_one_sentence(tmp_path: Pat
     bad = finish_crawl(tmp_path, start_crawl(tmp_path, "article", {"url": "http://127.0.0.1:9/a"},
                                              {"ARCHIVER_FRONTIER": "http://127.0.0.1:6379"}))
     assert bad.returncode == 2 and "Error: ARCHIVER_FRONTIER must be a redis:// URL" in bad.stderr
+
+
+def test_a_retry_after_pause_holds_for_every_worker(frontier: str) -> None:
+    from archiver.core.frontier import connect
+    from archiver.core.shared import SharedState
+
+    one, other = SharedState(connect(frontier)), SharedState(connect(frontier))
+    one.pause("slow.example", 30)
+    assert other.paused_for("slow.example") > 20
+    assert other.paused_for("fast.example") == 0
+    one.pause("slow.example", 1)  # a shorter pause never shortens a longer one
+    assert one.paused_for("slow.example") > 20

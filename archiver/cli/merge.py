@@ -8,8 +8,8 @@ import click
 
 from ..core.merge import merge as merge_shards
 from ..errors import MergeError
-from ..storage import storyindex
-from . import WORKERS_OPTION, cli, open_writer, plural
+from ..storage import Storage, storyindex
+from . import WORKERS_OPTION, cli, plural
 
 
 @cli.command()
@@ -36,9 +36,10 @@ def merge(into: Path, shards: tuple[Path, ...], warc_dir: Path | None, workers: 
         raise click.ClickException(str(exc)) from None
     for report in reports:
         click.echo(report.summary())
-    writer = open_writer(into)
-    counts = storyindex.summary(writer.storage.db)
-    writer.close()
+    # not open_writer: a crawl still running in a shard is unfinished here, not killed
+    storage = Storage(into)
+    counts = storyindex.summary(storage.db)
+    storage.close()
     click.echo(f"{into}: {plural(counts['articles'], 'article', 'articles')} in "
                f"{plural(counts['stories'], 'story', 'stories')}, {plural(counts['copies'], 'copy', 'copies')}.")
     if any(report.missing for report in reports):

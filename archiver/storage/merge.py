@@ -57,12 +57,12 @@ def _one(db: sqlite_utils.Database, sql: str, params: list[Any]) -> Any:
 
 
 def crawl(db: sqlite_utils.Database, row: dict[str, Any]) -> tuple[int, bool]:
-    """The merged crawl's id; a crawl that finished since the last merge gets its end."""
+    """The merged crawl's id; a crawl that finished since the last merge gets its end (the shard knows best)."""
     found = db.execute("SELECT id, finished_at FROM crawls WHERE spider = ? AND started_at = ? AND args IS ?",
                        [row["spider"], row["started_at"], row["args"]]).fetchone()
     if found is None:
         return _insert(db, "crawls", row), True
-    if found[1] is None and row["finished_at"] is not None:
+    if row["finished_at"] is not None and found[1] != row["finished_at"]:
         _update(db, "crawls", found[0], {k: v for k, v in row.items() if k not in ("id", "spider", "started_at", "args")})
     return found[0], False
 
