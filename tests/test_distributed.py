@@ -23,6 +23,9 @@ from redisserver import RedisServer
 from served import Served
 
 TIMEOUT = "3"  # ARCHIVER_WORKER_TIMEOUT: a killed worker is found out in seconds
+# Long enough that no live worker is taken for dead on a loaded machine (starting the
+# extraction workers holds a crawl's reactor for seconds): then no page is fetched twice.
+PATIENT = "60"
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +41,13 @@ def frontier(redis_server: RedisServer) -> str:
     return redis_server.url
 
 
-def start_workers(tmp: Path, count: int, urls: Path, frontier: str, own_group: bool = False) -> list:
+def start_workers(tmp: Path, count: int, urls: Path, frontier: str, own_group: bool = False,
+                  timeout: str = TIMEOUT) -> list:
     workers = []
     for number in range(count):
         shard = tmp / f"worker{number}"
         shard.mkdir(exist_ok=True)
-        settings = {"ARCHIVER_FRONTIER": frontier, "ARCHIVER_WARC_DIR": str(tmp / "warcs"), "ARCHIVER_WORKER_TIMEOUT": TIMEOUT}
+        settings = {"ARCHIVER_FRONTIER": frontier, "ARCHIVER_WARC_DIR": str(tmp / "warcs"), "ARCHIVER_WORKER_TIMEOUT": timeout}
         workers.append((shard, start_crawl(shard, "article", {"urls": str(urls)}, settings, own_group=own_group)))
     return workers
 
@@ -78,7 +82,7 @@ def twice_in(db: sqlite_utils.Database) -> int:
 def test_three_workers_with_the_same_urls_fetch_each_once_and_merge_into_one_archive(tmp_path: Path, frontier: str) -> None:
     site = ManySite(pages=45, paragraphs=4, pause=0.05).start()
     try:
-        workers = start_workers(tmp_path, 3, url_file(tmp_path, site), frontier)
+        workers = start_workers(tmp_path, 3, url_file(tmp_path, site), frontier, timeout=PATIENT)
         crawls = [finish_crawl(shard, process) for shard, process in workers]
     finally:
         site.stop()
