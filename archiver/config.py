@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 from scrapy.crawler import Crawler
@@ -57,6 +58,20 @@ def _extractor(value: Any) -> str:
     return str(value).strip()
 
 
+def _redis_url(value: Any) -> str:
+    text = str(value or "").strip()
+    if text and urlsplit(text).scheme not in ("redis", "rediss", "unix"):
+        raise ValueError(value)
+    return text
+
+
+def _positive_seconds(value: Any) -> float:
+    seconds = parse_seconds(value)
+    if seconds <= 0:
+        raise ValueError(value)
+    return seconds
+
+
 @dataclass(frozen=True)
 class _Setting:
     default: Any
@@ -95,6 +110,8 @@ SETTINGS: dict[str, _Setting] = {
         "AGE:INTERVAL steps such as 1d:1h,7d:1d,30d:7d (ages growing), or off",
     ),
     "LOCK": _Setting(True, parse_switch, "1 or 0 (0 lets crawls of one spider on one archive overlap)"),
+    "FRONTIER": _Setting("", _redis_url, "a redis:// URL such as redis://127.0.0.1:6379/0 (empty: a crawl of one process)"),
+    "WORKER_TIMEOUT": _Setting(60, _positive_seconds, "a positive number of seconds, such as 60"),
     "ALLOW_NETWORKS": _Setting(
         "", parse_networks, "networks separated by commas, such as 10.0.0.0/8,192.168.1.0/24 (empty: none)"
     ),
@@ -118,6 +135,8 @@ class ArchiverConfig:
     chrome_pages: int
     recheck: schedule.RecheckSchedule
     lock: bool
+    frontier: str
+    worker_timeout: float
     allow_networks: tuple
 
     @classmethod

@@ -34,3 +34,7 @@ class WarcError(ArchiverError):
 
 class CodingError(ArchiverError):
     """A body cannot be decoded from its content coding (gzip, br, zstd...): corrupt, truncated, unknown or too large."""
+
+
+class MergeError(ArchiverError):
+    """A shard cannot be merged: missing, not an archive database, or the archive merged into."""

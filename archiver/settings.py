@@ -57,6 +57,9 @@ EXTENSIONS = {
     "archiver.crawl.politeness.CrawlDelay": 0,
     "archiver.crawl.progress.ProgressLog": 500,
 }
+# Scrapy's scheduler; with ARCHIVER_FRONTIER, scrapy-redis's shared frontier with claims
+# that survive a worker's death (archiver/crawl/frontier.py).
+SCHEDULER = "archiver.crawl.frontier.FrontierScheduler"
 ITEM_PIPELINES = {
     "archiver.crawl.pipeline.ArticlePipeline": 300,
 }

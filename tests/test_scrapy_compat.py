@@ -69,3 +69,62 @@ def test_the_engine_says_when_it_is_closing_the_spider() -> None:
     source = inspect.getsource(engine)
     assert "self._slot" in inspect.getsource(engine.ExecutionEngine.__init__)
     assert "self.closing" in source and "self.running" in source
+def test_the_engine_removes_each_request_through_its_slot_hook() -> None:
+    from scrapy.core.engine import ExecutionEngine
+
+    assert list(inspect.signature(ExecutionEngine._remove_request).parameters) == ["self", "_", "request"]
+    # the engine looks the method up on itself when a request is done: an instance attribute replaces it
+    assert "partial(self._remove_request, request=request)" in inspect.getsource(ExecutionEngine._start_scheduled_request)
+
+    class Engine:
+        def __init__(self) -> None:
+            self.removed: list[str] = []
+
+        def _remove_request(self, _: object, request: str) -> None:
+            self.removed.append(request)
+
+    class Crawler:
+        engine = Engine()
+
+    done: list[str] = []
+    compat.on_request_done(Crawler, done.append)
+    Crawler.engine._remove_request(None, request="r1")
+    assert Crawler.engine.removed == ["r1"] and done == ["r1"]
+
+
+def test_scrapy_redis_queues_decode_what_they_encode() -> None:
+    from scrapy import Request, Spider
+    from scrapy_redis.queue import PriorityQueue
+
+    class Named(Spider):
+        name = "named"
+
+        def parse_it(self, response: object) -> None:
+            pass
+
+    spider = Named()
+    queue = PriorityQueue(server=None, spider=spider, key="k")
+    request = Request("https://example.org/a", callback=spider.parse_it, priority=3, meta={"x": 1})
+    back = compat.decode_request(queue, queue._encode_request(request))
+    assert (back.url, back.callback, back.priority, back.meta["x"]) == (request.url, spider.parse_it, 3, 1)
+
+
+def test_the_engine_wakes_through_its_slot() -> None:
+    from scrapy.core.engine import ExecutionEngine, _Slot
+
+    assert "nextcall" in inspect.signature(_Slot.__init__).parameters
+    assert "self._slot.heartbeat.start(self._SLOT_HEARTBEAT_INTERVAL)" in inspect.getsource(ExecutionEngine)
+
+    class NextCall:
+        scheduled = 0
+
+        def schedule(self) -> None:
+            self.scheduled += 1
+
+    class Crawler:
+        class engine:
+            class _slot:
+                nextcall = NextCall()
+
+    compat.wake(Crawler)
+    assert Crawler.engine._slot.nextcall.scheduled == 1

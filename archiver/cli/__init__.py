@@ -5,6 +5,7 @@
     archiver stories [--db archive.db] [--rebuild] [--workers N]
     archiver cdxj [--db archive.db] [--warc-dir warcs] [-o FILE]
     archiver wacz OUT.wacz [--db archive.db] [--warc-dir warcs] [--crawl ID] [--since DATE] [--site HOST]
+    archiver merge INTO.db SHARD.db... [--warc-dir DIR] [--workers N]
 
 One module a command; named exceptions become one-line errors here, at the
 command-line edge.  Commands that write open the archive through
@@ -72,4 +73,4 @@ def plural(number: int, one: str, many: str) -> str:
     return f"{number} {one if number == 1 else many}"
 
 
-from . import cdxj, reextract, serve, stories, wacz  # noqa: E402,F401  (each registers its command)
+from . import cdxj, merge, reextract, serve, stories, wacz  # noqa: E402,F401  (each registers its command)

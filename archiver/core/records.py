@@ -32,9 +32,13 @@ class Capture:
 
 @dataclass(frozen=True)
 class Previous:
-    """The capture holding a URL's archived bytes, which an unchanged re-check refers to."""
+    """The capture holding a URL's archived bytes, which an unchanged re-check refers to.
 
-    capture_id: int
+    ``capture_id`` is None when another worker's shard holds the record (a
+    distributed crawl): the revisit names it by record id only.
+    """
+
+    capture_id: int | None
     refers_to: RefersTo
 
 

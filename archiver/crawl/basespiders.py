@@ -59,7 +59,7 @@ class ArchiveSpider(scrapy.Spider):
         """``request`` for a new URL; a conditional re-check for a due one; None (counted) if not due."""
         if request.url in self._queued:
             return None
-        states = await self.archive.run(self.archive.writer.recheck_states, [request.url])
+        states = await self.archive.recheck_states([request.url])
         return self.with_recheck(request, states[request.url])
 
     def with_recheck(self, request: scrapy.Request, state: RecheckState | None) -> scrapy.Request | None:
@@ -217,7 +217,7 @@ class DiscoverySpider(ArchiveSpider):
         if not candidates:
             return
         batch = [self.article_request(c.url, c.hints) for c in candidates]
-        states = await self.archive.run(self.archive.writer.recheck_states, [r.url for r in batch])
+        states = await self.archive.recheck_states([r.url for r in batch])
         for request in batch:
             checked = self.with_recheck(request, states[request.url])
             if checked is not None:
@@ -246,7 +246,7 @@ class DiscoverySpider(ArchiveSpider):
 
     async def due_rechecks(self) -> AsyncIterator[scrapy.Request]:
         """Re-checks of the site's archived articles that are due, whether or not a source lists them."""
-        for url in await self.archive.run(self.archive.writer.due_urls, urlsplit(self.start_url).hostname or ""):
+        for url in await self.archive.due_urls(urlsplit(self.start_url).hostname or ""):
             request = await self.fetch_or_recheck(self.article_request(url))
             if request is not None:
                 yield request

@@ -10,6 +10,9 @@ fails there, by name, rather than deep inside a crawl.
 | ``AutoThrottle._response_downloaded``, ``AutoThrottle._get_slot`` | AutoThrottle never below a site's floor |
 | ``Downloader._get_slot``, ``Downloader._latercall``, ``Slot.latercall``, ``Downloader.per_slot_settings``, ``Downloader.slots`` | ``Crawl-delay`` floors and ``Retry-After`` pauses |
 | ``ExecutionEngine._slot.closing`` | a long sitemap or feed stops when the spider closes |
+| ``ExecutionEngine._remove_request`` | a distributed crawl's claim on a request ends once the engine is done with it (:mod:`.frontier`) |
+| ``ExecutionEngine._slot.nextcall`` | an idle worker of a distributed crawl looks at the frontier again within a second, not Scrapy's 5 s |
+| scrapy-redis ``Base._decode_request`` (queue) | a request claimed from the shared frontier, decoded as scrapy-redis encoded it |
 | ``SitemapSpider._get_sitemap_body``, ``Sitemap._process_sitemap_element``, ``Sitemap._get_tag_name`` | Google News fields of sitemaps |
 """
 
@@ -118,6 +121,38 @@ def spider_closing(crawler: Crawler) -> bool:
     engine = crawler.engine
     slot = getattr(engine, "_slot", None) if engine is not None else None
     return engine is None or not engine.running or (slot is not None and slot.closing is not None)
+# the engine and scrapy-redis ------------------------------------------------------
+
+
+def on_request_done(crawler: Crawler, callback: Callable[[Request], None]) -> None:
+    """Call ``callback(request)`` each time the engine is done with a scheduled request.
+
+    The engine removes a request from its slot after its download, the
+    spider callback, the item pipeline for the items it gave, and the
+    scheduling of the requests it gave (redirects and retries included).
+    """
+    engine = crawler.engine
+    remove = engine._remove_request
+
+    def removed(result: Any, request: Request) -> Any:
+        try:
+            return remove(result, request)
+        finally:
+            callback(request)
+
+    engine._remove_request = removed
+
+
+def wake(crawler: Crawler) -> None:
+    """Have the engine ask the scheduler for requests (and, if none, fire ``spider_idle``) soon."""
+    slot = crawler.engine._slot
+    if slot is not None:
+        slot.nextcall.schedule()
+
+
+def decode_request(queue: Any, data: bytes) -> Request:
+    """A request as a scrapy-redis queue stored it (its serializer, the spider's callbacks)."""
+    return queue._decode_request(data)
 
 
 # sitemaps -------------------------------------------------------------------------

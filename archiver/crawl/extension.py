@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
 from typing import Any, Callable, TypeVar
 
 from scrapy import signals
@@ -23,9 +24,11 @@ from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
 
 from ..config import ArchiverConfig
+from ..core.frontier import connect, worker_name
 from ..core.iothread import IOThread
 from ..core.lock import CrawlLock
-from ..core.records import CrawlEnd
+from ..core.records import CrawlEnd, RecheckState
+from ..core.shared import SharedState
 from ..core.warc import WarcFileWriter
 from ..core.writer import ArchiveWriter, FilingRules
 from ..errors import ConfigError
@@ -65,6 +68,7 @@ class ArchiveExtension:
         if self._lock is not None:
             self._lock.acquire()
         try:
+            self.shared = self._connect_shared()
             self._check_warc_dir()
             self.io = IOThread("archiver-io", flush=self._commit)
             self.writer: ArchiveWriter = self.io.submit(self._open_writer, crawler).result()
@@ -99,8 +103,10 @@ class ArchiveExtension:
 
     def _open_writer(self, crawler: Crawler) -> ArchiveWriter:
         config = self.config
+        # Workers of a distributed crawl may share a WARC directory: their names never collide.
+        prefix = f"{config.warc_prefix}-{worker_name()}" if config.frontier else config.warc_prefix
         warc = WarcFileWriter(
-            config.warc_dir, config.warc_prefix, config.warc_max_size,
+            config.warc_dir, prefix, config.warc_max_size,
             info={"robots": "obey" if crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
                   "http-header-user-agent": crawler.settings.get("USER_AGENT", "")},
         )
@@ -118,6 +124,19 @@ class ArchiveExtension:
     def _commit(self) -> None:
         if getattr(self, "writer", None) is not None:
             self.writer.commit()
+
+    def _connect_shared(self) -> SharedState | None:
+        if not self.config.frontier:
+            return None
+        from redis.exceptions import RedisError
+
+        client = connect(self.config.frontier)
+        try:
+            client.ping()
+        except RedisError as exc:
+            raise ConfigError(f"Cannot reach the frontier at {self.config.frontier} ({exc}); start redis-server "
+                              "there or set ARCHIVER_FRONTIER to a Redis server this machine reaches.") from None
+        return SharedState(client)
 
     def _check_warc_dir(self) -> None:
         directory = self.config.warc_dir
@@ -201,6 +220,37 @@ class ArchiveExtension:
                          exc_info=(type(exc), exc, exc.__traceback__))
         else:
             logger.debug("archiver %s error: %s", kind, exc, exc_info=(type(exc), exc, exc.__traceback__))
+
+    # what every worker of a distributed crawl shares (the archive alone otherwise) ----
+
+    async def recheck_states(self, urls: list[str]) -> dict[str, RecheckState | None]:
+        """Whether each URL is archived, when its re-check is due, and its validators: this shard's, or all workers'."""
+        return await self.run(self._recheck_states, urls)
+
+    def _recheck_states(self, urls: list[str]) -> dict[str, RecheckState | None]:
+        local = self.writer.recheck_states(urls)
+        if self.shared is None:
+            return local
+        return {url: self.shared.recheck_state(url, state) for url, state in local.items()}
+
+    async def due_urls(self, site: str) -> list[str]:
+        """Archived article URLs of a site whose re-check is due (archived by any worker)."""
+        return await self.run(self._due_urls, site)
+
+    def _due_urls(self, site: str) -> list[str]:
+        found = self.writer.due_urls(site)
+        if self.shared is not None:
+            found = list(dict.fromkeys(found + self.shared.due_urls(site, datetime.now(timezone.utc), 10_000)))
+        return found
+
+    async def publish(self, url: str) -> None:
+        """After filing a URL: tell the other workers its re-check state (a distributed crawl only)."""
+        if self.shared is not None:
+            await self.attempt("storage", self._publish, url)
+
+    def _publish(self, url: str) -> None:
+        assert self.shared is not None
+        self.shared.publish(url, urlsplit(url).hostname or "", self.writer.recheck_states([url])[url])
 
     def note_source(self, url: str, kind: str, newest: datetime | None) -> None:
         """Remember a source read in this crawl and the newest entry date it listed (its watermark, if the crawl finishes)."""

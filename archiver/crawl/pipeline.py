@@ -71,6 +71,7 @@ class ArticlePipeline:
         if item.unchanged:
             self.stats.inc_value("archiver/rechecks/unchanged")
             await self.archive.attempt("storage", self.archive.writer.unchanged, item.url)
+            await self.archive.publish(item.url)
         elif item.not_article is not None:
             await self.no_article(item, item.not_article)
         elif item.html is None:
@@ -142,6 +143,7 @@ class ArticlePipeline:
             "storage", writer.article, item.url, item.capture_id, article, item.hints or None, now)
         if saved is None:
             return
+        await self.archive.publish(item.url)
         self.stats.inc_value("archiver/articles")
         if saved.chrome_dropped:
             self.stats.inc_value("archiver/chrome/blocks_dropped", saved.chrome_dropped)

@@ -6,7 +6,8 @@
   (a ``Crawl-delay``, or a ``delay`` set in ``DOWNLOAD_SLOTS``).
 - :class:`RetryAfterMiddleware` pauses a site's slot for the time a 429 or
   503 response asks (``Retry-After``, capped by ``ARCHIVER_RETRY_AFTER_MAX``)
-  and retries the request after it.
+  and retries the request after it.  In a distributed crawl the pause is
+  published in Redis and every worker holds its requests to that site.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 
 from ..config import ArchiverConfig
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import reactor, task
+
+from .extension import ArchiveExtension
 from .compat import FlooredAutoThrottle, live_slot, pause_slot, slot_floor, slot_settings
 
 logger = logging.getLogger(__name__)
@@ -87,10 +92,20 @@ class RetryAfterMiddleware:
     def __init__(self, crawler: Crawler, max_wait: float):
         self.crawler = crawler
         self.max_wait = max_wait
+        self.shared = ArchiveExtension.of(crawler).shared  # None: a crawl of one process
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "RetryAfterMiddleware":
         return cls(crawler, ArchiverConfig.from_crawler(crawler).retry_after_max)
+
+    async def process_request(self, request: Request) -> None:
+        """A distributed crawl: wait out a pause another worker was asked for."""
+        if self.shared is None:
+            return None
+        wait = self.shared.paused_for(self.crawler.engine.downloader.get_slot_key(request))
+        if wait > 0:
+            await maybe_deferred_to_future(task.deferLater(reactor, wait))
+        return None
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if response.status not in RETRY_AFTER_STATUSES or request.meta.get("dont_retry"):
@@ -114,4 +129,6 @@ class RetryAfterMiddleware:
     def pause(self, request: Request, seconds: float) -> None:
         """Hold every request to this request's download slot for ``seconds``."""
         key = pause_slot(self.crawler, request, seconds)
+        if self.shared is not None:
+            self.shared.pause(key, seconds)
         logger.info("%s answered %s: pausing requests to %s for %.1f s", request.url, "Retry-After", key, seconds)

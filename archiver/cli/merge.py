@@ -1,0 +1,46 @@
+"""``archiver merge``: the shards of a distributed crawl (one database per worker) into one archive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..core.merge import merge as merge_shards
+from ..errors import MergeError
+from ..storage import Storage, storyindex
+from . import WORKERS_OPTION, cli, plural
+
+
+@cli.command()
+@click.argument("into", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The WARC directory of the merged archive, holding every shard's WARC files (checked, and read "
+                   "to link revisits across shards).")
+@WORKERS_OPTION
+def merge(into: Path, shards: tuple[Path, ...], warc_dir: Path | None, workers: int | None) -> None:
+    """Merge SHARDS (the ARCHIVER_DB of each worker) into the archive INTO, new or existing.
+
+    Ids are remapped; crawls, captures, articles and their versions, sources
+    and watermarks, site chrome memory and site rules are combined as if one
+    crawl had filed them, and the articles' copies and stories are filed
+    again across shards.  A shard merged twice adds nothing; a shard a worker
+    is still writing is read as a consistent snapshot.
+    """
+    if warc_dir is not None and not warc_dir.is_dir():
+        raise click.ClickException(f"No WARC directory at {warc_dir}; give it with --warc-dir.")
+    try:
+        reports = merge_shards(into, list(shards), warc_dir, workers)
+    except MergeError as exc:
+        raise click.ClickException(str(exc)) from None
+    for report in reports:
+        click.echo(report.summary())
+    # not open_writer: a crawl still running in a shard is unfinished here, not killed
+    storage = Storage(into)
+    counts = storyindex.summary(storage.db)
+    storage.close()
+    click.echo(f"{into}: {plural(counts['articles'], 'article', 'articles')} in "
+               f"{plural(counts['stories'], 'story', 'stories')}, {plural(counts['copies'], 'copy', 'copies')}.")
+    if any(report.missing for report in reports):
+        raise SystemExit(1)

@@ -1,0 +1,192 @@
+"""Distributed crawls: workers on a real redis-server share one frontier; one killed with SIGKILL loses nothing.
+
+Every worker is a real `scrapy crawl` process with its own shard
+(ARCHIVER_DB) and the WARC directory they all share; `archiver merge` joins
+the shards, and Datasette serves the result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from archiver.core.frontier import connect
+from conftest import finish_crawl, run_archiver, start_crawl
+from manysite import ManySite
+from redisserver import RedisServer
+from served import Served
+
+TIMEOUT = "3"  # ARCHIVER_WORKER_TIMEOUT: a killed worker is found out in seconds
+# Long enough that no live worker is taken for dead on a loaded machine (starting the
+# extraction workers holds a crawl's reactor for seconds): then no page is fetched twice.
+PATIENT = "60"
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def frontier(redis_server: RedisServer) -> str:
+    redis_server.flush()
+    return redis_server.url
+
+
+def start_workers(tmp: Path, count: int, urls: Path, frontier: str, own_group: bool = False,
+                  timeout: str = TIMEOUT) -> list:
+    workers = []
+    for number in range(count):
+        shard = tmp / f"worker{number}"
+        shard.mkdir(exist_ok=True)
+        settings = {"ARCHIVER_FRONTIER": frontier, "ARCHIVER_WARC_DIR": str(tmp / "warcs"), "ARCHIVER_WORKER_TIMEOUT": timeout}
+        workers.append((shard, start_crawl(shard, "article", {"urls": str(urls)}, settings, own_group=own_group)))
+    return workers
+
+
+def holds_requests(frontier: str, pid: int, timeout: float = 120) -> None:
+    """Wait until the worker of that process holds in-flight requests in the frontier."""
+    client = connect(frontier)
+    deadline = time.monotonic() + timeout
+    while not any(client.zcard(key) for key in client.scan_iter(f"archiver:article:inflight:*-{pid}")):
+        assert time.monotonic() < deadline, "the worker never took a request"
+        time.sleep(0.05)
+
+
+def url_file(tmp: Path, site: ManySite) -> Path:
+    path = tmp / "urls.txt"
+    path.write_text("\n".join(site.urls()) + "\n")
+    return path
+
+
+def articles_served(site: ManySite) -> Counter:
+    return Counter(path for path, _ in site.requests if path.startswith("/news/"))
+
+
+def merge(tmp: Path, shards: list[Path]) -> str:
+    done = run_archiver("merge", str(tmp / "archive.db"), *map(str, shards), "--warc-dir", str(tmp / "warcs"), "--workers", "1")
+    assert done.returncode == 0, done.stderr + done.stdout
+    return done.stdout
+
+
+def twice_reported(output: str) -> int:
+    return sum(int(line.split("; ")[-1].split()[0]) for line in output.splitlines() if "archived twice" in line)
+
+
+def twice_in(db: sqlite_utils.Database) -> int:
+    """Captures whose URL already has a full record of the same bytes."""
+    rows = db.execute("SELECT count(*) FROM captures WHERE revisit IS NULL AND warc_record_id IS NOT NULL "
+                      "GROUP BY url, payload_digest HAVING count(*) > 1").fetchall()
+    return sum(count - 1 for (count,) in rows)
+
+
+def test_three_workers_with_the_same_urls_fetch_each_once_and_merge_into_one_archive(tmp_path: Path, frontier: str) -> None:
+    site = ManySite(pages=45, paragraphs=4, pause=0.05).start()
+    try:
+        workers = start_workers(tmp_path, 3, url_file(tmp_path, site), frontier, timeout=PATIENT)
+        crawls = [finish_crawl(shard, process) for shard, process in workers]
+    finally:
+        site.stop()
+    assert [crawl.returncode for crawl in crawls] == [0, 0, 0]
+    served = articles_served(site)
+    assert len(served) == 45 and set(served.values()) == {1}, served.most_common(3)
+    # each worker its own shard and WARC files named apart, in the WARC directory they share
+    names = {row["warc_filename"] for crawl in crawls for row in crawl.db.query("select warc_filename from captures")}
+    assert len({name.rsplit("-", 2)[0] for name in names}) == 3
+
+    shards = [crawl.db_path for crawl in crawls]
+    first = merge(tmp_path, shards)
+    archive = sqlite_utils.Database(tmp_path / "archive.db")
+    assert archive.execute("select count(*) from articles").fetchone()[0] == 45
+    assert archive.execute("select count(*) from crawls").fetchone()[0] == 3
+    # ids remapped: every article points at a capture of its own URL, in a WARC file of the directory
+    assert archive.execute("select count(*) from articles a join captures c on c.id = a.capture_id "
+                           "where c.url = a.url").fetchone()[0] == 45
+    assert archive.execute("select count(*) from articles where story_id is null").fetchone()[0] == 0
+    counts = {table: archive[table].count for table in ("crawls", "captures", "articles", "versions", "stories")}
+    again = merge(tmp_path, shards)
+    assert {table: archive[table].count for table in counts} == counts
+    assert "0 crawls, 0 captures, 0 articles added" in again and first != again
+
+    # Datasette over the merged archive, as over a single crawl
+    article_id, capture_id = archive.execute("select id, capture_id from articles limit 1").fetchone()
+    served_archive = Served(tmp_path / "archive.db", "--warc-dir", str(tmp_path / "warcs")).start()
+    try:
+        assert "Report" in served_archive.get(f"/-/archiver/archive/article/{article_id}").text
+        assert served_archive.get(f"/-/archiver/archive/capture/{capture_id}/raw").status == 200
+    finally:
+        served_archive.stop()
+
+
+def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path: Path, frontier: str) -> None:
+    site = ManySite(pages=60, paragraphs=4, pause=0.3).start()
+    try:
+        workers = start_workers(tmp_path, 3, url_file(tmp_path, site), frontier, own_group=True)
+        site.wait_served(12)
+        killed_shard, killed = workers[0]
+        holds_requests(frontier, killed.pid)  # under load a worker may start late: kill it once it holds some
+        os.killpg(killed.pid, signal.SIGKILL)  # the machine dies: the crawl and its extraction workers
+        killed.communicate()
+        crawls = [finish_crawl(shard, process) for shard, process in workers[1:]]
+    finally:
+        site.stop()
+    assert [crawl.returncode for crawl in crawls] == [0, 0]
+    taken_back = sum(json.loads(crawl.crawl_row()["stats"]).get("archiver/frontier/taken_back", 0) for crawl in crawls)
+    assert taken_back > 0  # the killed worker held requests; another took them back
+    assert set(articles_served(site)) == {f"/news/{n:04d}-report.html" for n in range(60)}
+
+    output = merge(tmp_path, [killed_shard / "archive.db"] + [crawl.db_path for crawl in crawls])
+    archive = sqlite_utils.Database(tmp_path / "archive.db")
+    assert {row[0] for row in archive.execute("select url from articles")} == set(site.urls())
+    # a page fetched just before the kill and again after is counted, not hidden
+    assert twice_reported(output) == twice_in(archive)
+
+
+def test_an_incremental_run_of_several_workers_fetches_what_one_would(tmp_path: Path, frontier: str) -> None:
+    site = ManySite(pages=20, paragraphs=4, pause=0.02).start()
+    try:
+        urls = url_file(tmp_path, site)
+        first = [finish_crawl(shard, process) for shard, process in start_workers(tmp_path, 2, urls, frontier)]
+        assert len(articles_served(site)) == 20 and all(crawl.returncode == 0 for crawl in first)
+        time.sleep(float(TIMEOUT) + 0.5)  # the first run is over: the next starts a new one
+        before = sum(articles_served(site).values())
+        second = [finish_crawl(shard, process) for shard, process in start_workers(tmp_path, 2, urls, frontier)]
+    finally:
+        site.stop()
+    # each shard holds only some articles, yet no worker fetches what another archived
+    assert sum(articles_served(site).values()) == before
+    skipped = [json.loads(crawl.crawl_row()["stats"]).get("archiver/skipped/archived", 0) for crawl in second]
+    assert sum(skipped) >= 20
+
+
+def test_an_unreachable_frontier_stops_the_crawl_with_one_sentence(tmp_path: Path) -> None:
+    from redisserver import free_port
+
+    crawl = finish_crawl(tmp_path, start_crawl(tmp_path, "article", {"url": "http://127.0.0.1:9/a"},
+                                               {"ARCHIVER_FRONTIER": f"redis://127.0.0.1:{free_port()}/0"}))
+    assert crawl.returncode == 2
+    assert "Error: Cannot reach the frontier at redis://127.0.0.1:" in crawl.stderr
+    bad = finish_crawl(tmp_path, start_crawl(tmp_path, "article", {"url": "http://127.0.0.1:9/a"},
+                                             {"ARCHIVER_FRONTIER": "http://127.0.0.1:6379"}))
+    assert bad.returncode == 2 and "Error: ARCHIVER_FRONTIER must be a redis:// URL" in bad.stderr
+
+
+def test_a_retry_after_pause_holds_for_every_worker(frontier: str) -> None:
+    from archiver.core.frontier import connect
+    from archiver.core.shared import SharedState
+
+    one, other = SharedState(connect(frontier)), SharedState(connect(frontier))
+    one.pause("slow.example", 30)
+    assert other.paused_for("slow.example") > 20
+    assert other.paused_for("fast.example") == 0
+    one.pause("slow.example", 1)  # a shorter pause never shortens a longer one
+    assert one.paused_for("slow.example") > 20
