@@ -38,8 +38,9 @@ def test_a_50_mb_page_and_a_million_links_are_archived_whole_and_extracted_withi
     assert read_response(crawl.warc_dir / row["warc_filename"], row["warc_offset"], row["warc_length"]).body == huge_page()
     article = next(crawl.db.query("select extractor, word_count from articles where url = ?", [hostile.url("/huge")]))
     assert json.loads(article["extractor"])["input"] == f"the first 5,000,000 bytes of {len(huge_page()):,}"
-    links = list(crawl.db.query("select flag_mostly_links from articles where url = ?", [hostile.url("/links")]))
-    assert links == [{"flag_mostly_links": 1}] or "no article:" in error_of(crawl, hostile.url("/links"))
+    # the link page: an article, or (past the time limit on a slow machine) a row saying why not
+    links = crawl.db.execute("select count(*) from articles where url = ?", [hostile.url("/links")]).fetchone()[0]
+    assert links == 1 or "no article: extraction took longer than" in error_of(crawl, hostile.url("/links"))
 
 
 def test_an_extraction_past_its_time_limit_gives_a_row_saying_so(tmp_path: Path, hostile) -> None:
