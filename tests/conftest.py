@@ -50,12 +50,13 @@ class Crawl:
 
 
 def start_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None,
-                own_group: bool = False) -> subprocess.Popen:
+                own_group: bool = False, pythonpath: Path | None = None) -> subprocess.Popen:
     """Start `scrapy crawl SPIDER -a k=v ... -s K=V ...` from the project folder, as a user would.
 
     The archive is ``tmp/archive.db`` and ``tmp/warcs``; the output is captured as text.
     ``own_group`` starts it in a process group of its own, which a test can
-    signal as a terminal does (``os.killpg``).
+    signal as a terminal does (``os.killpg``).  ``pythonpath`` adds a folder
+    of modules (a test extractor) to what the crawl can import.
     """
     command = [sys.executable, "-m", "scrapy", "crawl", spider]
     for key, value in args.items():
@@ -63,7 +64,7 @@ def start_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str
     merged = {"ARCHIVER_DB": str(tmp / "archive.db"), "ARCHIVER_WARC_DIR": str(tmp / "warcs"), **TEST_SETTINGS, **(settings or {})}
     for key, value in merged.items():
         command += ["-s", f"{key}={value}"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in (ROOT, pythonpath) if p)}
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=own_group)
 
@@ -81,9 +82,10 @@ def finish_crawl(tmp: Path, process: subprocess.Popen) -> Crawl:
     return Crawl(process.returncode, stdout, stderr, tmp / "archive.db", tmp / "warcs")
 
 
-def run_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None) -> Crawl:
+def run_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None,
+              pythonpath: Path | None = None) -> Crawl:
     """Run `scrapy crawl SPIDER -a k=v ... -s K=V ...` from the project folder, as a user would."""
-    return finish_crawl(tmp, start_crawl(tmp, spider, args, settings))
+    return finish_crawl(tmp, start_crawl(tmp, spider, args, settings, pythonpath=pythonpath))
 
 
 @pytest.fixture(scope="session")
