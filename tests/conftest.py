@@ -50,14 +50,15 @@ class Crawl:
 
 
 def start_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None,
-                own_group: bool = False) -> subprocess.Popen:
+                own_group: bool = False, options: tuple[str, ...] = ()) -> subprocess.Popen:
     """Start `scrapy crawl SPIDER -a k=v ... -s K=V ...` from the project folder, as a user would.
 
     The archive is ``tmp/archive.db`` and ``tmp/warcs``; the output is captured as text.
     ``own_group`` starts it in a process group of its own, which a test can
-    signal as a terminal does (``os.killpg``).
+    signal as a terminal does (``os.killpg``).  ``options`` go on the command
+    line as they are (``-O articles.jsonl``).
     """
-    command = [sys.executable, "-m", "scrapy", "crawl", spider]
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, *options]
     for key, value in args.items():
         command += ["-a", f"{key}={value}"]
     merged = {"ARCHIVER_DB": str(tmp / "archive.db"), "ARCHIVER_WARC_DIR": str(tmp / "warcs"), **TEST_SETTINGS, **(settings or {})}
@@ -81,9 +82,10 @@ def finish_crawl(tmp: Path, process: subprocess.Popen) -> Crawl:
     return Crawl(process.returncode, stdout, stderr, tmp / "archive.db", tmp / "warcs")
 
 
-def run_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None) -> Crawl:
-    """Run `scrapy crawl SPIDER -a k=v ... -s K=V ...` from the project folder, as a user would."""
-    return finish_crawl(tmp, start_crawl(tmp, spider, args, settings))
+def run_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None,
+              options: tuple[str, ...] = ()) -> Crawl:
+    """Run `scrapy crawl SPIDER OPTIONS -a k=v ... -s K=V ...` from the project folder, as a user would."""
+    return finish_crawl(tmp, start_crawl(tmp, spider, args, settings, options=options))
 
 
 @pytest.fixture(scope="session")

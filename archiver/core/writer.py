@@ -231,6 +231,10 @@ class ArchiveWriter:
 
     # what the crawl asks ------------------------------------------------------
 
+    def filed(self, article_id: int) -> dict[str, Any] | None:
+        """The ``articles`` row as filed (site chrome out, flags, story): what the crawl hands to feed exports."""
+        return articles.get(self.storage.db, article_id)
+
     def recheck_state(self, url: str) -> RecheckState | None:
         """None for a URL with no article yet; else when it is due and what a conditional GET sends."""
         return captures.recheck_state(self.storage.db, url)
