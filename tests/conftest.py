@@ -50,15 +50,16 @@ class Crawl:
 
 
 def start_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None,
-                own_group: bool = False, pythonpath: Path | None = None) -> subprocess.Popen:
+                own_group: bool = False, pythonpath: Path | None = None, options: tuple[str, ...] = ()) -> subprocess.Popen:
     """Start `scrapy crawl SPIDER -a k=v ... -s K=V ...` from the project folder, as a user would.
 
     The archive is ``tmp/archive.db`` and ``tmp/warcs``; the output is captured as text.
     ``own_group`` starts it in a process group of its own, which a test can
     signal as a terminal does (``os.killpg``).  ``pythonpath`` adds a folder
     of modules (a test extractor) to what the crawl can import.
+    ``options`` go on the command line as they are (``-O articles.jsonl``).
     """
-    command = [sys.executable, "-m", "scrapy", "crawl", spider]
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, *options]
     for key, value in args.items():
         command += ["-a", f"{key}={value}"]
     merged = {"ARCHIVER_DB": str(tmp / "archive.db"), "ARCHIVER_WARC_DIR": str(tmp / "warcs"), **TEST_SETTINGS, **(settings or {})}
@@ -83,9 +84,9 @@ def finish_crawl(tmp: Path, process: subprocess.Popen) -> Crawl:
 
 
 def run_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None,
-              pythonpath: Path | None = None) -> Crawl:
-    """Run `scrapy crawl SPIDER -a k=v ... -s K=V ...` from the project folder, as a user would."""
-    return finish_crawl(tmp, start_crawl(tmp, spider, args, settings, pythonpath=pythonpath))
+              pythonpath: Path | None = None, options: tuple[str, ...] = ()) -> Crawl:
+    """Run `scrapy crawl SPIDER OPTIONS -a k=v ... -s K=V ...` from the project folder, as a user would."""
+    return finish_crawl(tmp, start_crawl(tmp, spider, args, settings, pythonpath=pythonpath, options=options))
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@
     archiver cdxj [--db archive.db] [--warc-dir warcs] [-o FILE]
     archiver wacz OUT.wacz [--db archive.db] [--warc-dir warcs] [--crawl ID] [--since DATE] [--site HOST]
     archiver merge INTO.db SHARD.db... [--warc-dir DIR] [--workers N]
+    archiver import WARC_OR_DIR... [--db archive.db] [--warc-dir warcs] [--workers N]
 
 One module a command; named exceptions become one-line errors here, at the
 command-line edge.  Commands that write open the archive through
@@ -40,9 +41,10 @@ def cli() -> None:
     """Work on an archive made by the archiver's spiders."""
 
 
-def open_writer(db_path: Path, warc_dir: Path | None = None, rules: FilingRules = FilingRules()) -> ArchiveWriter:
-    """The archive at ``db_path``, tidied after any crash, or a one-sentence error saying what to give instead."""
-    if not db_path.exists():
+def open_writer(db_path: Path, warc_dir: Path | None = None, rules: FilingRules = FilingRules(),
+                create: bool = False) -> ArchiveWriter:
+    """The archive at ``db_path`` (a new one if ``create``), tidied after any crash, or a one-sentence error."""
+    if not db_path.exists() and not create:
         raise click.ClickException(f"No archive at {db_path}; give its path with --db.")
     try:
         writer = ArchiveWriter(db_path, rules=rules)
@@ -73,4 +75,4 @@ def plural(number: int, one: str, many: str) -> str:
     return f"{number} {one if number == 1 else many}"
 
 
-from . import cdxj, merge, reextract, serve, stories, wacz  # noqa: E402,F401  (each registers its command)
+from . import cdxj, importing, merge, reextract, serve, stories, wacz  # noqa: E402,F401  (each registers its command)

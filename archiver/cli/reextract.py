@@ -24,7 +24,7 @@ SETTINGS_MAX_BYTES = parse_size(SETTINGS["EXTRACT_MAX_BYTES"].default)  # as a c
 COMPARED = ("title", "author", "date", "sitename", "language", "description", "text")
 
 
-def _extract(job: tuple[str, str, SiteRules | None]) -> Any:
+def extract_or_reason(job: tuple[str, str, SiteRules | None]) -> Any:
     """In a worker: the article, or the NoArticle saying why not (within ARCHIVER_EXTRACT_TIMEOUT's default)."""
     html, url, rules = job
     limit = SETTINGS["EXTRACT_TIMEOUT"].default
@@ -80,7 +80,7 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
                 batch.append(row)
                 jobs.append((html_to_unicode(response.content_type, response.body)[1], row["url"],
                              rules_for(rules, row["site"] or "")))
-            for row, result in zip(batch, pool.map(_extract, jobs, chunksize=4)):
+            for row, result in zip(batch, pool.map(extract_or_reason, jobs, chunksize=4)):
                 _file(writer, row, result, counts)
             writer.commit()
     writer.close()

@@ -317,7 +317,7 @@ def existing_path(directory: Path, filename: str) -> Path | None:
 
 
 def read_response(path: Path, offset: int, length: int) -> StoredResponse:
-    """Read the response record at ``offset`` of a WARC file and decode its body.
+    """Read the response (or resource) record at ``offset`` of a WARC or ARC file and decode its body.
 
     Raise :class:`WarcError` if the record is not there, and
     :class:`~archiver.errors.CodingError` if its body cannot be decoded.
@@ -326,6 +326,8 @@ def read_response(path: Path, offset: int, length: int) -> StoredResponse:
         with open(path, "rb") as f:
             f.seek(offset)
             record = next(iter(ArchiveIterator(BytesIO(f.read(length)))), None)
+            if record is not None and record.rec_type == "resource":  # imported: the record is the payload
+                return StoredResponse(200, record.rec_headers.get_header("Content-Type"), record.raw_stream.read())
             if record is None or record.rec_type != "response" or record.http_headers is None:
                 raise WarcError(f"No response record at offset {offset} of {path}.")
             headers = record.http_headers

@@ -30,7 +30,7 @@ from .recovery import Recovery, close_leftover_warcs
 from .schedule import DEFAULT, RecheckSchedule
 from .similarity import Signature, StoryCandidates, StoryDecision, decide
 from .versions import Change, compare, fingerprint
-from .warc import HttpExchange, WarcFileWriter
+from .warc import HttpExchange, RecordLocation, WarcFileWriter
 from ..errors import WarcError
 
 
@@ -126,6 +126,19 @@ class ArchiveWriter:
             capture_id = captures.insert(db, capture, location, self.crawl_id, previous.capture_id if previous else None)
         return Stored(capture_id, location, warc_error)
 
+    def capture_at(self, capture: Capture, location: RecordLocation, revisit_of: int | None = None) -> int:
+        """A ``captures`` row for a record already in a WARC file (an imported one); returns its id."""
+        with self.storage.write() as db:
+            return captures.insert(db, capture, location, self.crawl_id, revisit_of)
+
+    def has_record(self, location: RecordLocation) -> bool:
+        """Whether a capture already points at this record (at its place, or by its WARC-Record-ID)."""
+        return captures.has_record(self.storage.db, location.filename, location.offset, location.record_id)
+
+    def original(self, record_id: str | None, url: str, digest: str | None, before: str) -> int | None:
+        """The capture holding the bytes a revisit refers to: by record id, else by URL and payload digest."""
+        return captures.original(self.storage.db, record_id, url, digest, before)
+
     def no_article(self, capture_id: int, reason: str) -> None:
         """Say on the capture's row why it gave no article."""
         with self.storage.write() as db:
@@ -217,6 +230,10 @@ class ArchiveWriter:
         return saved, self.file_story(decide(self.story_candidates(saved.article_id, saved.signature)))
 
     # what the crawl asks ------------------------------------------------------
+
+    def filed(self, article_id: int) -> dict[str, Any] | None:
+        """The ``articles`` row as filed (site chrome out, flags, story): what the crawl hands to feed exports."""
+        return articles.get(self.storage.db, article_id)
 
     def recheck_states(self, urls: list[str]) -> dict[str, RecheckState | None]:
         """For each URL: None when it has no article yet; else when it is due and what a conditional GET sends."""

@@ -1,9 +1,18 @@
-"""What the archiver's spiders yield: one item per fetched page."""
+"""What the archiver's spiders yield (one :class:`ArchivedPage` per fetched page) and what reaches feed exports.
+
+The article pipeline turns each page into an :class:`ArticleItem`, the
+article as the archive filed it, or drops it (quietly) when it gave none:
+``scrapy crawl article -O articles.jsonl`` exports articles, never raw pages.
+Scrapy takes dataclasses as items (itemadapter).
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
+
+FLAGS = ("mostly_links", "no_date", "no_title", "too_short")
 
 
 @dataclass
@@ -20,8 +29,43 @@ class ArchivedPage:
     url: str
     capture_id: int | None
     content_type: str | None
-    html: str | None
+    html: str | None = field(repr=False)  # kept out of log lines
     hints: dict[str, Any] = field(default_factory=dict)
     not_article: str | None = None
     unchanged: bool = False  # a re-check found the archived bytes unchanged: nothing to extract
     cut_from: int | None = None  # the body's size, when ``html`` is only its first ARCHIVER_EXTRACT_MAX_BYTES
+
+
+@dataclass
+class ArticleItem:
+    """An article as the archive filed it (site chrome out, flags and story set): what feed exports write."""
+
+    url: str
+    title: str | None
+    author: str | None  # the authors as one display string
+    authors: list[str]
+    date: str | None
+    site: str | None  # the URL's host
+    sitename: str | None  # the publication's name
+    language: str | None
+    description: str | None
+    text: str
+    word_count: int
+    flags: list[str]  # mostly_links, no_date, no_title, too_short, interstitial:KIND
+    article_id: int
+    capture_id: int | None
+    story_id: int | None
+    copy_of: int | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "ArticleItem":
+        """The item of an ``articles`` row."""
+        flags = [name for name in FLAGS if row[f"flag_{name}"]]
+        if row["flag_interstitial"]:
+            flags.append(f"interstitial:{row['flag_interstitial']}")
+        return cls(
+            url=row["url"], title=row["title"], author=row["author"], authors=json.loads(row["authors"] or "[]"),
+            date=row["date"], site=row["site"], sitename=row["sitename"], language=row["language"],
+            description=row["description"], text=row["text"], word_count=row["word_count"], flags=flags,
+            article_id=row["id"], capture_id=row["capture_id"], story_id=row["story_id"], copy_of=row["copy_of"],
+        )

@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
 from ..core.pool import TimeLimitExceeded, terminate, within, worker_pool
 from ..core.records import Saved
@@ -35,13 +36,22 @@ from ..core.similarity import decide
 from ..core.versions import compare
 from ..extract import Article, NoArticle, extract_article, rules_for
 from .extension import ArchiveExtension
-from .items import ArchivedPage
+from .items import ArchivedPage, ArticleItem
 
 STORY_STATS = {"copy": "archiver/stories/copies", "joined": "archiver/stories/joined", "new": "archiver/stories/new"}
 
 
+def _dropped(item: ArchivedPage, reason: str) -> DropItem:
+    """Keeps a page without an article out of feed exports, logged at DEBUG: it is no error (its row says why)."""
+    return DropItem(f"{item.url} gave no article: {reason}", log_level="DEBUG")
+
+
 class ArticlePipeline:
-    """Extracts each :class:`ArchivedPage` and files its article, or says why there is none."""
+    """Extracts each :class:`ArchivedPage` and files its article, or says why there is none.
+
+    Returns the :class:`ArticleItem` of each article filed, for feed exports;
+    pages without one are dropped.
+    """
 
     def __init__(self, archive: ArchiveExtension):
         self.archive = archive
@@ -66,27 +76,32 @@ class ArticlePipeline:
         self._cpu.shutdown(wait=True)
 
     async def process_item(self, item: Any) -> Any:
+        """The page's :class:`ArticleItem`, as filed; a page without one is dropped (quietly: logged at DEBUG)."""
         if not isinstance(item, ArchivedPage):
             return item
         if item.unchanged:
             self.stats.inc_value("archiver/rechecks/unchanged")
             await self.archive.attempt("storage", self.archive.writer.unchanged, item.url)
             await self.archive.publish(item.url)
-        elif item.not_article is not None:
-            await self.no_article(item, item.not_article)
-        elif item.html is None:
-            await self.no_article(item, f"not HTML ({item.content_type or 'no content type'})")
-        else:
-            article = await self.extract(item)
-            if article is not None:
-                await self.file(item, article.with_hints(item.hints))
-        return item
+            raise _dropped(item, "unchanged since it was archived")
+        if item.not_article is not None:
+            raise _dropped(item, await self.no_article(item, item.not_article))
+        if item.html is None:
+            raise _dropped(item, await self.no_article(item, f"not HTML ({item.content_type or 'no content type'})"))
+        article = await self.extract(item)
+        if article is None:
+            raise _dropped(item, "no article (captures.error says why)")
+        row = await self.file(item, article.with_hints(item.hints))
+        if row is None:
+            raise _dropped(item, "not filed (a later capture holds its URL, or the database failed)")
+        return ArticleItem.from_row(row)
 
-    async def no_article(self, item: ArchivedPage, reason: str) -> None:
-        """Count a page without an article and say why on its capture row."""
+    async def no_article(self, item: ArchivedPage, reason: str) -> str:
+        """Count a page without an article and say why on its capture row; return why."""
         self.stats.inc_value("archiver/articles/none")
         if item.capture_id is not None:
             await self.archive.attempt("storage", self.archive.writer.no_article, item.capture_id, reason)
+        return reason
 
     async def extract(self, item: ArchivedPage, attempt: int = 1) -> Article | None:
         """The page's article, extracted in a worker process; None (said on the row) when there is none.
@@ -135,14 +150,14 @@ class ArticlePipeline:
             terminate(pool)
             self._pool = worker_pool(self.config.extract_workers)
 
-    async def file(self, item: ArchivedPage, article: Article) -> None:
-        """File the article (I/O thread), its diff and its story (scored on the CPU thread)."""
+    async def file(self, item: ArchivedPage, article: Article) -> dict[str, Any] | None:
+        """File the article (I/O thread), its diff and its story (scored on the CPU thread); return its row as filed."""
         writer, loop = self.archive.writer, asyncio.get_running_loop()
         now = datetime.now(timezone.utc)
         saved: Saved | None = await self.archive.attempt(
             "storage", writer.article, item.url, item.capture_id, article, item.hints or None, now)
         if saved is None:
-            return
+            return None
         await self.archive.publish(item.url)
         self.stats.inc_value("archiver/articles")
         if saved.chrome_dropped:
@@ -156,13 +171,15 @@ class ArticlePipeline:
             change = await loop.run_in_executor(
                 self._cpu, compare, pending.old_title, pending.old_text, pending.new_title, pending.new_text)
             await self.archive.attempt("storage", writer.set_diff, pending.version_id, change)
-        if saved.article_id is None or saved.signature is None:
-            return
+        if saved.article_id is None:
+            return None
         async with self._filing:
-            found = await self.archive.attempt("storage", writer.story_candidates, saved.article_id, saved.signature)
-            if found is None:
-                return
-            decision = await loop.run_in_executor(self._cpu, decide, found)
-            outcome = await self.archive.attempt("storage", writer.file_story, decision)
-        if outcome is not None:
-            self.stats.inc_value(STORY_STATS[outcome])
+            if saved.signature is not None:
+                found = await self.archive.attempt("storage", writer.story_candidates, saved.article_id, saved.signature)
+                if found is not None:
+                    decision = await loop.run_in_executor(self._cpu, decide, found)
+                    outcome = await self.archive.attempt("storage", writer.file_story, decision)
+                    if outcome is not None:
+                        self.stats.inc_value(STORY_STATS[outcome])
+            # read while no other article is filed, so its story id is the one this filing gave
+            return await self.archive.attempt("storage", writer.filed, saved.article_id)

@@ -54,3 +54,24 @@ def recheck_state(db: sqlite_utils.Database, url: str) -> RecheckState | None:
         ).fetchone()
         validators.append(found[0] if found else None)
     return RecheckState(article[0], previous, *validators)
+
+
+def has_record(db: sqlite_utils.Database, filename: str, offset: int, record_id: str | None) -> bool:
+    """Whether a capture already points at this record: at this place, or by its WARC-Record-ID."""
+    return db.execute(
+        "SELECT 1 FROM captures WHERE (warc_filename = ? AND warc_offset = ?) OR (? IS NOT NULL AND warc_record_id = ?) "
+        "LIMIT 1", [filename, offset, record_id, record_id]).fetchone() is not None
+
+
+def original(db: sqlite_utils.Database, record_id: str | None, url: str, digest: str | None, before: str) -> int | None:
+    """The full capture a revisit refers to: by its record id, else the URL's latest with that payload digest."""
+    if record_id:
+        row = db.execute("SELECT id FROM captures WHERE warc_record_id = ? AND revisit IS NULL", [record_id]).fetchone()
+        if row:
+            return int(row[0])
+    if not digest:
+        return None
+    row = db.execute(
+        "SELECT id FROM captures WHERE url = ? AND payload_digest = ? AND revisit IS NULL AND warc_filename IS NOT NULL "
+        "AND fetched_at <= ? ORDER BY fetched_at DESC, id DESC LIMIT 1", [url, digest, before]).fetchone()
+    return int(row[0]) if row else None

@@ -218,3 +218,10 @@ def m007_stories(db: sqlite_utils.Database) -> None:
     db["story_terms"].create_index(["article_id"])
     # document frequencies for IDF; the empty term counts the documents
     db["story_df"].create({"term": str, "df": int}, pk="term")
+
+
+@migrations()
+def m008_record_lookups(db: sqlite_utils.Database) -> None:
+    """Find a capture by its WARC record (id, or file and offset): ``archiver import`` skips known records, resolves revisits."""
+    db["captures"].create_index(["warc_record_id"])
+    db["captures"].create_index(["warc_filename", "warc_offset"])

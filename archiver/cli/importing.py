@@ -1,0 +1,200 @@
+"""``archiver import``: WARC and ARC files written by other tools, brought into the archive.
+
+Each file is placed inside the WARC directory (:func:`archiver.core.warcimport.place`:
+referenced where it is when already there, else copied byte for byte), each
+response, revisit and resource record gets a ``captures`` row pointing at it,
+and the HTML pages are extracted in worker processes and filed as a crawl
+files them (:meth:`archiver.core.writer.ArchiveWriter.file_here`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+from w3lib.encoding import html_to_unicode
+
+from ..core.dates import parse_date
+from ..core.media import is_html
+from ..core.pool import worker_pool
+from ..core.records import CrawlEnd
+from ..core.warc import read_response
+from ..core.warcimport import DamagedWarc, ImportedRecord, NotPerRecordGzip, place, read_records
+from ..core.writer import ArchiveWriter
+from ..errors import CodingError, WarcError
+from ..extract import NoArticle, SiteRules, rules_for
+from . import BATCH, DB_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, open_writer, plural
+from .reextract import extract_or_reason
+
+SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+
+
+def archive_files(paths: tuple[Path, ...]) -> list[Path]:
+    """The files given, and the WARC and ARC files inside the folders given (sorted), each once."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(SUFFIXES))
+        else:
+            found.append(path)
+    return list(dict.fromkeys(p.resolve() for p in found))
+
+
+class Importer:
+    """Files one imported file's records after another, in batches, counting what became of them."""
+
+    def __init__(self, writer: ArchiveWriter, warc_dir: Path, rules: dict[str, SiteRules], args: dict[str, Any]):
+        self.writer, self.warc_dir, self.rules, self.args = writer, warc_dir, rules, args
+        self.pool: Any = None  # the worker pool, set while importing
+        self.counts: Counter[str] = Counter()
+
+    def file(self, source: Path) -> None:
+        """Import one file; a damaged one up to the damage, one gzipped as a single stream not at all."""
+        try:
+            placed = place(source, self.warc_dir)
+        except (OSError, WarcError) as exc:
+            self.unreadable(source, f"cannot copy it into {self.warc_dir} ({exc})")
+            return
+        path, records = self.warc_dir / placed.name, []
+        try:
+            for record in read_records(path, placed.name):
+                records.append(record)
+        except NotPerRecordGzip as exc:
+            if placed.copied:
+                path.unlink()
+            self.unreadable(source, str(exc))
+            return
+        except DamagedWarc as exc:
+            self.unreadable(source, str(exc))
+        self.counts["files"] += 1
+        for start in range(0, len(records), BATCH):
+            self.batch(path, records[start : start + BATCH])
+            self.writer.commit()
+
+    def unreadable(self, source: Path, why: str) -> None:
+        self.counts["unreadable"] += 1
+        click.echo(f"{source}: {why}.", err=True)
+
+    def batch(self, path: Path, records: list[ImportedRecord]) -> None:
+        """Rows for the records not yet in the archive, then their articles, extracted in the workers."""
+        pages, jobs = [], []
+        for record in records:
+            capture_id = self.capture(record)
+            if capture_id is None or record.kind == "revisit":
+                continue  # a revisit's bytes and article are its original's
+            html = self.page(path, record, capture_id)
+            if html is not None:
+                pages.append((record, capture_id))
+                jobs.append((html, record.capture.url, rules_for(self.rules, urlsplit(record.capture.url).hostname or "")))
+        for (record, capture_id), result in zip(pages, self.pool.map(extract_or_reason, jobs, chunksize=4)):
+            if isinstance(result, NoArticle):
+                self.no_article(capture_id, str(result))
+                continue
+            saved, _ = self.writer.file_here(record.capture.url, capture_id, result, None,
+                                             parse_date(record.capture.fetched_at))
+            self.counts["articles"] += 1
+            self.counts["new articles"] += saved.new
+
+    def capture(self, record: ImportedRecord) -> int | None:
+        """The record's ``captures`` row (a revisit resolved to its original); None when already there."""
+        if self.writer.has_record(record.location):
+            self.counts["known"] += 1
+            return None
+        revisit_of = None
+        if record.kind == "revisit":
+            revisit_of = self.writer.original(record.refers_to, record.refers_to_url or record.capture.url,
+                                              record.location.payload_digest,
+                                              record.refers_to_date or record.capture.fetched_at)
+            if revisit_of is None:
+                self.counts["unresolved"] += 1
+                record.capture.error = f"revisit of a record not in the archive ({record.refers_to or 'no WARC-Refers-To'})"
+        self.counts[record.kind] += 1
+        if self.writer.crawl_id is None:  # started by the first new record: an import that adds nothing leaves no row
+            self.writer.start_crawl("import", self.args)
+        return self.writer.capture_at(record.capture, record.location, revisit_of)
+
+    def page(self, path: Path, record: ImportedRecord, capture_id: int) -> str | None:
+        """A 2xx HTML page's text, read back from its record as replay reads it; None (said on its row) otherwise."""
+        capture = record.capture
+        if capture.status is None or not 200 <= capture.status < 300:
+            return None
+        if not is_html(capture.content_type):
+            self.no_article(capture_id, f"not HTML ({capture.content_type or 'no content type'})")
+            return None
+        try:
+            stored = read_response(path, record.location.offset, record.location.length)
+        except (WarcError, CodingError) as exc:
+            self.no_article(capture_id, f"body could not be decoded ({exc})" if isinstance(exc, CodingError) else str(exc))
+            return None
+        return html_to_unicode(stored.content_type, stored.body)[1]
+
+    def no_article(self, capture_id: int, reason: str) -> None:
+        self.counts["no article"] += 1
+        self.writer.no_article(capture_id, reason)
+
+    def stats(self) -> dict[str, int]:
+        """The counts as the ``crawls`` row keeps a crawl's stats (README: Stats)."""
+        captures = sum(self.counts[kind] for kind in ("response", "revisit", "resource"))
+        return {"archiver/captures": captures, "archiver/fetched": captures, "archiver/articles": self.counts["articles"],
+                "archiver/articles/new": self.counts["new articles"], "archiver/articles/none": self.counts["no article"],
+                "archiver/import/known": self.counts["known"], "archiver/import/unresolved": self.counts["unresolved"],
+                "archiver/import/unreadable": self.counts["unreadable"]}
+
+    def summary(self, crawl_id: int | None) -> str:
+        c = self.counts
+        into = f"crawl {crawl_id}" if crawl_id is not None else "nothing new"
+        return (f"Read {plural(c['files'], 'file', 'files')} ({into}): "
+                f"{plural(c['response'], 'response', 'responses')}, {plural(c['revisit'], 'revisit', 'revisits')}, "
+                f"{plural(c['resource'], 'resource', 'resources')}; {plural(c['articles'], 'article', 'articles')} "
+                f"({c['new articles']} new), {c['no article']} without an article; "
+                f"{plural(c['known'], 'record', 'records')} already in the archive, "
+                f"{plural(c['unresolved'], 'revisit', 'revisits')} of records not in it, "
+                f"{plural(c['unreadable'], 'file', 'files')} unreadable or damaged.")
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, metavar="WARC_OR_DIR...", type=click.Path(exists=True, path_type=Path))
+@DB_OPTION
+@WARC_DIR_OPTION
+@WORKERS_OPTION
+def import_(paths: tuple[Path, ...], db_path: Path, warc_dir: Path, workers: int | None) -> None:
+    """Bring WARC and ARC files written by other tools (wget, warcio, Common Crawl...) into the archive.
+
+    Files outside the WARC directory are copied into it, byte for byte (replay
+    reads only files inside it); each response, revisit and resource record
+    gets a ``captures`` row, and each HTML page's article is extracted and
+    filed as a crawl files it.  Records already in the archive are skipped, so
+    importing a file twice adds nothing.  Exits with status 1 when a file was
+    damaged or could not be read.
+    """
+    files = archive_files(paths)
+    if not files:
+        raise click.ClickException(f"No WARC or ARC files ({', '.join(SUFFIXES)}) in {', '.join(map(str, paths))}; "
+                                   "give the files or folders holding them.")
+    try:
+        warc_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot create the WARC directory {warc_dir} ({exc.strerror}); give another with --warc-dir.")
+    writer = open_writer(db_path, warc_dir, create=True)
+    rules, problems = writer.site_rules()
+    for problem in problems:
+        click.echo(problem, err=True)
+    importer, reason = Importer(writer, warc_dir, rules, {"files": [str(f) for f in files]}), "shutdown"
+    try:
+        with worker_pool(workers) as importer.pool:
+            for source in files:
+                importer.file(source)
+        reason = "finished"
+    finally:  # after Ctrl-C too: the crawl's row says what was imported
+        stats = importer.stats()
+        if writer.crawl_id is not None:
+            writer.finish_crawl(CrawlEnd(reason, {**stats, "archiver/crawl_id": writer.crawl_id},
+                                         {"fetched": stats["archiver/fetched"], "new": stats["archiver/articles/new"]}))
+        writer.close()
+    click.echo(importer.summary(writer.crawl_id))
+    if importer.counts["unreadable"]:
+        sys.exit(1)
