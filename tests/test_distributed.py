@@ -284,3 +284,12 @@ def test_host_slots_are_leased_to_live_workers(frontier: str) -> None:
     other.set_crawl_delay("d.example", 2)
     assert one.take("d.example", 4, 0) == 0
     assert 1.5 < other.take("d.example", 4, 0) <= 2
+    assert 1.5 < other.turn("d.example", 0) <= 2  # asking again takes no turn ahead
+    assert 2.5 < other.turn("d.example", 3) <= 3  # a worker's own longer delay counts too
+    # robots.txt: one live worker fetches it; a dead one's claim passes to the next
+    one.beat()
+    assert one.fetching("r.example") and not other.fetching("r.example")
+    time.sleep(0.5)
+    assert other.fetching("r.example")
+    other.share_robots("r.example", 200, b"User-agent: *\nCrawl-delay: 1\n")
+    assert one.robots("r.example") == (200, b"User-agent: *\nCrawl-delay: 1\n")

@@ -3,10 +3,10 @@
 - :func:`send_politely` wraps each download (the download handler calls it,
   after Scrapy's download slot let the request go): it takes one of the host's
   ``CONCURRENT_REQUESTS_PER_DOMAIN`` slots shared by every worker (waiting
-  while all are taken), reserves a send time at least the slot's delay (its
+  while all are taken), waits for its turn, the slot's delay (its
   ``DOWNLOAD_DELAY`` or AutoThrottle delay, never below the host's
-  ``Crawl-delay``) after any worker's last send there, waits for it, sends,
-  and gives the slot back when the response or the failure is in.
+  ``Crawl-delay``) after any worker's last send there, sends, and gives the
+  slot back when the response or the failure is in.
 - :class:`SharedRobotsTxtMiddleware` is Scrapy's robots.txt middleware; in a
   distributed crawl one worker fetches a host's robots.txt and the others parse
   its copy from Redis.
@@ -60,8 +60,9 @@ async def send_politely(crawler: Crawler, hosts: SharedHosts, request: Request,
         logger.warning("Shared politeness unavailable for %s (%s): sending with this worker's limits only", key, exc)
         return await download()
     try:
-        if wait > 0:
+        while wait > 0:
             await sleep(wait)
+            wait = hosts.turn(key, delay)
         return await download()
     finally:
         try:
