@@ -37,6 +37,9 @@ DOWNLOAD_HANDLERS = {
     "https": "archiver.crawl.download.ArchivingDownloadHandler",
 }
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's; in a distributed crawl one worker fetches a host's robots.txt for all.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "archiver.crawl.hosts.SharedRobotsTxtMiddleware": 100,
     # Before Scrapy's RetryMiddleware (550) sees the response: honours Retry-After.
     "archiver.crawl.politeness.RetryAfterMiddleware": 560,
     # Next to the downloader: sees every response as it came off the wire

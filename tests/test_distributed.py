@@ -1,5 +1,9 @@
 """Distributed crawls: workers on a real redis-server share one frontier; one killed with SIGKILL loses nothing.
 
+Politeness holds across the workers together: a robots.txt Crawl-delay spaces
+every worker's requests, CONCURRENT_REQUESTS_PER_DOMAIN bounds them all, and
+robots.txt is fetched once.
+
 Every worker is a real `scrapy crawl` process with its own shard
 (ARCHIVER_DB) and the WARC directory they all share; `archiver merge` joins
 the shards, and Datasette serves the result.
@@ -43,14 +47,34 @@ def frontier(redis_server: RedisServer) -> str:
 
 
 def start_workers(tmp: Path, count: int, urls: Path, frontier: str, own_group: bool = False,
-                  timeout: str = TIMEOUT) -> list:
+                  timeout: str = TIMEOUT, settings: dict[str, str] | None = None, first: int = 0) -> list:
     workers = []
-    for number in range(count):
+    for number in range(first, first + count):
         shard = tmp / f"worker{number}"
         shard.mkdir(exist_ok=True)
-        settings = {"ARCHIVER_FRONTIER": frontier, "ARCHIVER_WARC_DIR": str(tmp / "warcs"), "ARCHIVER_WORKER_TIMEOUT": timeout}
-        workers.append((shard, start_crawl(shard, "article", {"urls": str(urls)}, settings, own_group=own_group)))
+        given = {"ARCHIVER_FRONTIER": frontier, "ARCHIVER_WARC_DIR": str(tmp / "warcs"), "ARCHIVER_WORKER_TIMEOUT": timeout,
+                 **(settings or {})}
+        workers.append((shard, start_crawl(shard, "article", {"urls": str(urls)}, given, own_group=own_group)))
     return workers
+
+
+def finish_workers(workers: list) -> list:
+    crawls = [finish_crawl(shard, process) for shard, process in workers]
+    assert [crawl.returncode for crawl in crawls] == [0] * len(crawls), crawls[0].stderr[-3000:]
+    return crawls
+
+
+def stat(crawls: list, name: str) -> int:
+    return sum(json.loads(crawl.crawl_row()["stats"]).get(name, 0) for crawl in crawls)
+
+
+def working(crawls: list) -> int:
+    """Workers that archived articles."""
+    return sum(1 for crawl in crawls if crawl.db["articles"].count)
+
+
+# Each worker takes at most two requests at a time: the others find some left when they start.
+FEW_AT_A_TIME = {"CONCURRENT_REQUESTS": "2"}
 
 
 def holds_requests(frontier: str, pid: int, timeout: float = 120) -> None:
@@ -190,3 +214,82 @@ def test_a_retry_after_pause_holds_for_every_worker(frontier: str) -> None:
     assert other.paused_for("fast.example") == 0
     one.pause("slow.example", 1)  # a shorter pause never shortens a longer one
     assert one.paused_for("slow.example") > 20
+
+
+def test_a_crawl_delay_spaces_the_requests_of_all_workers_together(tmp_path: Path, frontier: str) -> None:
+    site = ManySite(pages=10, paragraphs=2, pause=0, crawl_delay=1).start()
+    try:
+        workers = start_workers(tmp_path, 3, url_file(tmp_path, site), frontier, timeout=PATIENT, settings=FEW_AT_A_TIME)
+        crawls = finish_workers(workers)
+    finally:
+        site.stop()
+    assert set(articles_served(site).values()) == {1} and len(articles_served(site)) == 10
+    assert working(crawls) >= 2
+    times = site.article_times()
+    assert all(later - earlier >= 0.95 for earlier, later in zip(times, times[1:])), times
+    # robots.txt fetched by one worker, its copy parsed by every other worker that took requests
+    assert sum(1 for path, _ in site.requests if path == "/robots.txt") == 1
+    assert stat(crawls, "archiver/robots/shared") == working(crawls) - 1
+
+
+def test_concurrency_per_domain_holds_for_all_workers_together(tmp_path: Path, frontier: str) -> None:
+    site = ManySite(pages=15, paragraphs=2, pause=0.4).start()
+    try:
+        workers = start_workers(tmp_path, 3, url_file(tmp_path, site), frontier, timeout=PATIENT,
+                                settings={**FEW_AT_A_TIME, "CONCURRENT_REQUESTS_PER_DOMAIN": "1"})
+        crawls = finish_workers(workers)
+    finally:
+        site.stop()
+    assert len(articles_served(site)) == 15 and working(crawls) >= 2
+    assert site.most_at_once == 1
+    assert not connect(frontier).hgetall("archiver:host:127.0.0.1:busy")  # every slot given back
+
+
+def test_a_killed_worker_does_not_keep_the_host_slots(tmp_path: Path, frontier: str) -> None:
+    site = ManySite(pages=4, paragraphs=2, pause=0, held=set(range(4))).start()
+    one_at_a_time = {"CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+    try:
+        urls = url_file(tmp_path, site)
+        [(_, killed)] = start_workers(tmp_path, 1, urls, frontier, own_group=True, settings=one_at_a_time)
+        site.wait_served(1)  # the worker holds the host's only slot while the server holds its request
+        assert connect(frontier).hgetall("archiver:host:127.0.0.1:busy")
+        os.killpg(killed.pid, signal.SIGKILL)
+        killed.communicate()
+        site.release()
+        # the next worker gets the slot once the killed one's lease expires (ARCHIVER_WORKER_TIMEOUT)
+        [crawl] = finish_workers(start_workers(tmp_path, 1, urls, frontier, settings=one_at_a_time, first=1))
+    finally:
+        site.release()
+        site.stop()
+    assert crawl.db["articles"].count == 4
+    assert not connect(frontier).hgetall("archiver:host:127.0.0.1:busy")
+
+
+def test_host_slots_are_leased_to_live_workers(frontier: str) -> None:
+    from archiver.core.hosts import SharedHosts
+
+    one, other = SharedHosts(connect(frontier), "one", 0.3), SharedHosts(connect(frontier), "other", 0.3)
+    assert one.take("h.example", 1, 0) == 0
+    assert other.take("h.example", 1, 0) is None  # the only slot is one's
+    one.give_back("h.example")
+    assert other.take("h.example", 1, 0) == 0
+    other.give_back("h.example")
+    assert one.take("h.example", 1, 0) == 0
+    time.sleep(0.5)  # one stops beating: its lease lapses
+    assert other.take("h.example", 1, 0) is not None
+    assert other.in_flight("h.example") == {"other": 1}
+    one.give_back("h.example")  # late: gives back nothing of another's
+    assert other.in_flight("h.example") == {"other": 1}
+    # send times: a second send to a host waits the delay after the first, whichever worker sends it
+    other.set_crawl_delay("d.example", 2)
+    assert one.take("d.example", 4, 0) == 0
+    assert 1.5 < other.take("d.example", 4, 0) <= 2
+    assert 1.5 < other.turn("d.example", 0) <= 2  # asking again takes no turn ahead
+    assert 2.5 < other.turn("d.example", 3) <= 3  # a worker's own longer delay counts too
+    # robots.txt: one live worker fetches it; a dead one's claim passes to the next
+    one.beat()
+    assert one.fetching("r.example") and not other.fetching("r.example")
+    time.sleep(0.5)
+    assert other.fetching("r.example")
+    other.share_robots("r.example", 200, b"User-agent: *\nCrawl-delay: 1\n")
+    assert one.robots("r.example") == (200, b"User-agent: *\nCrawl-delay: 1\n")

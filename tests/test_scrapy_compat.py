@@ -128,3 +128,38 @@ def test_the_engine_wakes_through_its_slot() -> None:
 
     compat.wake(Crawler)
     assert Crawler.engine._slot.nextcall.scheduled == 1
+
+
+def test_robots_middleware_hooks() -> None:
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+    from twisted.internet.defer import Deferred
+
+    assert list(inspect.signature(RobotsTxtMiddleware._parse_robots).parameters) == ["self", "response", "netloc", "request"]
+    assert list(inspect.signature(RobotsTxtMiddleware._robots_error).parameters) == ["self", "exc", "netloc"]
+    assert "self._parsers" in inspect.getsource(RobotsTxtMiddleware.robot_parser)
+
+    class Told(compat.RobotsWithHooks):
+        told: list[str] = []
+
+        def fetched(self, response: Response, netloc: str) -> None:
+            self.told.append(f"fetched {netloc}")
+
+        def fetch_failed(self, netloc: str) -> None:
+            self.told.append(f"failed {netloc}")
+
+    middleware = Told(get_crawler(settings_dict={"ROBOTSTXT_OBEY": True}))
+    request = Request("https://a.example/page")
+    body = b"User-agent: *\nDisallow: /private\n"
+    for netloc, parse in (("a.example", middleware._parse_robots), ("b.example", middleware.parse_body)):
+        middleware.parsers[netloc] = Deferred()
+        asyncio.run(parse(Response(f"https://{netloc}/robots.txt", body=body), netloc, request))
+        assert not middleware.parsers[netloc].allowed(f"https://{netloc}/private", "archiver")
+    middleware.parsers["c.example"] = Deferred()
+    middleware._robots_error(ValueError("refused"), "c.example")
+    assert middleware.parsers["c.example"] is None
+    assert Told.told == ["fetched a.example", "failed c.example"]  # parse_body is a copy's: no hook

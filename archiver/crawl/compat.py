@@ -9,6 +9,7 @@ fails there, by name, rather than deep inside a crawl.
 | ``_ScrapyAgent``, its ``_cb_latency``, ``HTTP11DownloadHandler``'s ``_contextFactory``, ``_bind_address``, ``_pool``, ``_default_maxsize``, ``_default_warnsize``, ``_fail_on_dataloss(_warned)``, ``_tls_verbose_logging``, ``scrapy.utils._download_handlers`` | the status line with its reason phrase (:mod:`.download`) |
 | ``AutoThrottle._response_downloaded``, ``AutoThrottle._get_slot`` | AutoThrottle never below a site's floor |
 | ``Downloader._get_slot``, ``Downloader._latercall``, ``Slot.latercall``, ``Downloader.per_slot_settings``, ``Downloader.slots`` | ``Crawl-delay`` floors and ``Retry-After`` pauses |
+| ``RobotsTxtMiddleware._parsers``, ``._parse_robots``, ``._robots_error`` | one robots.txt fetch shared by a distributed crawl's workers (:mod:`.hosts`) |
 | ``ExecutionEngine._slot.closing`` | a long sitemap or feed stops when the spider closes |
 | ``ExecutionEngine._remove_request`` | a distributed crawl's claim on a request ends once the engine is done with it (:mod:`.frontier`) |
 | ``ExecutionEngine._slot.nextcall`` | an idle worker of a distributed crawl looks at the frontier again within a second, not Scrapy's 5 s |
@@ -24,6 +25,7 @@ from typing import Any, Callable
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler, _ScrapyAgent
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import ResponseDataLossError
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import Response
@@ -114,6 +116,33 @@ class FlooredAutoThrottle(AutoThrottle):
 
     def adjusted(self, key: str, slot: Any) -> None:
         """Override: AutoThrottle has just set ``slot.delay``."""
+
+
+class RobotsWithHooks(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, telling :meth:`fetched` and :meth:`fetch_failed` how each fetch went."""
+
+    @property
+    def parsers(self) -> dict[str, Any]:
+        """netloc -> its parser, None (no robots.txt: all allowed), or a Deferred while it is fetched."""
+        return self._parsers
+
+    async def parse_body(self, response: Response, netloc: str, request: Request) -> None:
+        """Parse a robots.txt as if fetched for ``request`` (fires ``robots_parsed``); ``parsers[netloc]`` must be a Deferred."""
+        await super()._parse_robots(response, netloc, request)
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        await super()._parse_robots(response, netloc, request)
+        self.fetched(response, netloc)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        super()._robots_error(exc, netloc)
+        self.fetch_failed(netloc)
+
+    def fetched(self, response: Response, netloc: str) -> None:
+        """Override: this crawl fetched and parsed the robots.txt of ``netloc``."""
+
+    def fetch_failed(self, netloc: str) -> None:
+        """Override: this crawl could not fetch the robots.txt of ``netloc`` (all of it is allowed)."""
 
 
 def spider_closing(crawler: Crawler) -> bool:

@@ -22,9 +22,11 @@ from typing import Any, Callable, TypeVar
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
+from twisted.internet import task
 
 from ..config import ArchiverConfig
 from ..core.frontier import connect, worker_name
+from ..core.hosts import SharedHosts
 from ..core.iothread import IOThread
 from ..core.lock import CrawlLock
 from ..core.records import CrawlEnd, RecheckState
@@ -69,6 +71,9 @@ class ArchiveExtension:
             self._lock.acquire()
         try:
             self.shared = self._connect_shared()
+            # per host: in-flight slots, send times, robots.txt (archiver/crawl/hosts.py)
+            self.hosts = (SharedHosts(self.shared.client, worker_name(), self.config.worker_timeout)
+                          if self.shared else None)
             self._check_warc_dir()
             self.io = IOThread("archiver-io", flush=self._commit)
             self.writer: ArchiveWriter = self.io.submit(self._open_writer, crawler).result()
@@ -158,6 +163,9 @@ class ArchiveExtension:
         for problem in problems:
             logger.error(problem)
         self.stats.set_value("archiver/crawl_id", crawl_id)
+        if self.hosts is not None:  # the host slots this worker takes stay taken while it beats
+            self._beat = task.LoopingCall(self._host_beat)
+            self._beat.start(min(10.0, max(0.2, self.config.worker_timeout / 4)))
         logger.info("Archiving crawl %s into %s (WARC files in %s)", crawl_id, self.config.db, self.config.warc_dir)
 
     def _end(self, reason: str) -> CrawlEnd:
@@ -181,6 +189,7 @@ class ArchiveExtension:
         if self._closed:
             return
         self._closed = True
+        self._leave()
         await self.run(self._finish, self._end(reason))
         self.io.shutdown()
 
@@ -192,6 +201,29 @@ class ArchiveExtension:
         logger.warning("Crawl %s killed: closing its WARC file and its crawls row", self.writer.crawl_id)
         self.io.submit(self._finish, self._end("killed")).result(timeout=60)
         self.io.shutdown()
+
+    def _host_beat(self) -> None:
+        from redis.exceptions import RedisError
+
+        assert self.hosts is not None
+        try:
+            self.hosts.beat()
+        except RedisError as exc:  # the next beat tries again
+            logger.warning("Shared hosts: heartbeat failed (%s)", exc)
+
+    def _leave(self) -> None:
+        """A distributed crawl: the host slots this worker may still hold are free for the others."""
+        if self.hosts is None:
+            return
+        if getattr(self, "_beat", None) is not None and self._beat.running:
+            self._beat.stop()
+        from redis.exceptions import RedisError
+
+        try:
+            self.hosts.leave()
+        except RedisError as exc:
+            logger.warning("Could not tell Redis this worker stops (%s); its host slots free after "
+                           "ARCHIVER_WORKER_TIMEOUT", exc)
 
     def _release_lock(self) -> None:
         if self._lock is not None:

@@ -1,7 +1,9 @@
 """Politeness Scrapy leaves out: robots.txt ``Crawl-delay`` and ``Retry-After``.
 
 - :class:`CrawlDelay` applies a site's robots.txt ``Crawl-delay`` to its
-  download slot (as a floor, without jitter) when Scrapy has parsed it.
+  download slot (as a floor, without jitter) when Scrapy has parsed it; in a
+  distributed crawl it is published in Redis, and every worker's sends to the
+  site together keep that gap (:mod:`.hosts`).
 - :class:`AutoThrottle` is Scrapy's, never going below a slot's floor
   (a ``Crawl-delay``, or a ``delay`` set in ``DOWNLOAD_SLOTS``).
 - :class:`RetryAfterMiddleware` pauses a site's slot for the time a 429 or
@@ -17,6 +19,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from redis.exceptions import RedisError
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
@@ -60,6 +63,12 @@ class CrawlDelay:
         if slot is not None:
             slot.delay, slot.jitter = max(slot.delay, settings["delay"]), 0.0
         self.crawler.stats.set_value(f"archiver/crawl_delay/{key}", settings["delay"])
+        hosts = ArchiveExtension.of(self.crawler).hosts
+        if hosts is not None:
+            try:
+                hosts.set_crawl_delay(key, settings["delay"])
+            except RedisError as exc:  # every worker parses robots.txt and publishes it: another will
+                logger.warning("Could not share the Crawl-delay of %s (%s)", key, exc)
         logger.info("robots.txt of %s asks for a Crawl-delay of %s s: obeyed", key, delay)
 
 
