@@ -39,7 +39,9 @@ class ArchivingDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         self.crawler = crawler
-        self.hosts = ArchiveExtension.of(crawler).hosts  # None: a crawl of one process
+        # None: a crawl of one process, or `scrapy shell`, which archives nothing
+        archive = crawler.get_extension(ArchiveExtension)
+        self.hosts = archive.hosts if archive is not None else None
 
     async def download_request(self, request: Request) -> Response:
         if self.hosts is None:
