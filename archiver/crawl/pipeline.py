@@ -93,7 +93,8 @@ class ArticlePipeline:
         try:
             async with self._in_flight:
                 return await asyncio.wrap_future(
-                    pool.submit(extract_article, item.html, item.url, rules, self.config.extractor))
+                    pool.submit(extract_article, item.html, item.url, rules, self.config.extractor,
+                                self.config.vote))
         except NoArticle as exc:
             await self.no_article(item, str(exc))
         except BrokenProcessPool as exc:

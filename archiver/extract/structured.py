@@ -3,13 +3,16 @@
 Publishers describe their articles for search engines and social networks
 (schema.org ``NewsArticle`` in JSON-LD, OpenGraph ``og:`` and ``article:``
 properties); that description is more reliable than guessing from the page
-layout, so it wins over trafilatura's heuristics field by field.  Read with
+layout, so it wins over trafilatura's heuristics field by field.  Every value
+is plain text (:func:`plain`): entities decoded, whitespace folded.  Read with
 extruct; this module knows nothing of Scrapy or SQLite.
 """
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,10 +26,25 @@ ARTICLE_TYPES = frozenset({
     "BackgroundNewsArticle", "ReviewNewsArticle", "AskPublicNewsArticle", "LiveBlogPosting",
     "BlogPosting", "SocialMediaPosting", "TechArticle", "Report", "ScholarlyArticle",
 })
-# " | Site", " - Site", " – Site", " — Site", " :: Site", " · Site"
-_SEPARATORS = re.compile(r"(\s+(?:\||-|–|—|::|·|•|»)\s+)")
+# " | Site", " - Site", " – Site", " — Site", " :: Site", " · Site", " • Site", " » Site", "Section › Title"
+SEPARATORS = re.compile(r"(\s+(?:\||-|–|—|::|·|•|»|›)\s+|\s*\|\s*)")
 _WORDS = re.compile(r"[\W_]+", re.UNICODE)
 _JSON_LD = JsonLdExtractor()
+# soft hyphens and zero-width characters: they break words for the eye, never in a title
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def plain(value: Any) -> str | None:
+    """A metadata value as plain text: entities decoded (twice-escaped ones too), invisible characters gone, whitespace folded, NFC."""
+    if value is None:
+        return None
+    text = str(value)
+    for _ in range(2):  # "&amp;#8217;" is "&#8217;" escaped once more
+        if "&" not in text:
+            break
+        text = html.unescape(text)
+    text = " ".join(unicodedata.normalize("NFC", text).translate(INVISIBLE).split())  # split() folds NBSP too
+    return text or None
 
 
 @dataclass(frozen=True)
@@ -64,10 +82,7 @@ def _text(value: Any) -> str | None:
         value = value[0] if value else None
     if isinstance(value, dict):
         value = value.get("name") or value.get("@value")
-    if value is None:
-        return None
-    text = " ".join(str(value).split())
-    return text or None
+    return plain(value)  # JSON-LD often carries raw entities ("doesn&#8217;t", "&nbsp;")
 
 
 def author_names(value: Any) -> list[str]:
@@ -100,7 +115,7 @@ def iso_date(value: Any) -> str | None:
     return moment.date().isoformat() if len(text) <= 10 else moment.isoformat()
 
 
-def _names_site(part: str, sitename: str | None, url: str) -> bool:
+def names_site(part: str, sitename: str | None, url: str) -> bool:
     """Does this piece of a title name the site (its site name, or its host name squashed)?"""
     words = set(_WORDS.split(part.lower())) - {""}
     if not words:
@@ -114,20 +129,6 @@ def _names_site(part: str, sitename: str | None, url: str) -> bool:
         return True  # "Teufel Blog" on blog.teufel.de
     squashed = _WORDS.sub("", part.lower())
     return squashed in labels or ("the" + squashed) in labels or squashed.removeprefix("the") in labels
-
-
-def clean_title(title: str | None, sitename: str | None, url: str) -> str | None:
-    """The title without a trailing (or leading) " | Site name" piece that names the site."""
-    if not title:
-        return title
-    parts = _SEPARATORS.split(title)  # text, separator, text, ...
-    if len(parts) < 3:
-        return title
-    if _names_site(parts[-1], sitename, url):
-        return "".join(parts[:-2]).strip() or title
-    if _names_site(parts[0], sitename, url):
-        return "".join(parts[2:]).strip() or title
-    return title
 
 
 def _json_ld_items(tree: Any) -> list[Any]:
