@@ -64,16 +64,16 @@ def _types(item: dict[str, Any]) -> set[str]:
     return {str(k).rsplit("/", 1)[-1] for k in (kind if isinstance(kind, list) else [kind])}
 
 
-def _article_items(items: list[Any]) -> list[dict[str, Any]]:
+def article_items(items: list[Any]) -> list[dict[str, Any]]:
     """schema.org article objects, including those inside ``@graph`` lists."""
     found = []
     for item in items:
         if isinstance(item, list):
-            found += _article_items(item)
+            found += article_items(item)
         elif isinstance(item, dict):
             if _types(item) & ARTICLE_TYPES and (item.get("headline") or item.get("name")):
                 found.append(item)
-            found += _article_items(item.get("@graph") or [])
+            found += article_items(item.get("@graph") or [])
     return found
 
 
@@ -131,7 +131,7 @@ def names_site(part: str, sitename: str | None, url: str) -> bool:
     return squashed in labels or ("the" + squashed) in labels or squashed.removeprefix("the") in labels
 
 
-def _json_ld_items(tree: Any) -> list[Any]:
+def json_ld_items(tree: Any) -> list[Any]:
     items: list[Any] = []
     for script in tree.xpath("//script[@type='application/ld+json']"):
         try:
@@ -144,7 +144,7 @@ def _json_ld_items(tree: Any) -> list[Any]:
 def structured_metadata(tree: Any, url: str) -> Metadata:
     """Metadata from a parsed page's JSON-LD article object, then its OpenGraph and meta tags."""
     data = extruct.extract(tree, base_url=url, syntaxes=["opengraph"], uniform=True, errors="ignore")
-    articles = _article_items(_json_ld_items(tree))
+    articles = article_items(json_ld_items(tree))
     ld = articles[0] if articles else {}
     og: dict[str, Any] = {}
     for item in data.get("opengraph") or []:
