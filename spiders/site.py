@@ -15,7 +15,7 @@ from w3lib.url import canonicalize_url
 from archiver.errors import SpiderArgumentError
 from archiver.crawl.arguments import pattern, switch, whole_number
 from archiver.crawl.basespiders import Candidate, DiscoverySpider
-from archiver.extract.listing import holds_article
+from archiver.extract.listing import is_listing
 
 # Path segments and query keys of pages that are plainly not articles and not
 # worth a request (courlan catches media files, feeds by extension, listings
@@ -92,17 +92,17 @@ class SiteSpider(DiscoverySpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.seen.add(canonicalize_url(self.start_url))
-        yield scrapy.Request(self.start_url, callback=self.parse_page, errback=self.fetch_failed)
+        yield scrapy.Request(self.start_url, callback=self.parse_page, errback=self.fetch_failed, cb_kwargs={"listing": True})
         async for request in self.due_rechecks():
             yield request
 
     def article_request(self, url: str, hints: dict[str, Any] | None = None) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_page, errback=self.fetch_failed)
 
-    async def parse_page(self, response: Response) -> AsyncIterator[Any]:
+    async def parse_page(self, response: Response, listing: bool = False) -> AsyncIterator[Any]:
         page = self.page(response)
-        # what the page holds decides, not its URL nor its og:type (archiver/extract/listing.py)
-        if page.html is not None and not holds_article(response.selector.root):
+        # what the page holds decides, never its og:type (archiver/extract/listing.py)
+        if page.html is not None and is_listing(response.selector.root, by_url=listing):
             page.not_article = "listing page (site crawl)"
         yield page
         if page.html is None or response.meta.get("depth", 0) >= self.max_depth:
@@ -118,7 +118,7 @@ class SiteSpider(DiscoverySpider):
                 break
             self.seen.add(key)
             if kind == "listing":
-                yield scrapy.Request(link.url, callback=self.parse_page, errback=self.fetch_failed)
+                yield scrapy.Request(link.url, callback=self.parse_page, errback=self.fetch_failed, cb_kwargs={"listing": True})
             else:
                 articles.append(Candidate(link.url))
         async for request in self.article_requests(self.start_url, articles):

@@ -90,10 +90,10 @@ def test_listings_and_articles_are_told_apart_by_what_they_hold() -> None:
     from discoverysite import ARTICLES, LISTINGS, article_page, home_page, listing_page
 
     from archiver.extract import parse_html
-    from archiver.extract.listing import holds_article
+    from archiver.extract.listing import holds_article, is_listing
 
     base = "http://127.0.0.1"
-    assert not holds_article(parse_html(home_page(base).decode()))
+    assert not holds_article(parse_html(home_page(base).decode())) and is_listing(parse_html(home_page(base).decode()), by_url=True)
     assert not any(holds_article(parse_html(listing_page(path, base).decode())) for path in LISTINGS)
     assert all(holds_article(parse_html(article_page(ARTICLES[k], base).decode())) for k in SITE_ARTICLE_KEYS)
     # one paragraph per teaser or a paragraph between headline links: a listing; structured data: an article
