@@ -35,6 +35,7 @@ from archiver.extract import NoArticle, extract_article, parse_html  # noqa: E40
 _SPEC = importlib.util.spec_from_file_location(
     "bench_structured", Path(__file__).resolve().parents[1] / "archiver" / "extract" / "structured.py")
 _STRUCTURED = importlib.util.module_from_spec(_SPEC)
+sys.modules[_SPEC.name] = _STRUCTURED
 _SPEC.loader.exec_module(_STRUCTURED)
 plain = _STRUCTURED.plain
 

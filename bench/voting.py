@@ -4,7 +4,7 @@
 
 Each page is read once by every extractor (the archiver pipeline, stock
 trafilatura defaults and favor_precision, and the voters of
-:mod:`archiver.voting`: readability, jusText, Resiliparse), timing each; the
+:mod:`archiver.extract.voting`: readability, jusText, Resiliparse), timing each; the
 voting configurations are then scored on those outputs (``--cache FILE``
 keeps them, so that trying a rule costs seconds), with
 bench/extraction.py's scoring (the corpus README's: share of ``with``
@@ -157,7 +157,7 @@ def main() -> None:
     for label, rows in results:
         if args.all or not label.startswith(("drop", "add")) or "<= 6" in label or ">= 25" in label:
             recall, precision, f1 = _f(rows)
-            print(f"| {label} | {recall:.4f} | {precision:.4f} | {f1:.4f} |")
+            print(f"| {label} | {recall:.4f} | {precision:.4f} | {f1:.5f} |")
     kinds = sorted(set(types))
     counts = {k: types.count(k) for k in kinds}
     print("\nPer page type (guessed from the URL; the corpus does not label types): harmonic mean\n")
@@ -167,7 +167,7 @@ def main() -> None:
         if label.startswith(("drop", "add")) and label != BEST:
             continue
         cells = [_f([r for r, t in zip(rows, types) if t == k])[2] for k in kinds]
-        print(f"| {label} | " + " | ".join(f"{c:.4f}" for c in cells) + " |")
+        print(f"| {label} | " + " | ".join(f"{c:.5f}" for c in cells) + " |")
     print("\n| extractor | ms/page |\n|---|---|")
     for key in sorted(k for k in pages[0] if k.startswith("ms:")):
         print(f"| {key[3:]} | {sum(p[key] for p in pages) / len(pages):.1f} |")
