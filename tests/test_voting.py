@@ -81,3 +81,14 @@ def test_the_article_records_the_vote_it_went_through() -> None:
     html = f"<html><body><article><h1>Budget</h1>{''.join(f'<p>{STORY}</p>' for _ in range(4))}</article></body></html>"
     assert extract_article(html, "https://a.example/x").extractor["vote"]["drop_voters"] == ("justext", "resiliparse")
     assert extract_article(html, "https://a.example/x", vote=False).extractor["vote"] is False
+
+
+@pytest.mark.parametrize("setting, recorded", [("1", "justext"), ("0", None)])
+def test_a_crawl_records_whether_its_articles_went_through_the_vote(tmp_path: Path, chrome_site, setting: str,
+                                                                     recorded: str | None) -> None:
+    from conftest import run_crawl
+
+    crawl = run_crawl(tmp_path, "article", {"url": chrome_site.urls()[0]}, {"ARCHIVER_VOTE": setting})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    vote_record = json.loads(next(crawl.db.query("select extractor from articles"))["extractor"])["vote"]
+    assert (vote_record["drop_voters"][0] if vote_record else None) == recorded
