@@ -100,6 +100,7 @@ SETTINGS: dict[str, _Setting] = {
     "EXTRACTOR": _Setting(
         DEFAULT_EXTRACTOR, _extractor, f"the dotted path of an extractor class, such as {DEFAULT_EXTRACTOR}"
     ),
+    "VOTE": _Setting(True, parse_switch, "1 or 0 (0: the extractor's text without the other extractors' vote)"),
     "RETRY_AFTER_MAX": _Setting(600, parse_seconds, "a number of seconds, such as 600"),
     "CHROME_PAGES": _Setting(
         4, parse_count, "a whole number of pages (0 turns the site chrome memory off)"
@@ -130,6 +131,7 @@ class ArchiverConfig:
     extract_timeout: float
     extract_max_bytes: int
     extractor: str
+    vote: bool
     retry_after_max: float
     progress_interval: float
     chrome_pages: int

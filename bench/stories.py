@@ -22,6 +22,7 @@ It prints:
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import statistics
@@ -131,8 +132,8 @@ def _matrix(articles: list[Article]) -> csr_matrix:
     df = Counter(term for c in counts for term in c)
     vocabulary = {term: i for i, term in enumerate(df)}
     rows, cols, values = [], [], []
-    for row, c in enumerate(counts):
-        for term, weight in weights(c, df, len(counts)).items():
+    for row, (c, article) in enumerate(zip(counts, articles)):
+        for term, weight in weights(c, df, len(counts), article.signature.language).items():
             rows.append(row)
             cols.append(vocabulary[term])
             values.append(weight)
@@ -195,22 +196,28 @@ def sweep(seeds: dict[str, Article], corpus: dict[str, Article], copy: Article) 
     random.Random(8).shuffle(everything)
     print(f"\n## Story threshold sweep\n\nyoung archive: {len(young)} articles (the seeds, the wire copy, the 5 unrelated "
           "pages tests/storysite.py serves, two of them on one event), filed in 20 orders; whole corpus: real dates\n")
-    print("| cosine | young: seeds in one story | young: unrelated pages' stories (4 is right) | corpus: seeds in one story "
+    print("| cosine | young: seeds in one story | young: unrelated pages' stories (4 is right) | young: pairs of seeds "
+          "in one story, no unrelated page with them | corpus: seeds in one story "
           "| corpus pages in the seeds' story | corpus: stories of several articles |")
-    print("|---|---|---|---|---|---|")
-    for threshold in (0.15, 0.2, 0.25, 0.275, 0.3, 0.325, 0.35):
+    print("|---|---|---|---|---|---|---|")
+    others = [(url, a) for url, a in young if url in wanted]
+    for threshold in (0.15, 0.2, 0.225, 0.25, 0.275, 0.3, 0.325, 0.35):
         with patch.object(core_similarity, "STORY_SIMILARITY", threshold):
-            one, unrelated = 0, Counter()
+            one, unrelated, pairs = 0, Counter(), 0
             for order in range(20):
                 random.Random(order).shuffle(young)
                 rows = file_all(young)[0]
                 one += _story_count(rows, [*seeds, WIRE_URL]) == 1
                 unrelated[_story_count(rows, wanted)] += 1
+            for first, second in itertools.combinations(seeds.items(), 2):  # a fresh archive with just the pair
+                rows = file_all([first, *others, second])[0]
+                story = {r["url"]: r["story_id"] for r in rows}
+                pairs += story[first[0]] == story[second[0]] and not any(story[u] == story[first[0]] for u in wanted)
             rows = file_all(everything)[0]
         seed_story = {r["story_id"] for r in rows if r["url"] in seeds}
         joined = sum(r["story_id"] in seed_story and r["url"] in corpus for r in rows)
         sizes = Counter(r["story_id"] for r in rows if r["story_id"] not in seed_story)
-        print(f"| {threshold} | {one} of 20 | {dict(sorted(unrelated.items()))} | {len(seed_story) == 1} | {joined} "
+        print(f"| {threshold} | {one} of 20 | {dict(sorted(unrelated.items()))} | {pairs} of 10 | {len(seed_story) == 1} | {joined} "
               f"| {sum(n > 1 for n in sizes.values())} |")
 
 

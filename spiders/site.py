@@ -8,13 +8,14 @@ from urllib.parse import parse_qsl, urlsplit
 import scrapy
 from courlan.filters import is_navigation_page, is_not_crawlable, type_filter
 from courlan.urlutils import extract_domain
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 from w3lib.url import canonicalize_url
 
 from archiver.errors import SpiderArgumentError
 from archiver.crawl.arguments import pattern, switch, whole_number
 from archiver.crawl.basespiders import Candidate, DiscoverySpider
+from archiver.extract.listing import is_listing
 
 # Path segments and query keys of pages that are plainly not articles and not
 # worth a request (courlan catches media files, feeds by extension, listings
@@ -100,7 +101,8 @@ class SiteSpider(DiscoverySpider):
 
     async def parse_page(self, response: Response, listing: bool = False) -> AsyncIterator[Any]:
         page = self.page(response)
-        if listing or (page.html is not None and self.declares_non_article(response)):
+        # what the page holds decides, never its og:type (archiver/extract/listing.py)
+        if page.html is not None and is_listing(response.selector.root, by_url=listing):
             page.not_article = "listing page (site crawl)"
         yield page
         if page.html is None or response.meta.get("depth", 0) >= self.max_depth:
@@ -121,10 +123,3 @@ class SiteSpider(DiscoverySpider):
                 articles.append(Candidate(link.url))
         async for request in self.article_requests(self.start_url, articles):
             yield request
-
-    @staticmethod
-    def declares_non_article(response: TextResponse) -> bool:
-        """Pages that say what they are (``og:type`` other than ``article``) are not articles."""
-        og_type = response.xpath("//meta[@property='og:type']/@content").get()
-        return og_type is not None and og_type.strip().lower() not in ("article", "news", "newsarticle")
-

@@ -90,3 +90,44 @@ class ChromeSite(LoopbackSite):
 
     def urls(self) -> list[str]:
         return [self.url(path(t, p)) for p in range(PAGES_PER_TEMPLATE) for t in TEMPLATES]
+
+
+# A site in the daily template (seed 002's) whose petition promo sits inline in the story body, where no
+# promo rule can find it: on its Peskov write-up and on two articles of other stories. Three write-ups of
+# the Peskov story (the site's own and two others rewritten for it) share one quote.
+PETITION_QUOTE = "“We have significant losses of troops, and it is a huge tragedy for us,” Peskov told Sky News."
+PETITION_PAGES = ("/other-1.html", "/peskov.html", "/other-2.html", "/peskov-herald.html", "/peskov-observer.html")
+
+
+def petition_promo() -> list[str]:
+    return load_stories()["daily"].chrome["promo box"]
+
+
+def petition_page(target: str) -> bytes:
+    """One of :data:`PETITION_PAGES` in the daily template."""
+    from dataclasses import replace
+
+    from newssite import TEMPLATES as SITE_TEMPLATES
+    from storysite import UNRELATED, _unrelated
+
+    stories = load_stories()
+    daily = stories["daily"]
+    if target.startswith("/other-"):
+        story = _unrelated(daily, UNRELATED["herald" if target == "/other-1.html" else "observer"])
+        body = [*story.body, *petition_promo()]
+    else:
+        story = stories[{"/peskov.html": "daily", "/peskov-herald.html": "herald", "/peskov-observer.html": "observer"}[target]]
+        body = [*story.body, PETITION_QUOTE] + (petition_promo() if target == "/peskov.html" else [])
+    page = replace(daily, title=story.title, body=body)
+    return SITE_TEMPLATES["daily"](page, "http://127.0.0.1" + target).encode("utf-8")
+
+
+class PetitionSite(LoopbackSite):
+    """Serves :data:`PETITION_PAGES`."""
+
+    def route(self, target: str) -> Reply:
+        if target in PETITION_PAGES:
+            return Reply(200, "OK", [(b"Content-Type", b"text/html; charset=utf-8")], petition_page(target))
+        if target == "/robots.txt":
+            return Reply(200, "OK", [(b"Content-Type", b"text/plain")], b"User-agent: *\nAllow: /\n")
+        return Reply(404, "Not Found", [(b"Content-Type", b"text/plain")], b"not found")

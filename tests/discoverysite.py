@@ -83,6 +83,8 @@ CRAWL_GROUP = {
 TAG_LABELS = {"kremlin": "Kremlin", "bucha": "Bucha", "nato": "NATO"}
 LINKED = KEYS[28:38]  # a29..a38: related links, tags, author, print and share links
 LOOP = {"a39": "a40", "a40": "a39"}
+# articles whose og:type is not "article", as real sites give a video's or a live page's write-up
+OG_TYPES = {"a33": "website", "a37": "video.other"}
 
 PRIVATE_PATH = "/private/secret.html"
 RETRY_PATH = "/flaky/a-retry.html"
@@ -252,7 +254,7 @@ def article_page(a: Article, base: str) -> bytes:
     tags = "".join(f'\n<meta property="article:tag" content="{TAG_LABELS[t]}">' for t in a.tags)
     head = f"""<meta name="description" content="{esc(a.body[0][:150])}">
 <meta name="author" content="{esc(a.author)}">
-<meta property="og:type" content="article">
+<meta property="og:type" content="{OG_TYPES.get(a.key, "article")}">
 <meta property="og:title" content="{esc(a.title)}">
 <meta property="og:description" content="{esc(a.body[0][:150])}">
 <meta property="og:site_name" content="{SITE}">

@@ -71,6 +71,8 @@ def test_bad_url_in_a_file_names_its_line(tmp_path: Path) -> None:
          "ARCHIVER_WARC_PREFIX must be letters, digits, '.', '_' or '-' (used in file names), not 'my archive'."),
         ({"ARCHIVER_LOCK": "maybe"},
          "ARCHIVER_LOCK must be 1 or 0 (0 lets crawls of one spider on one archive overlap), not 'maybe'."),
+        ({"ARCHIVER_VOTE": "perhaps"},
+         "ARCHIVER_VOTE must be 1 or 0 (0: the extractor's text without the other extractors' vote), not 'perhaps'."),
     ],
 )
 def test_bad_setting(tmp_path: Path, settings: dict, message: str) -> None:

@@ -44,6 +44,26 @@ def test_chrome_lines_are_dropped_only_when_they_are_the_whole_line() -> None:
     assert clean_text(text) == "He said: leave a reply to the minister's letter by Friday."
 
 
+@pytest.mark.parametrize("line", [
+    "Read more: Looted colonial art returns to Benin", "Lesen Sie auch die folgenden Beiträge:", "Auch interessant",
+    "LE PUEDE INTERESAR: La ficha de Juan Orlando Hernández en el MDC de Nueva York", "Schon gelesen?", "À lire aussi :",
+    "© 2020 General Mills. All Rights Reserved", "This article is © The Gazette 2021.", "27.01.2022", "19:49", "3:59 PM",
+])
+def test_prompts_copyright_notices_and_bare_dates_leave_the_text(line: str) -> None:
+    assert clean_text(f"The council met on Tuesday.\n{line}") == "The council met on Tuesday."
+
+
+@pytest.mark.parametrize("line", [
+    "Weitere Informationen finden Sie in der Pressemeldung sowie im Monatsbericht.",  # a sentence, not a prompt
+    "Related to this, the council voted on the budget.", "Mira cómo el presidente habló con los periodistas.",
+    "The court ruled that the © symbol on the logo was not enough to prove ownership of the design, "
+    "and the company will appeal the decision at the federal court in the spring.",  # long: story text
+    "At 19:49 the last train left.",
+])
+def test_story_lines_that_look_like_prompts_stay(line: str) -> None:
+    assert clean_text(line) == line
+
+
 @pytest.mark.parametrize("html, reason", [("", "empty page"), ("<html><body></body></html>", "no main text found")])
 def test_pages_without_an_article_say_why(html: str, reason: str) -> None:
     with pytest.raises(NoArticle, match=reason):

@@ -18,8 +18,9 @@ PAGE = """<html lang="en"><head><title>Harbour reopens | Harbour News</title>
 
 
 def test_another_extractor_runs_inside_the_same_stages() -> None:
-    article = extract_article(PAGE, "https://harbour.example/reopens", extractor="plainextractor.ParagraphsExtractor")
-    assert article.extractor == {"name": "paragraphs", "version": "1"}
+    article = extract_article(PAGE, "https://harbour.example/reopens", extractor="plainextractor.ParagraphsExtractor",
+                              vote=False)
+    assert article.extractor == {"name": "paragraphs", "version": "1", "vote": False}
     assert article.text.splitlines() == [
         "The harbour reopened on Monday after a winter of repairs to the old quay and the lighthouse.",
         "Fishermen said the new berths would let the fleet land its catch closer to the market hall.",

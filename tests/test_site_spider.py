@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from conftest import Crawl, archived_keys, run_crawl
-from discoverysite import (ARTICLE_PATHS, LINK_DEPTHS, NEVER_FETCH_PATHS, NOT_ARTICLE_PATHS, SITE_ARTICLE_KEYS,
-                           DiscoverySite)
+from discoverysite import (ARTICLE_PATHS, LINK_DEPTHS, NEVER_FETCH_PATHS, NOT_ARTICLE_PATHS, OG_TYPES,
+                           SITE_ARTICLE_KEYS, DiscoverySite)
 
 
 def crawl_site(tmp_path: Path, site: DiscoverySite, **args: str) -> tuple[Crawl, set[str]]:
@@ -21,6 +21,8 @@ def crawl_site(tmp_path: Path, site: DiscoverySite, **args: str) -> tuple[Crawl,
 def test_archives_exactly_the_sites_articles(tmp_path: Path, discovery_site: DiscoverySite) -> None:
     crawl, requested = crawl_site(tmp_path, discovery_site)
     assert archived_keys(crawl, discovery_site) == set(SITE_ARTICLE_KEYS)
+    # whatever their og:type says ("website", "video.other"): what the page holds decides
+    assert set(OG_TYPES) <= set(SITE_ARTICLE_KEYS)
     # listings are fetched for their links, and their captures say why they are not articles
     assert set(NOT_ARTICLE_PATHS) <= requested
     for path in NOT_ARTICLE_PATHS:
@@ -82,3 +84,20 @@ def test_subdomains_are_followed_only_when_asked() -> None:
     assert [host_only.on_site(u) for u in links] == [True, False, False, False]
     whole_domain = SiteSpider(url="https://www.example.co.uk/", subdomains="1")
     assert [whole_domain.on_site(u) for u in links] == [True, True, True, False]
+
+
+def test_listings_and_articles_are_told_apart_by_what_they_hold() -> None:
+    from discoverysite import ARTICLES, LISTINGS, article_page, home_page, listing_page
+
+    from archiver.extract import parse_html
+    from archiver.extract.listing import holds_article, is_listing
+
+    base = "http://127.0.0.1"
+    assert not holds_article(parse_html(home_page(base).decode())) and is_listing(parse_html(home_page(base).decode()), by_url=True)
+    assert not any(holds_article(parse_html(listing_page(path, base).decode())) for path in LISTINGS)
+    assert all(holds_article(parse_html(article_page(ARTICLES[k], base).decode())) for k in SITE_ARTICLE_KEYS)
+    # one paragraph per teaser or a paragraph between headline links: a listing; structured data: an article
+    teasers = "".join(f"<h2><a href='/{i}'>Headline number {i} of the day</a></h2><p>{'Excerpt words ' * 12}</p>" for i in range(6))
+    assert not holds_article(parse_html(f"<html><body><div>{teasers}</div></body></html>"))
+    brief = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Brief"}</script>'
+    assert holds_article(parse_html(f"<html><head>{brief}</head><body><p>Short brief.</p></body></html>"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -147,3 +148,41 @@ def test_a_copy_found_in_a_later_crawl_joins_the_existing_group(sites: dict, tmp
     assert later["story_id"] != articles[other_url(sites, "observer")]["story_id"]
     assert first.db_path == second.db_path
     assert json.loads(second.crawl_row()["stats"])["archiver/stories/copies"] == 1
+
+
+def _pages() -> dict[str, str]:
+    """Every seed and unrelated page the story sites serve, by URL, as HTML."""
+    from newssite import TEMPLATES
+
+    found = {}
+    for key, host in HOSTS.items():
+        site = StorySite(key)
+        for path in (SEED_PATH, UNRELATED_PATH):
+            template, story = site.pages[path]
+            url = f"http://{host}{path}"
+            found[url] = TEMPLATES[template](story, url)
+    return found
+
+
+@pytest.mark.parametrize("pair", list(itertools.combinations(HOSTS, 2)))
+def test_any_two_write_ups_form_a_story_in_a_fresh_archive(pair: tuple[str, str], tmp_path: Path) -> None:
+    from archiver.core.writer import ArchiveWriter
+    from archiver.extract import extract_article
+
+    pages = _pages()
+    seeds = [f"http://{HOSTS[key]}{SEED_PATH}" for key in pair]
+    unrelated = [f"http://{host}{UNRELATED_PATH}" for host in HOSTS.values()]
+    writer = ArchiveWriter(tmp_path / "archive.db")
+    for url in [seeds[0], *unrelated, seeds[1]]:
+        writer.file_here(url, None, extract_article(pages[url], url))
+    writer.commit()
+    story = {r["url"]: r["story_id"] for r in writer.storage.db.query("select url, story_id from articles")}
+    writer.close()
+    assert story[seeds[0]] == story[seeds[1]]
+    assert not any(story[url] == story[seeds[0]] for url in unrelated)
+
+
+def test_two_write_ups_crawled_into_an_empty_archive_are_one_story(sites: dict[str, StorySite], tmp_path: Path) -> None:
+    pair = ("herald", "canindia")  # the pair furthest apart without a background of word frequencies
+    crawl = crawl_urls(tmp_path, [seed_url(sites, k) for k in pair] + [other_url(sites, k) for k in HOSTS])
+    assert {seed_url(sites, k) for k in pair} in groups(crawl, "story_id")

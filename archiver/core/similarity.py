@@ -11,7 +11,9 @@ with the whole archive:
   :data:`COPY_JACCARD`.
 * **stories**: write-ups of one event by different sites, which share names,
   numbers and quotes but few sentences.  Each article has a TF-IDF vector of
-  its content words (:func:`weights`); candidates are the articles of the
+  its content words (:func:`weights`), whose IDF counts the archive's
+  documents and a background of general text in the article's language
+  (:func:`background`, wordfreq); candidates are the articles of the
   date window that share one of its :data:`INDEX_TERMS` heaviest terms, and
   an article joins the story of every candidate whose cosine is at least
   :data:`STORY_SIMILARITY` (single linkage: the stories it links merge).
@@ -45,11 +47,15 @@ from .words import tokens as word_tokens
 SHINGLE_WORDS = 3
 NUM_PERM = 128
 COPY_JACCARD = 0.5  # estimated Jaccard of 3-word shingles at or above which a text is a near copy
-STORY_SIMILARITY = 0.29  # TF-IDF cosine at or above which an article joins a story
-# IDF is computed as if the archive also held this many documents without
-# the term: a young archive, where one story's words fill half the
-# documents, would otherwise discount exactly the names a story is made of.
+STORY_SIMILARITY = 0.225  # TF-IDF cosine at or above which an article joins a story
+# IDF is computed as if the archive also held this many background
+# documents, which contain each word as often as general text of its language
+# does (wordfreq's frequencies, :func:`background`): a young archive, where
+# one story's words fill half the documents, would otherwise discount exactly
+# the names a story is made of, and weigh "said" or "year" like a name.
 PRIOR_DOCUMENTS = 1000
+BACKGROUND_WORDS = 500  # a background document's length, in words
+BACKGROUND_FLOOR = 1e-5  # rarer words are left out of the background (no discount worth keeping)
 STORY_DAYS = 3  # articles more than this many days apart are never in one story
 INDEX_TERMS = 10  # an article is found through its heaviest terms
 LANGUAGE_SAMPLE = 300  # words read to guess a text's language
@@ -73,6 +79,9 @@ STOPLIST_LANGUAGES = (
     "Czech", "Swedish", "Danish", "Norwegian_Bokmal", "Finnish", "Turkish", "Indonesian", "Hungarian", "Romanian",
     "Greek",
 )
+# the same languages as wordfreq names them
+WORDFREQ_CODES = dict(zip(STOPLIST_LANGUAGES, (
+    "en", "de", "fr", "es", "it", "pt", "nl", "ru", "uk", "pl", "cs", "sv", "da", "nb", "fi", "tr", "id", "hu", "ro", "el")))
 
 
 def words(text: str) -> list[str]:
@@ -90,11 +99,35 @@ def _stoplist(language: str) -> frozenset[str]:
     return frozenset(word.casefold() for word in justext.get_stoplist(language))
 
 
-def stop_words(tokens: Iterable[str]) -> frozenset[str]:
-    """The stop words of the language whose list covers most of these words (English ones too)."""
+def guess_language(tokens: Iterable[str]) -> str:
+    """The language (a justext list name) whose stop words cover most of these words."""
     distinct = set(islice(tokens, LANGUAGE_SAMPLE))
-    best = max(STOPLIST_LANGUAGES, key=lambda language: len(distinct & _stoplist(language)))
-    return _stoplist("English") | _stoplist(best)
+    return max(STOPLIST_LANGUAGES, key=lambda language: len(distinct & _stoplist(language)))
+
+
+def stop_words(language: str) -> frozenset[str]:
+    """The stop words of a language, English ones too."""
+    return _stoplist("English") | _stoplist(language)
+
+
+@lru_cache(maxsize=None)
+def background(language: str) -> dict[str, float]:
+    """The share of background documents that hold each common word of a language (wordfreq, offline).
+
+    A word of frequency f is in a document of :data:`BACKGROUND_WORDS` words
+    with probability 1 - exp(-f * BACKGROUND_WORDS).  Read once per process
+    and language (wordfreq's "small" list: a few hundred milliseconds).
+    """
+    import wordfreq
+
+    shares: dict[str, float] = {}
+    for bucket, found in enumerate(wordfreq.get_frequency_list(WORDFREQ_CODES.get(language, "en"), wordlist="small")):
+        frequency = 10 ** (-bucket / 100)  # wordfreq's buckets are centibels
+        if frequency < BACKGROUND_FLOOR:
+            break
+        for word in found:
+            shares.setdefault(unicodedata.normalize("NFKC", word).casefold(), 1 - math.exp(-frequency * BACKGROUND_WORDS))
+    return shares
 
 
 def _terms(tokens: list[str], stop: frozenset[str]) -> Counter[str]:
@@ -116,12 +149,13 @@ class Signature:
 
     minhashes: dict[str, np.ndarray] = field(default_factory=dict)
     terms: dict[str, Counter[str]] = field(default_factory=dict)
+    language: str = "English"  # the stop-word language guessed for the text (a justext list name)
 
     def without(self, keys: Iterable[str]) -> "Signature":
         """The signature of the text without these blocks."""
         gone = set(keys)
         return Signature({k: v for k, v in self.minhashes.items() if k not in gone},
-                         {k: v for k, v in self.terms.items() if k not in gone})
+                         {k: v for k, v in self.terms.items() if k not in gone}, self.language)
 
     def minhash(self) -> np.ndarray:
         """The whole text's MinHash: the minimum of its blocks' (shingles do not span lines)."""
@@ -140,9 +174,10 @@ class Signature:
 def signature(blocks: Mapping[str, str]) -> Signature:
     """The signature of a text given as its blocks (key -> line)."""
     tokens = {key: found for key, line in blocks.items() if (found := words(line))}
-    stop = stop_words(token for found in tokens.values() for token in found)
+    language = guess_language(token for found in tokens.values() for token in found)
+    stop = stop_words(language)
     return Signature({key: _minhash(found) for key, found in tokens.items()},
-                     {key: _terms(found, stop) for key, found in tokens.items()})
+                     {key: _terms(found, stop) for key, found in tokens.items()}, language)
 
 
 def band_keys(minhash: np.ndarray) -> list[int]:
@@ -159,14 +194,18 @@ def jaccard(first: np.ndarray, second: np.ndarray) -> float:
         MinHash(hashvalues=second, permutations=_PERMUTATIONS, scheme=SCHEME))
 
 
-def weights(counts: Mapping[str, int], df: Mapping[str, int], documents: int) -> dict[str, float]:
-    """The unit-length TF-IDF vector of a text: sublinear term frequency times smoothed IDF (with a prior).
+def weights(counts: Mapping[str, int], df: Mapping[str, int], documents: int,
+            language: str = "English") -> dict[str, float]:
+    """The unit-length TF-IDF vector of a text: sublinear term frequency times smoothed IDF (with a background).
 
     ``df`` holds the document frequencies of its terms and ``documents`` the
-    number of documents, both counting this text.
+    number of documents, both counting this text; the :data:`PRIOR_DOCUMENTS`
+    background documents hold each word as often as text in ``language`` does.
     """
-    vector = {term: (1 + math.log(n)) * (math.log((documents + PRIOR_DOCUMENTS + 1) / (df.get(term, 1) + 1)) + 1)
-              for term, n in counts.items()}
+    prior = background(language)
+    vector = {term: (1 + math.log(n)) * (math.log(
+        (documents + PRIOR_DOCUMENTS + 1) / (df.get(term, 1) + PRIOR_DOCUMENTS * prior.get(term, 0.0) + 1)) + 1)
+        for term, n in counts.items()}
     norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
     return {term: round(w / norm, 4) for term, w in vector.items()}
 

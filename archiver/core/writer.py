@@ -34,12 +34,18 @@ from .warc import HttpExchange, RecordLocation, WarcFileWriter
 from ..errors import WarcError
 
 
+# A block a site shows on pages of this many different stories is chrome
+# (bench/chrome_memory.py); one shared by pages of one story needs chrome_pages.
+CHROME_STORIES = 2
+
+
 @dataclass(frozen=True)
 class FilingRules:
-    """How articles are filed: the site chrome memory's threshold (0: off) and the re-check schedule."""
+    """How articles are filed: the site chrome memory's thresholds (chrome_pages 0: off) and the re-check schedule."""
 
     chrome_pages: int = 4
     recheck: RecheckSchedule = RecheckSchedule.parse(DEFAULT)
+    chrome_stories: int = CHROME_STORIES
 
 
 class ArchiveWriter:
@@ -160,7 +166,7 @@ class ArchiveWriter:
             dropped = 0
             if self.rules.chrome_pages:
                 chrome = articles.learn_blocks(db, urlsplit(url).hostname or "", url, article.blocks, iso_utc(now),
-                                               self.rules.chrome_pages)
+                                               self.rules.chrome_pages, self.rules.chrome_stories)
                 cleaned = article.without_blocks(chrome)
                 dropped, article = len(article.blocks) - len(cleaned.blocks), cleaned
             article_id, new = articles.save(db, url, capture_id, article, hints)

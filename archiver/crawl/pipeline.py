@@ -116,7 +116,8 @@ class ArticlePipeline:
         limit = self.config.extract_timeout
         try:
             async with self._in_flight:
-                job = pool.submit(within, limit, extract_article, item.html, item.url, rules, self.config.extractor)
+                job = pool.submit(within, limit, extract_article, item.html, item.url, rules, self.config.extractor,
+                                  self.config.vote)
                 article = await asyncio.wait_for(asyncio.wrap_future(job), timeout=2 * limit + 5 if limit else None)
         except NoArticle as exc:
             await self.no_article(item, str(exc))

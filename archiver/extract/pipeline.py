@@ -5,14 +5,19 @@ its URL, the site's rules and the extractor's dotted path, and returns an
 :class:`~archiver.extract.article.Article`, so it runs in a worker process.
 The stages, the same whatever the extractor:
 
-1. parse once for the page-level reads: structured metadata
-   (:mod:`~archiver.extract.structured`), language, link texts;
+1. parse once for the page-level reads, before anything prunes the tree:
+   structured metadata (:mod:`~archiver.extract.structured`), the visible
+   ``<h1>`` and title candidates (:mod:`~archiver.extract.headline`),
+   language, link texts;
 2. the site's own :class:`~archiver.extract.rules.SiteRules` and the promo
    rules prune a fresh tree that the extractor (``ARCHIVER_EXTRACTOR``,
    trafilatura by default) reads;
-3. chrome lines leave the text; structured data wins over the extractor's
-   metadata field by field;
-4. flags (:mod:`~archiver.extract.flags`), blocks for the site chrome memory
+3. chrome lines leave the text; with ``vote`` (``ARCHIVER_VOTE``), other
+   extractors vote on its short lines and long paragraphs
+   (:mod:`~archiver.extract.voting`), on another pruned tree;
+4. the headline by agreement of the title candidates; structured data wins
+   over the extractor's metadata field by field;
+5. flags (:mod:`~archiver.extract.flags`), blocks for the site chrome memory
    and the signature for copies and stories.
 
 The site chrome memory acts later, in the archive writer, where the
@@ -22,6 +27,7 @@ site's history is.
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import partial
 from typing import Any
 
 from lxml import etree
@@ -37,7 +43,9 @@ from .backend import DEFAULT_EXTRACTOR, Page, load_extractor
 from .blocks import blocks
 from .flags import interstitial, link_share, link_texts
 from .rules import SiteRules, apply_rules, clean_text, prune_chrome
-from .structured import clean_title, structured_metadata
+from .headline import headline, meta_titles, visible_h1s
+from .structured import plain, structured_metadata
+from .voting import RULE, voted_text
 
 _PARSER = lxml_html.HTMLParser(
     encoding="utf-8", huge_tree=True, remove_comments=True, remove_pis=True, collect_ids=False
@@ -68,7 +76,8 @@ def parse_html(html: str) -> Any:
         raise NoArticle(f"HTML could not be parsed: {exc}") from None
 
 
-def _pruned_tree(html: str, rules: SiteRules | None) -> Any:
+def pruned_tree(html: str, rules: SiteRules | None) -> Any:
+    """A fresh tree of the page with the site's rules and the promo rules applied: what extractors read."""
     tree = parse_html(html)
     if rules is not None:
         apply_rules(tree, rules)
@@ -76,8 +85,12 @@ def _pruned_tree(html: str, rules: SiteRules | None) -> Any:
     return tree
 
 
-def extract_article(html: str, url: str, rules: SiteRules | None = None, extractor: str = DEFAULT_EXTRACTOR) -> Article:
-    """Extract one page's article; raise :class:`NoArticle` when there is none."""
+def extract_article(html: str, url: str, rules: SiteRules | None = None, extractor: str = DEFAULT_EXTRACTOR,
+                    vote: bool = True) -> Article:
+    """Extract one page's article; raise :class:`NoArticle` when there is none.
+
+    ``vote`` (``ARCHIVER_VOTE``): other extractors vote on the extractor's text.
+    """
     if not html.strip():
         raise NoArticle("empty page")
     if (binary := not_text(html)) is not None:
@@ -85,30 +98,35 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
     backend = load_extractor(extractor)
     tree = parse_html(html)
     structured = structured_metadata(tree, url)
+    h1s, titles = visible_h1s(tree), meta_titles(tree)
     language = structured.language or _language(tree)
     links = link_texts(tree)
-    found = backend.main_text(Page(html, url, lambda: _pruned_tree(html, rules)))
+    pruned = partial(pruned_tree, html, rules)
+    found = backend.main_text(Page(html, url, pruned))
     described = backend.describe()
     if found is None or not found.text.strip():
         raise NoArticle(f"no main text found ({described.get('name', extractor)})")
     text = clean_text(found.text)
+    if vote:
+        text = voted_text(pruned(), url, text, language)
     if not text:
         raise NoArticle("only site chrome found")
     # structured data first, the extractor's reading of the page where it says nothing
-    sitename = structured.sitename or found.sitename
-    title = clean_title(structured.title or found.title, sitename, url)
+    sitename = structured.sitename or plain(found.sitename)
+    title = headline([structured.title, *titles, found.title], h1s, sitename, url)
     words = count_words(text)
     text_blocks = blocks(text)
     return Article(
         title=title,
-        authors=structured.authors or [a.strip() for a in (found.author or "").split(";") if a.strip()],
+        authors=structured.authors or [a for a in map(plain, (found.author or "").split(";")) if a],
         date=structured.date or found.date,
         sitename=sitename,
         language=language.lower().replace("_", "-") if language else None,
-        description=structured.description or found.description,
+        description=structured.description or plain(found.description),
         text=text,
         word_count=words,
-        extractor={**described, **({"site_rules": asdict(rules)} if rules else {})},
+        extractor={**described, **({"site_rules": asdict(rules)} if rules else {}),
+                   "vote": asdict(RULE) if vote else False},
         extracted_at=iso_utc(),
         interstitial=interstitial(title, text, words),
         link_share=link_share(text, links),

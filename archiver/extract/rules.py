@@ -3,7 +3,9 @@
 - :class:`SiteRules` (the ``site_rules`` table) prune nodes or keep only the story's, before extraction;
 - :data:`PRUNE_XPATHS`: containers that sit *inside* story bodies (promo boxes, "read full article"
   source lines) and that extractors keep;
-- :data:`CHROME_LINES`: whole lines that are site furniture wherever they appear, dropped after extraction.
+- :data:`CHROME_LINES`: whole lines that are site furniture wherever they appear, dropped after extraction;
+- :data:`PROMPT_LINES` and :data:`COPYRIGHT_LINES`: short lines that begin with a "read also" prompt or
+  carry a copyright notice, dropped after extraction (``bench/voting.py`` measured them on the corpus).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
+
+from ..core.words import count as count_words
 
 PRUNE_XPATHS: tuple[str, ...] = (
     # promotional boxes embedded in the story body: class or id "promo",
@@ -34,9 +38,28 @@ CHROME_LINES = re.compile(
       | your\ email\ address\ will\ not\ be\ published\.?(\ required\ fields\ are\ marked\ \*)?
       | please\ enter\ your\ (comment|name\ here|email\ address\ here)!?
       | you\ have\ entered\ an\ incorrect\ email\ address!?
+      # a date or a time alone: 27.01.2022, 19:49, 3:59 PM, 2022-01-27
+      | \d{1,2}[./]\d{1,2}[./]\d{2,4} | \d{1,2}:\d{2}(\ ?[ap]\.?m\.?)? | \d{4}-\d\d-\d\d
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# "Read more: ...", "Lesen Sie auch", "LE PUEDE INTERESAR: ...": a prompt, at most three words, then
+# punctuation or the end of the line (so that "Weitere Informationen finden Sie ..." stays)
+PROMPT_LINES = re.compile(
+    r"""^(read\ (more|also|next) | see\ also | related(\ articles|\ stories|\ posts)? | more\ (on|about)\ this
+      | lesen\ sie\ auch | auch\ interessant | mehr\ (zum\ thema|themen|dazu) | schon\ gelesen | zum\ weiterlesen
+      | weitere\ (artikel|beiträge|themen|informationen|infos) | das\ (thema\ )?könnte\ (dich|sie)\ auch\ interessieren
+      | (le|te)\ puede\ interesar | puedes\ ver | (lee|lea|vea|ver)\ también | mira | mire | (leia|veja)\ também
+      | (à\ |a\ )?lire\ aussi | à\ voir\ aussi | leggi\ anche | czytaj\ (też|także)
+    )(\s+[\w’'-]+){0,3}\s*([:?!»›|–—-]|$)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+PROMPT_MAX_WORDS = 15
+COPYRIGHT_LINES = re.compile(
+    r"©|\(c\)\ ?\d{4}|all rights reserved|alle rechte vorbehalten|todos los derechos reservados|tous droits réservés",
+    re.IGNORECASE,
+)
+COPYRIGHT_MAX_WORDS = 20
 
 _NS = {"re": "http://exslt.org/regular-expressions"}
 
@@ -104,7 +127,16 @@ def prune_chrome(tree: Any) -> None:
                 node.drop_tree()
 
 
+def chrome_line(line: str) -> bool:
+    """Is this line site furniture: a chrome line, a short prompt or a short copyright notice?"""
+    if CHROME_LINES.match(line):
+        return True
+    if PROMPT_LINES.match(line) and count_words(line) <= PROMPT_MAX_WORDS:
+        return True
+    return COPYRIGHT_LINES.search(line) is not None and count_words(line) <= COPYRIGHT_MAX_WORDS
+
+
 def clean_text(text: str) -> str:
     """Drop chrome lines and blank runs from extracted text, in Unicode NFC (as trafilatura's own output)."""
     lines = [line.strip() for line in unicodedata.normalize("NFC", text).splitlines()]
-    return "\n".join(line for line in lines if line and not CHROME_LINES.match(line))
+    return "\n".join(line for line in lines if line and not chrome_line(line))

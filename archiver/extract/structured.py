@@ -3,13 +3,16 @@
 Publishers describe their articles for search engines and social networks
 (schema.org ``NewsArticle`` in JSON-LD, OpenGraph ``og:`` and ``article:``
 properties); that description is more reliable than guessing from the page
-layout, so it wins over trafilatura's heuristics field by field.  Read with
+layout, so it wins over trafilatura's heuristics field by field.  Every value
+is plain text (:func:`plain`): entities decoded, whitespace folded.  Read with
 extruct; this module knows nothing of Scrapy or SQLite.
 """
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,10 +26,25 @@ ARTICLE_TYPES = frozenset({
     "BackgroundNewsArticle", "ReviewNewsArticle", "AskPublicNewsArticle", "LiveBlogPosting",
     "BlogPosting", "SocialMediaPosting", "TechArticle", "Report", "ScholarlyArticle",
 })
-# " | Site", " - Site", " – Site", " — Site", " :: Site", " · Site"
-_SEPARATORS = re.compile(r"(\s+(?:\||-|–|—|::|·|•|»)\s+)")
+# " | Site", " - Site", " – Site", " — Site", " :: Site", " · Site", " • Site", " » Site", "Section › Title"
+SEPARATORS = re.compile(r"(\s+(?:\||-|–|—|::|·|•|»|›)\s+|\s*\|\s*)")
 _WORDS = re.compile(r"[\W_]+", re.UNICODE)
 _JSON_LD = JsonLdExtractor()
+# soft hyphens and zero-width characters: they break words for the eye, never in a title
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def plain(value: Any) -> str | None:
+    """A metadata value as plain text: entities decoded (twice-escaped ones too), invisible characters gone, whitespace folded, NFC."""
+    if value is None:
+        return None
+    text = str(value)
+    for _ in range(2):  # "&amp;#8217;" is "&#8217;" escaped once more
+        if "&" not in text:
+            break
+        text = html.unescape(text)
+    text = " ".join(unicodedata.normalize("NFC", text).translate(INVISIBLE).split())  # split() folds NBSP too
+    return text or None
 
 
 @dataclass(frozen=True)
@@ -46,16 +64,16 @@ def _types(item: dict[str, Any]) -> set[str]:
     return {str(k).rsplit("/", 1)[-1] for k in (kind if isinstance(kind, list) else [kind])}
 
 
-def _article_items(items: list[Any]) -> list[dict[str, Any]]:
+def article_items(items: list[Any]) -> list[dict[str, Any]]:
     """schema.org article objects, including those inside ``@graph`` lists."""
     found = []
     for item in items:
         if isinstance(item, list):
-            found += _article_items(item)
+            found += article_items(item)
         elif isinstance(item, dict):
             if _types(item) & ARTICLE_TYPES and (item.get("headline") or item.get("name")):
                 found.append(item)
-            found += _article_items(item.get("@graph") or [])
+            found += article_items(item.get("@graph") or [])
     return found
 
 
@@ -64,10 +82,7 @@ def _text(value: Any) -> str | None:
         value = value[0] if value else None
     if isinstance(value, dict):
         value = value.get("name") or value.get("@value")
-    if value is None:
-        return None
-    text = " ".join(str(value).split())
-    return text or None
+    return plain(value)  # JSON-LD often carries raw entities ("doesn&#8217;t", "&nbsp;")
 
 
 def author_names(value: Any) -> list[str]:
@@ -100,7 +115,7 @@ def iso_date(value: Any) -> str | None:
     return moment.date().isoformat() if len(text) <= 10 else moment.isoformat()
 
 
-def _names_site(part: str, sitename: str | None, url: str) -> bool:
+def names_site(part: str, sitename: str | None, url: str) -> bool:
     """Does this piece of a title name the site (its site name, or its host name squashed)?"""
     words = set(_WORDS.split(part.lower())) - {""}
     if not words:
@@ -116,21 +131,7 @@ def _names_site(part: str, sitename: str | None, url: str) -> bool:
     return squashed in labels or ("the" + squashed) in labels or squashed.removeprefix("the") in labels
 
 
-def clean_title(title: str | None, sitename: str | None, url: str) -> str | None:
-    """The title without a trailing (or leading) " | Site name" piece that names the site."""
-    if not title:
-        return title
-    parts = _SEPARATORS.split(title)  # text, separator, text, ...
-    if len(parts) < 3:
-        return title
-    if _names_site(parts[-1], sitename, url):
-        return "".join(parts[:-2]).strip() or title
-    if _names_site(parts[0], sitename, url):
-        return "".join(parts[2:]).strip() or title
-    return title
-
-
-def _json_ld_items(tree: Any) -> list[Any]:
+def json_ld_items(tree: Any) -> list[Any]:
     items: list[Any] = []
     for script in tree.xpath("//script[@type='application/ld+json']"):
         try:
@@ -143,7 +144,7 @@ def _json_ld_items(tree: Any) -> list[Any]:
 def structured_metadata(tree: Any, url: str) -> Metadata:
     """Metadata from a parsed page's JSON-LD article object, then its OpenGraph and meta tags."""
     data = extruct.extract(tree, base_url=url, syntaxes=["opengraph"], uniform=True, errors="ignore")
-    articles = _article_items(_json_ld_items(tree))
+    articles = article_items(json_ld_items(tree))
     ld = articles[0] if articles else {}
     og: dict[str, Any] = {}
     for item in data.get("opengraph") or []:

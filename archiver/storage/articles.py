@@ -75,8 +75,14 @@ def _count_and_flag(db: sqlite_utils.Database, row: Mapping[str, Any], previous_
 # site chrome memory -----------------------------------------------------------
 
 def learn_blocks(db: sqlite_utils.Database, site: str, url: str, blocks: Mapping[str, str], now: str,
-                 threshold: int) -> set[str]:
-    """Count this page's blocks for its site; return those now seen on ``threshold`` pages or more."""
+                 threshold: int, stories: int = 0) -> set[str]:
+    """Count this page's blocks for its site; return those that are now chrome.
+
+    A block is chrome once seen on ``threshold`` pages or more, or (with
+    ``stories``) on pages of that many different stories: a block shared
+    only by pages of one story (a quote, a wire paragraph) needs the former.
+    Pages whose article has no row yet (the page being filed) have no story.
+    """
     if not blocks:
         return set()
     known = {row[0] for row in db.execute("SELECT block FROM site_block_pages WHERE site = ? AND url = ?", [site, url])}
@@ -88,9 +94,17 @@ def learn_blocks(db: sqlite_utils.Database, site: str, url: str, blocks: Mapping
         [(site, b, text, now, now) for b, text in new],
     )
     keys = list(blocks)
-    return {row[0] for chunk in chunks(keys) for row in db.execute(
-        f"SELECT block FROM site_blocks WHERE site = ? AND pages >= ? AND block IN ({marks(chunk)})",
-        [site, threshold, *chunk])}
+    seen = {row[0]: row[1] for chunk in chunks(keys) for row in db.execute(
+        f"SELECT block, pages FROM site_blocks WHERE site = ? AND pages >= ? AND block IN ({marks(chunk)})",
+        [site, min(threshold, stories or threshold), *chunk])}
+    chrome = {block for block, pages in seen.items() if pages >= threshold}
+    shared = [block for block in seen if block not in chrome]
+    if stories and shared:
+        chrome |= {row[0] for chunk in chunks(shared) for row in db.execute(
+            "SELECT p.block FROM site_block_pages p JOIN articles a ON a.url = p.url "
+            f"WHERE p.site = ? AND p.block IN ({marks(chunk)}) GROUP BY p.block "
+            "HAVING count(DISTINCT coalesce(a.story_id, -a.id)) >= ?", [site, *chunk, stories])}
+    return chrome
 
 
 # versions and re-checks ----------------------------------------------------------
