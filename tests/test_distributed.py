@@ -205,7 +205,6 @@ def test_an_unreachable_frontier_stops_the_crawl_with_one_sentence(tmp_path: Pat
 
 
 def test_a_retry_after_pause_holds_for_every_worker(frontier: str) -> None:
-    from archiver.core.frontier import connect
     from archiver.core.shared import SharedState
 
     one, other = SharedState(connect(frontier)), SharedState(connect(frontier))

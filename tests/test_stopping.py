@@ -18,7 +18,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.core.warc import read_response
-from conftest import ROOT, Crawl, finish_crawl, run_archiver, run_crawl, start_crawl
+from conftest import ROOT, Crawl, run_archiver, run_crawl, start_crawl
 from manysite import ManySite, article_path
 
 EXIT_WAIT = 90  # seconds: a hang detector, not a measure

@@ -1,7 +1,7 @@
 """The archive writer: one method per unit of work, WARC records and rows written together.
 
 Scrapy-free.  A crawl (through :class:`archiver.crawl.extension.ArchiveExtension`),
-``archiver reextract`` and ``archiver stories`` file captures and articles
+``archiver reextract``, ``stories``, ``import`` and ``merge`` file captures and articles
 through it, so an article is filed the same way whoever extracted it: site
 chrome memory, ``articles`` row, version, next check, copy group and story.
 

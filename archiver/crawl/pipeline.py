@@ -8,7 +8,7 @@ Threads and processes, per page:
   ``2 x workers`` pages are handed to the pool at once; the others wait here
   with their responses, and Scrapy stops scheduling downloads once the
   responses waiting in its scraper pass ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``
-  (5 MB by default): a bounded queue with back-pressure, so memory stays flat;
+  (1 MB in archiver/settings.py): a bounded queue with back-pressure, so memory stays flat;
 - filing (site chrome memory, the row, its version, its next check) runs on
   the archive's I/O thread;
 - a new version's diff and story scoring run on the ``archiver-cpu`` thread,
