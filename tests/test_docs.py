@@ -72,7 +72,8 @@ def test_every_stat_is_documented() -> None:
     stats |= {f"archiver/errors/{kind}" for kind in re.findall(r'(?:report|attempt)\("([a-z]+)"', source)}
     assert stats
     for stat in stats:
-        assert documented(stat), stat
+        # a prefix ("archiver/cpu_ms/io/") is documented as a row with a placeholder (`archiver/cpu_ms/io/CALL`)
+        assert documented(stat) or (stat.endswith("/") and re.search(rf"^\|\s*`{re.escape(stat)}[A-Z]+`", README, re.M)), stat
 
 
 def test_ci_runs_the_readme_test_command() -> None:

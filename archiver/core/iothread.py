@@ -6,6 +6,8 @@ on a disk, zlib or SQLite.  Calls are grouped: ``flush`` (the database
 commit) runs when the queue runs dry, after ``max_calls`` calls or after
 ``max_age`` seconds, whichever comes first; a call's future resolves only
 once its batch is committed, so nobody is told "stored" before it is.
+Its :class:`~archiver.core.cpu.CpuMeter` counts each call's CPU under the
+function's name, and the commits under ``commit``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import threading
 import time
 from concurrent.futures import Future, InvalidStateError
 from typing import Any, Callable, TypeVar
+
+from .cpu import CpuMeter
 
 T = TypeVar("T")
 
@@ -30,6 +34,7 @@ class IOThread:
         self._max_calls = max_calls
         self._max_age = max_age
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.cpu = CpuMeter()  # read it on this thread only (a call run here), or after shutdown()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -82,7 +87,8 @@ class IOThread:
             if not batch:
                 started = time.monotonic()
             try:
-                batch.append((future, function(*args)))
+                with self.cpu.stage(getattr(function, "__name__", "call")):
+                    batch.append((future, function(*args)))
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 _settle(future, exc)
             if self._queue.empty() or len(batch) >= self._max_calls or time.monotonic() - started >= self._max_age:
@@ -91,7 +97,8 @@ class IOThread:
 
     def _commit(self, batch: list[tuple[Future, Any]]) -> None:
         try:
-            self._flush()
+            with self.cpu.stage("commit"):
+                self._flush()
         except BaseException as exc:  # noqa: BLE001 - every call in the batch failed with it
             for future, _ in batch:
                 _settle(future, exc)

@@ -33,6 +33,7 @@ from warcio.warcwriter import WARCWriter
 from .. import __version__
 from ..errors import WarcError
 from .codings import decode_body
+from .cpu import CpuMeter
 
 OPEN_SUFFIX = ".open"
 GZIP_LEVEL = 6
@@ -127,8 +128,10 @@ class WarcFileWriter:
     Not thread-safe: give it one thread.
     """
 
-    def __init__(self, directory: Path, prefix: str, max_size: int, info: dict[str, str] | None = None):
+    def __init__(self, directory: Path, prefix: str, max_size: int, info: dict[str, str] | None = None,
+                 cpu: CpuMeter | None = None):
         self.directory = Path(directory)
+        self.cpu = cpu or CpuMeter()  # its writes' CPU (digests, gzip) counts under "warc"
         self.prefix = prefix
         self.max_size = max_size
         self.info = dict(info or {})
@@ -165,6 +168,10 @@ class WarcFileWriter:
         (server-not-modified or identical-payload-digest profile) that refers to
         it, with the HTTP headers but without the body.
         """
+        with self.cpu.stage("warc"):
+            return self._write_exchange(exchange, refers_to)
+
+    def _write_exchange(self, exchange: HttpExchange, refers_to: RefersTo | None) -> RecordLocation:
         try:
             if self._file is not None and self._file.tell() >= self.max_size:
                 self.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 from typing import Any, Callable, TypeVar
@@ -25,6 +26,7 @@ from scrapy.spiders import Spider
 from twisted.internet import task
 
 from ..config import ArchiverConfig
+from ..core.cpu import stats as cpu_stats
 from ..core.frontier import connect, worker_name
 from ..core.hosts import SharedHosts
 from ..core.iothread import IOThread
@@ -64,6 +66,7 @@ class ArchiveExtension:
         self._sources: dict[str, tuple[str, datetime | None]] = {}
         self._reported: set[str] = set()
         self._closed = False
+        self._reactor_cpu = time.thread_time()  # reset when the spider opens
         # First of all, before the database is opened: a second crawl of this
         # spider on this archive stops here (CrawlBusyError), having touched nothing.
         self._lock = CrawlLock(self.config.db, crawler.spidercls.name) if self.config.lock else None
@@ -114,6 +117,7 @@ class ArchiveExtension:
             config.warc_dir, prefix, config.warc_max_size,
             info={"robots": "obey" if crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
                   "http-header-user-agent": crawler.settings.get("USER_AGENT", "")},
+            cpu=self.io.cpu,
         )
         try:
             writer = ArchiveWriter(config.db, warc, FilingRules(config.chrome_pages, config.recheck))
@@ -163,6 +167,7 @@ class ArchiveExtension:
         for problem in problems:
             logger.error(problem)
         self.stats.set_value("archiver/crawl_id", crawl_id)
+        self._reactor_cpu = time.thread_time()  # the reactor thread's CPU so far: start-up, not the crawl
         if self.hosts is not None:  # the host slots this worker takes stay taken while it beats
             self._beat = task.LoopingCall(self._host_beat)
             self._beat.start(min(10.0, max(0.2, self.config.worker_timeout / 4)))
@@ -172,6 +177,7 @@ class ArchiveExtension:
         warc = self.writer.warc
         assert warc is not None
         self.stats.set_value("archiver/warc/files", len(warc.closed_files) + (1 if warc.current_filename else 0))
+        self.stats.set_value("archiver/cpu_ms/reactor", round((time.thread_time() - self._reactor_cpu) * 1000))
         stats = dict(self.stats.get_stats())
         stats.setdefault("finish_reason", reason)
         counters = {column: int(stats.get(stat, 0)) for column, stat in COUNTER_STATS.items()}
@@ -179,6 +185,9 @@ class ArchiveExtension:
 
     def _finish(self, end: CrawlEnd) -> None:
         """On the I/O thread: the crawl's row and WARC file, then the database."""
+        for name, value in cpu_stats(self.io.cpu.seconds, "archiver/cpu_ms/io/").items():
+            self.stats.set_value(name, value)  # a plain dict item: safe from this thread while the reactor waits
+            end.stats[name] = value
         try:
             self.writer.finish_crawl(end)
         finally:

@@ -24,12 +24,14 @@ from dataclasses import replace
 from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Awaitable, Callable, TypeVar
 from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from ..core.cpu import CpuMeter
+from ..core.cpu import stats as cpu_stats
 from ..core.pool import TimeLimitExceeded, terminate, within, worker_pool
 from ..core.records import Saved
 from ..core.similarity import decide
@@ -38,6 +40,7 @@ from ..extract import Article, NoArticle, extract_article, rules_for
 from .extension import ArchiveExtension
 from .items import ArchivedPage, ArticleItem
 
+T = TypeVar("T")
 STORY_STATS = {"copy": "archiver/stories/copies", "joined": "archiver/stories/joined", "new": "archiver/stories/new"}
 
 
@@ -59,6 +62,8 @@ class ArticlePipeline:
         self.config = archive.config
         self._pool: Executor | None = None
         self._cpu = ThreadPoolExecutor(1, thread_name_prefix="archiver-cpu")
+        self._cpu_meter = CpuMeter()  # the archiver-cpu thread's stages (used on that thread only)
+        self._worker_cpu = CpuMeter()  # the workers' stages, as their articles report them (reactor thread)
         self._in_flight = asyncio.Semaphore(2 * max(1, self.config.extract_workers))
         self._filing = asyncio.Lock()
         self._killed: set[Executor] = set()  # pools stopped for a stuck page: their other pages are retried
@@ -74,6 +79,17 @@ class ArticlePipeline:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         self._cpu.shutdown(wait=True)
+        for name, value in {**cpu_stats(self._worker_cpu.seconds, "archiver/cpu_ms/extract/"),
+                            **cpu_stats(self._cpu_meter.seconds, "archiver/cpu_ms/cpu_thread/")}.items():
+            self.stats.set_value(name, value)
+
+    def _on_cpu_thread(self, stage: str, function: Callable[..., T], *args: Any) -> Awaitable[T]:
+        """Run ``function(*args)`` on the archiver-cpu thread, its CPU counted under ``stage``."""
+        def metered() -> T:
+            with self._cpu_meter.stage(stage):
+                return function(*args)
+
+        return asyncio.get_running_loop().run_in_executor(self._cpu, metered)
 
     async def process_item(self, item: Any) -> Any:
         """The page's :class:`ArticleItem`, as filed; a page without one is dropped (quietly: logged at DEBUG)."""
@@ -139,6 +155,7 @@ class ArticlePipeline:
             self.archive.report("extraction", exc)
             await self.no_article(item, f"extraction failed: {type(exc).__name__}: {exc}")
         else:
+            self._worker_cpu.add(article.cpu)
             if item.cut_from is not None:
                 cut = {"input": f"the first {len(item.html.encode('utf-8', 'replace')):,} bytes of {item.cut_from:,}"}
                 article = replace(article, extractor={**article.extractor, **cut})
@@ -153,7 +170,7 @@ class ArticlePipeline:
 
     async def file(self, item: ArchivedPage, article: Article) -> dict[str, Any] | None:
         """File the article (I/O thread), its diff and its story (scored on the CPU thread); return its row as filed."""
-        writer, loop = self.archive.writer, asyncio.get_running_loop()
+        writer = self.archive.writer
         now = datetime.now(timezone.utc)
         saved: Saved | None = await self.archive.attempt(
             "storage", writer.article, item.url, item.capture_id, article, item.hints or None, now)
@@ -169,8 +186,8 @@ class ArticlePipeline:
             self.stats.inc_value(f"archiver/versions/{saved.version}")
         if saved.pending_diff is not None:
             pending = saved.pending_diff
-            change = await loop.run_in_executor(
-                self._cpu, compare, pending.old_title, pending.old_text, pending.new_title, pending.new_text)
+            change = await self._on_cpu_thread(
+                "diff", compare, pending.old_title, pending.old_text, pending.new_title, pending.new_text)
             await self.archive.attempt("storage", writer.set_diff, pending.version_id, change)
         if saved.article_id is None:
             return None
@@ -178,7 +195,7 @@ class ArticlePipeline:
             if saved.signature is not None:
                 found = await self.archive.attempt("storage", writer.story_candidates, saved.article_id, saved.signature)
                 if found is not None:
-                    decision = await loop.run_in_executor(self._cpu, decide, found)
+                    decision = await self._on_cpu_thread("stories", decide, found)
                     outcome = await self.archive.attempt("storage", writer.file_story, decision)
                     if outcome is not None:
                         self.stats.inc_value(STORY_STATS[outcome])

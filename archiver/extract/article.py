@@ -37,6 +37,8 @@ class Article:
     blocks: dict[str, str] = field(default_factory=dict)  # the text's blocks, for the site chrome memory
     # computed in the extraction worker, so that the crawl process only looks signatures up
     signature: Signature = field(default_factory=Signature)  # for copies and stories
+    # CPU seconds by stage in the worker (archiver/core/cpu.py): counted in the crawl's stats, never stored
+    cpu: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def author(self) -> str | None:

@@ -27,7 +27,6 @@ site's history is.
 from __future__ import annotations
 
 from dataclasses import asdict
-from functools import partial
 from typing import Any
 
 from lxml import etree
@@ -35,6 +34,7 @@ from lxml import html as lxml_html
 from trafilatura.utils import repair_faulty_html
 
 from ..core.codings import not_text
+from ..core.cpu import CpuMeter
 from ..core.dates import iso_utc
 from ..core.similarity import signature
 from ..core.words import count as count_words
@@ -95,27 +95,38 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
         raise NoArticle("empty page")
     if (binary := not_text(html)) is not None:
         raise NoArticle(f"not text ({binary})")
+    meter = CpuMeter()
     backend = load_extractor(extractor)
-    tree = parse_html(html)
-    structured = structured_metadata(tree, url)
-    h1s, titles = visible_h1s(tree), meta_titles(tree)
-    language = structured.language or _language(tree)
-    links = link_texts(tree)
-    pruned = partial(pruned_tree, html, rules)
-    found = backend.main_text(Page(html, url, pruned))
+    with meter.stage("parse"):
+        tree = parse_html(html)
+        structured = structured_metadata(tree, url)
+        h1s, titles = visible_h1s(tree), meta_titles(tree)
+        language = structured.language or _language(tree)
+        links = link_texts(tree)
+
+    def pruned() -> Any:
+        with meter.stage("parse"):
+            return pruned_tree(html, rules)
+
+    with meter.stage("main_text"):
+        found = backend.main_text(Page(html, url, pruned))
     described = backend.describe()
     if found is None or not found.text.strip():
         raise NoArticle(f"no main text found ({described.get('name', extractor)})")
-    text = clean_text(found.text)
-    if vote:
-        text = voted_text(pruned(), url, text, language)
+    with meter.stage("vote"):
+        text = clean_text(found.text)
+        if vote:
+            text = voted_text(pruned(), url, text, language, meter=meter)
     if not text:
         raise NoArticle("only site chrome found")
-    # structured data first, the extractor's reading of the page where it says nothing
-    sitename = structured.sitename or plain(found.sitename)
-    title = headline([structured.title, *titles, found.title], h1s, sitename, url)
-    words = count_words(text)
-    text_blocks = blocks(text)
+    with meter.stage("metadata"):
+        # structured data first, the extractor's reading of the page where it says nothing
+        sitename = structured.sitename or plain(found.sitename)
+        title = headline([structured.title, *titles, found.title], h1s, sitename, url)
+        words = count_words(text)
+    with meter.stage("signature"):
+        text_blocks = blocks(text)
+        text_signature = signature(text_blocks)
     return Article(
         title=title,
         authors=structured.authors or [a for a in map(plain, (found.author or "").split(";")) if a],
@@ -131,5 +142,6 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
         interstitial=interstitial(title, text, words),
         link_share=link_share(text, links),
         blocks=text_blocks,
-        signature=signature(text_blocks),
+        signature=text_signature,
+        cpu=dict(meter.seconds),
     )

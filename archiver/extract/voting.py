@@ -35,6 +35,7 @@ from typing import Any, Callable
 from lxml import etree
 from lxml.html import HtmlElement
 
+from ..core.cpu import CpuMeter
 from ..core.words import count as count_words
 from ..core.words import tokens
 from .structured import INVISIBLE  # some extractors keep soft hyphens, trafilatura drops them
@@ -171,15 +172,25 @@ def vote(text: str, lines: dict[str, list[str]], rule: Rule = RULE) -> str:
     return "\n".join(merged)
 
 
-def ballots(tree: HtmlElement, url: str | None, language: str | None = None, rule: Rule = RULE) -> dict[str, list[str]]:
-    """Each of the rule's voters' lines for the parsed page ``tree`` (each voter reads its own copy)."""
-    return {name: VOTERS[name].lines(tree, url, language) for name in rule.voters}
+def ballots(tree: HtmlElement, url: str | None, language: str | None = None, rule: Rule = RULE,
+            meter: CpuMeter | None = None) -> dict[str, list[str]]:
+    """Each of the rule's voters' lines for the parsed page ``tree`` (each voter reads its own copy).
+
+    With a ``meter``, each voter's CPU counts under ``vote/NAME``.
+    """
+    meter = meter or CpuMeter()
+    found = {}
+    for name in rule.voters:
+        with meter.stage(f"vote/{name}"):
+            found[name] = VOTERS[name].lines(tree, url, language)
+    return found
 
 
-def voted_text(tree: HtmlElement, url: str | None, text: str, language: str | None = None, rule: Rule = RULE) -> str:
+def voted_text(tree: HtmlElement, url: str | None, text: str, language: str | None = None, rule: Rule = RULE,
+               meter: CpuMeter | None = None) -> str:
     """The extractor's ``text`` after the vote of the rule's extractors on the parsed page ``tree``.
 
     ``tree`` must be a page no extractor changed (trafilatura prunes the tree
     it is given), with the site rules and promo rules applied.
     """
-    return vote(text, ballots(tree, url, language, rule), rule)
+    return vote(text, ballots(tree, url, language, rule, meter), rule)
