@@ -22,11 +22,17 @@ DEFAULT_EXTRACTOR = "archiver.extract.trafilatura_backend.TrafilaturaExtractor"
 
 @dataclass(frozen=True)
 class Page:
-    """A page to extract: ``tree()`` parses it afresh, with the rules applied, each time it is called."""
+    """A page to extract: ``tree()`` gives a fresh copy of its parsed tree, with the rules applied, each time.
+
+    ``known`` names the metadata fields (``author``, ``date``) that the page's
+    structured data already gives, and that win over the extractor's: an
+    extractor may skip searching for them.
+    """
 
     html: str
     url: str
     tree: Callable[[], Any]
+    known: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,14 @@ its URL, the site's rules and the extractor's dotted path, and returns an
 :class:`~archiver.extract.article.Article`, so it runs in a worker process.
 The stages, the same whatever the extractor:
 
-1. parse once for the page-level reads, before anything prunes the tree:
-   structured metadata (:mod:`~archiver.extract.structured`), the visible
-   ``<h1>`` and title candidates (:mod:`~archiver.extract.headline`),
+1. parse once, and read the page-level facts before anything prunes the
+   tree: structured metadata (:mod:`~archiver.extract.structured`), the
+   visible ``<h1>`` and title candidates (:mod:`~archiver.extract.headline`),
    language, link texts;
 2. the site's own :class:`~archiver.extract.rules.SiteRules` and the promo
-   rules prune a fresh tree that the extractor (``ARCHIVER_EXTRACTOR``,
-   trafilatura by default) reads;
+   rules prune that tree; the extractor (``ARCHIVER_EXTRACTOR``, trafilatura
+   by default) and the voters each read a copy of it (copying costs a
+   quarter of parsing again);
 3. chrome lines leave the text; with ``vote`` (``ARCHIVER_VOTE``), other
    extractors vote on its short lines and long paragraphs
    (:mod:`~archiver.extract.voting`), on another pruned tree;
@@ -26,6 +27,7 @@ site's history is.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict
 from typing import Any
 
@@ -76,13 +78,17 @@ def parse_html(html: str) -> Any:
         raise NoArticle(f"HTML could not be parsed: {exc}") from None
 
 
-def pruned_tree(html: str, rules: SiteRules | None) -> Any:
-    """A fresh tree of the page with the site's rules and the promo rules applied: what extractors read."""
-    tree = parse_html(html)
+def prune(tree: Any, rules: SiteRules | None) -> Any:
+    """Apply the site's rules and the promo rules to a parsed page, in place: what extractors read."""
     if rules is not None:
         apply_rules(tree, rules)
     prune_chrome(tree)
     return tree
+
+
+def pruned_tree(html: str, rules: SiteRules | None) -> Any:
+    """A fresh tree of the page with the site's rules and the promo rules applied."""
+    return prune(parse_html(html), rules)
 
 
 def extract_article(html: str, url: str, rules: SiteRules | None = None, extractor: str = DEFAULT_EXTRACTOR,
@@ -103,20 +109,23 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
         h1s, titles = visible_h1s(tree), meta_titles(tree)
         language = structured.language or _language(tree)
         links = link_texts(tree)
+        # the page-level reads are done: the same tree, pruned, is what every extractor reads a copy of
+        prune(tree, rules)
 
     def pruned() -> Any:
         with meter.stage("parse"):
-            return pruned_tree(html, rules)
+            return copy.deepcopy(tree)
 
+    known = frozenset(name for name, value in (("author", structured.authors), ("date", structured.date)) if value)
     with meter.stage("main_text"):
-        found = backend.main_text(Page(html, url, pruned))
+        found = backend.main_text(Page(html, url, pruned, known))
     described = backend.describe()
     if found is None or not found.text.strip():
         raise NoArticle(f"no main text found ({described.get('name', extractor)})")
     with meter.stage("vote"):
         text = clean_text(found.text)
         if vote:
-            text = voted_text(pruned(), url, text, language, meter=meter)
+            text = voted_text(tree, url, text, language, meter=meter)  # each voter reads its own copy
     if not text:
         raise NoArticle("only site chrome found")
     with meter.stage("metadata"):

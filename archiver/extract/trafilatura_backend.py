@@ -5,6 +5,14 @@ the table): comments are off, since with them on trafilatura appends the
 comment form to the article.  A page where they find fewer than
 :data:`RECALL_BELOW_WORDS` words is read again with ``favor_recall``, which
 finds the text of some pages the default pass misses.
+
+The metadata comes from trafilatura's own search, step by step as
+``trafilatura.metadata.extract_metadata`` takes it, but without the steps
+whose answer the archive would not use: the date (htmldate's extensive
+search) and the author (a search on a copy of the whole tree) when the
+page's structured data gives them (:attr:`Page.known`), and categories, tags
+and licence, which the archive does not keep.  Those steps were about a
+third of trafilatura's CPU per page (``bench/throughput.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +20,11 @@ from __future__ import annotations
 from typing import Any
 
 import trafilatura
+from htmldate import find_date
+from trafilatura.metadata import (
+    META_URL, Document, examine_meta, extract_author, extract_meta_json, extract_sitename, extract_title, extract_url,
+    set_date_params,
+)
 
 from ..core.words import count as count_words
 from .backend import MainText, Page
@@ -37,17 +50,47 @@ class TrafilaturaExtractor:
         return {"name": "trafilatura", "version": trafilatura.__version__, "options": OPTIONS}
 
     def main_text(self, page: Page) -> MainText | None:
-        document = self._extract(page, OPTIONS)
+        tree = page.tree()  # bare_extraction reads a copy of it: the tree stays as it is for a second pass
+        document = self._extract(tree, page.url, OPTIONS)
         if _words(document) < RECALL_BELOW_WORDS:
-            # little or nothing found: a second, recall-oriented pass on a fresh tree (rare, so cheap overall)
-            second = self._extract(page, {**OPTIONS, "favor_recall": True})
+            # little or nothing found: a second, recall-oriented pass (rare, so cheap overall)
+            second = self._extract(tree, page.url, {**OPTIONS, "favor_recall": True})
             if _words(second) > _words(document):
                 document = second
         if document is None or not (document.text or "").strip():
             return None
-        return MainText(document.text, document.title, document.author, document.date, document.sitename,
-                        document.description)
+        found = metadata(tree, page.url, page.known)
+        return MainText(document.text, found.title, found.author, found.date, found.sitename, found.description)
 
     @staticmethod
-    def _extract(page: Page, options: dict[str, Any]) -> Any:
-        return trafilatura.bare_extraction(page.tree(), url=page.url, with_metadata=True, **options)
+    def _extract(tree: Any, url: str, options: dict[str, Any]) -> Any:
+        return trafilatura.bare_extraction(tree, url=url, with_metadata=False, **options)
+
+
+def metadata(tree: Any, url: str | None, known: frozenset[str] = frozenset()) -> Document:
+    """trafilatura's metadata of the page, without searching for the fields in ``known``.
+
+    The steps of ``trafilatura.metadata.extract_metadata`` (2.x), in its
+    order, for title, author, date, site name and description.
+    """
+    found = examine_meta(tree)
+    if found.author and " " not in found.author:  # a handle, not a name (as trafilatura does)
+        found.author = None
+    try:
+        found = extract_meta_json(tree, found)
+    except Exception:  # noqa: BLE001 - trafilatura, too, goes on without the JSON-LD (its bugs)
+        pass
+    found.title = found.title or extract_title(tree)
+    if "author" not in known and not found.author:
+        found.author = extract_author(tree)
+    found.url = found.url or extract_url(tree, url)
+    if "date" not in known:
+        found.date = find_date(tree, **{**set_date_params(True), "url": found.url})
+    found.sitename = found.sitename or extract_sitename(tree)
+    if found.sitename:
+        found.sitename = found.sitename.lstrip("@")
+        if found.sitename and "." not in found.sitename and not found.sitename[0].isupper():
+            found.sitename = found.sitename.title()
+    elif found.url and (match := META_URL.match(found.url)):
+        found.sitename = match[1]
+    return found
