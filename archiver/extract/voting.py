@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from typing import Any, Callable
 
 from lxml import etree
@@ -98,17 +99,27 @@ def resiliparse_lines(tree: HtmlElement) -> list[str]:
 
 @dataclass(frozen=True)
 class Voter:
-    """An extractor that votes: a name and a function of (tree, url, language) to its lines."""
+    """An extractor that votes: a name, a function of (tree, url, language) to its lines, and its cost.
+
+    ``cost`` (ms per corpus page, ``bench/throughput.py``) orders the voters:
+    the cheaper ones are asked first, and a dearer one only when they left a
+    line undecided.
+    """
 
     name: str
     lines: Callable[[HtmlElement, str | None, str | None], list[str]]
+    cost: float
 
 
 VOTERS: dict[str, Voter] = {
-    "readability": Voter("readability", lambda tree, url, lang: readability_lines(tree)),
-    "justext": Voter("justext", lambda tree, url, lang: justext_lines(tree, url, lang)),
-    "resiliparse": Voter("resiliparse", lambda tree, url, lang: resiliparse_lines(tree)),
+    "readability": Voter("readability", lambda tree, url, lang: readability_lines(tree), 3.6),
+    "justext": Voter("justext", lambda tree, url, lang: justext_lines(tree, url, lang), 13.3),
+    "resiliparse": Voter("resiliparse", lambda tree, url, lang: resiliparse_lines(tree), 2.3),
 }
+
+
+def _cheapest_first(names: tuple[str, ...]) -> list[str]:
+    return sorted(names, key=lambda name: VOTERS[name].cost if name in VOTERS else 0.0)
 
 
 @dataclass(frozen=True)
@@ -134,28 +145,90 @@ class Rule:
 
 
 RULE = Rule()
+# A paragraph that could join the text is in each confirming voter's text, and the voters break
+# lines at the same block elements: so it lies in a line of at least this many words there that
+# the text lacks.  8 is the largest that changed no text of the 945 corpus pages (25, the
+# paragraph's own minimum, lost 3 paragraphs that a voter had split at a <br>).
+ADD_HINT_WORDS = 8
 
 
 def _votes(words: str, ballots: list[str]) -> int:
     return sum(words in ballot for ballot in ballots)
 
 
-def vote(text: str, lines: dict[str, list[str]], rule: Rule = RULE) -> str:
+class Ballots(Mapping):
+    """The voters' lines for one page, each read the first time the vote asks for it."""
+
+    def __init__(self, tree: HtmlElement, url: str | None, language: str | None, meter: CpuMeter | None = None):
+        self._page = (tree, url, language)
+        self._meter = meter or CpuMeter()
+        self._read: dict[str, list[str]] = {}
+
+    def __getitem__(self, name: str) -> list[str]:
+        if name not in self._read:
+            with self._meter.stage(f"vote/{name}"):
+                self._read[name] = VOTERS[name].lines(*self._page)
+        return self._read[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(VOTERS)
+
+    def __len__(self) -> int:
+        return len(VOTERS)
+
+
+def _drop(text: str, lines: Mapping[str, list[str]], rule: Rule) -> list[str]:
+    """The lines of ``text`` that the drop vote keeps, asking the cheapest voters first."""
+    all_lines = text.splitlines()
+    votes = {i: 0 for i, line in enumerate(all_lines) if count_words(line) <= rule.drop_max_words}
+    keys = {i: _words(all_lines[i]) for i in votes}
+    voting = 0  # voters that found something (the others abstain)
+    for name in _cheapest_first(rule.drop_voters):
+        undecided = [i for i in votes if votes[i] < rule.drop_min_votes]
+        if not undecided:
+            break  # every short line has its votes: the dearer voters cannot change that
+        found = lines.get(name)
+        if not found:
+            continue
+        voting += 1
+        ballot = _words("\n".join(found))
+        for i in undecided:
+            votes[i] += keys[i] in ballot
+    need = min(rule.drop_min_votes, voting)
+    return [line for i, line in enumerate(all_lines) if votes.get(i, need) >= need]
+
+
+def _may_add(whole: str, lines: Mapping[str, list[str]], rule: Rule) -> bool:
+    """Whether any paragraph could join the text, judged by the confirming voters alone (cheaper than add_from).
+
+    When a paragraph needs every confirming voter, one that found nothing,
+    or found nothing the text lacks, rules out every paragraph.
+    """
+    if rule.add_min_votes < len(rule.add_confirm):
+        return True
+    for name in _cheapest_first(rule.add_confirm):
+        found = lines.get(name)
+        if not found or all(count_words(line) < ADD_HINT_WORDS or _words(line) in whole for line in found):
+            return False
+    return True
+
+
+def vote(text: str, lines: Mapping[str, list[str]], rule: Rule = RULE) -> str:
     """The extractor's ``text`` after the vote of the other extractors' ``lines`` (by extractor name).
 
     An extractor that found nothing (an empty list) abstains rather than
     voting every line out.  Added paragraphs go where ``rule.add_from`` has
     them: after the last line of the text that comes before them there.
+    ``lines`` may read each extractor's lines only when asked (:class:`Ballots`).
     """
-    ballots = [_words("\n".join(lines[name])) for name in rule.drop_voters if lines.get(name)]
-    need = min(rule.drop_min_votes, len(ballots))
-    kept = [line for line in text.splitlines()
-            if not ballots or count_words(line) > rule.drop_max_words or _votes(_words(line), ballots) >= need]
-    if not rule.add_from or not lines.get(rule.add_from):
+    kept = _drop(text, lines, rule)
+    if not rule.add_from:
+        return "\n".join(kept)
+    whole = _words(" ".join(kept))
+    if not _may_add(whole, lines, rule) or not lines.get(rule.add_from):
         return "\n".join(kept)
     confirm = [_words("\n".join(lines[name])) for name in rule.add_confirm if lines.get(name)]
     keys = [_words(line) for line in kept]
-    whole = _words(" ".join(kept))
     inserts: dict[int, list[str]] = {}
     anchor = -1  # the index in ``kept`` of the last line matched so far, in add_from's order
     for paragraph in lines[rule.add_from]:
@@ -172,25 +245,13 @@ def vote(text: str, lines: dict[str, list[str]], rule: Rule = RULE) -> str:
     return "\n".join(merged)
 
 
-def ballots(tree: HtmlElement, url: str | None, language: str | None = None, rule: Rule = RULE,
-            meter: CpuMeter | None = None) -> dict[str, list[str]]:
-    """Each of the rule's voters' lines for the parsed page ``tree`` (each voter reads its own copy).
-
-    With a ``meter``, each voter's CPU counts under ``vote/NAME``.
-    """
-    meter = meter or CpuMeter()
-    found = {}
-    for name in rule.voters:
-        with meter.stage(f"vote/{name}"):
-            found[name] = VOTERS[name].lines(tree, url, language)
-    return found
-
-
 def voted_text(tree: HtmlElement, url: str | None, text: str, language: str | None = None, rule: Rule = RULE,
                meter: CpuMeter | None = None) -> str:
     """The extractor's ``text`` after the vote of the rule's extractors on the parsed page ``tree``.
 
     ``tree`` must be a page no extractor changed (trafilatura prunes the tree
-    it is given), with the site rules and promo rules applied.
+    it is given), with the site rules and promo rules applied.  A voter runs
+    only when the vote needs it (with a ``meter``, its CPU counts under
+    ``vote/NAME``).
     """
-    return vote(text, ballots(tree, url, language, rule, meter), rule)
+    return vote(text, Ballots(tree, url, language, meter), rule)
