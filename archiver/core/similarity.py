@@ -5,8 +5,8 @@ with the whole archive:
 
 * **copies**: the same text at two URLs.  An exact copy has the same
   :func:`content_hash` (the text's words, case folded); a near copy (a wire
-  story with another intro or footer) has a MinHash (datasketch) of its 3-word
-  shingles close to the other's, found by LSH band keys (:func:`band_keys`)
+  story with another intro or footer) has a MinHash of its 3-word
+  shingles (:mod:`archiver.core.minhash`) close to the other's, found by LSH band keys (:func:`band_keys`)
   and confirmed when the estimated Jaccard similarity is at least
   :data:`COPY_JACCARD`.
 * **stories**: write-ups of one event by different sites, which share names,
@@ -38,14 +38,13 @@ from typing import Iterable, Mapping
 
 import justext
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
+from .minhash import EMPTY, jaccard, minhashes
 from .words import is_cjk
 from .words import tokens as word_tokens
 
 # Chosen with bench/stories.py (README, "Stories", has the figures).
 SHINGLE_WORDS = 3
-NUM_PERM = 128
 COPY_JACCARD = 0.5  # estimated Jaccard of 3-word shingles at or above which a text is a near copy
 STORY_SIMILARITY = 0.225  # TF-IDF cosine at or above which an article joins a story
 # IDF is computed as if the archive also held this many background
@@ -61,14 +60,10 @@ INDEX_TERMS = 10  # an article is found through its heaviest terms
 LANGUAGE_SAMPLE = 300  # words read to guess a text's language
 CANDIDATES = 30  # at most this many candidates are scored, those sharing most index terms
 
-# The persisted index holds MinHashes of one permutation scheme: pinned, so
-# that a datasketch upgrade with another default cannot mix two.
-SCHEME = "affine32"
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME).permutations
-# The band layout datasketch chooses for this threshold, so that pairs at or
-# above COPY_JACCARD share a band key with high probability.
-BANDS: list[tuple[int, int]] = MinHashLSH(threshold=COPY_JACCARD, num_perm=NUM_PERM).hashranges
-_EMPTY = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme=SCHEME).hashvalues
+# The band layout (25 bands of 5 rows) that datasketch's MinHashLSH chooses for
+# COPY_JACCARD and NUM_PERM, so that pairs at or above COPY_JACCARD share a band key
+# with high probability.  Pinned: the persisted band keys depend on it.
+BANDS: list[tuple[int, int]] = [(start, start + 5) for start in range(0, 125, 5)]
 # Stop words (justext's lists, which trafilatura installs) of the languages
 # most news is in.  Pages often declare no language or a wrong one, so the
 # text's own is guessed: the list that covers most of its words.  Before the
@@ -135,12 +130,8 @@ def _terms(tokens: list[str], stop: frozenset[str]) -> Counter[str]:
     return Counter(t for t in tokens if (len(t) >= 3 or t.isdigit() or is_cjk(t)) and t not in stop)
 
 
-def _minhash(tokens: list[str]) -> np.ndarray:
-    shingles = [" ".join(tokens[i : i + SHINGLE_WORDS]).encode("utf-8")
-                for i in range(max(1, len(tokens) - SHINGLE_WORDS + 1))]
-    sketch = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme=SCHEME)
-    sketch.update_batch(shingles)
-    return sketch.hashvalues
+def _shingles(tokens: list[str]) -> list[bytes]:
+    return [" ".join(tokens[i : i + SHINGLE_WORDS]).encode("utf-8") for i in range(max(1, len(tokens) - SHINGLE_WORDS + 1))]
 
 
 @dataclass(frozen=True)
@@ -160,7 +151,7 @@ class Signature:
     def minhash(self) -> np.ndarray:
         """The whole text's MinHash: the minimum of its blocks' (shingles do not span lines)."""
         if not self.minhashes:
-            return _EMPTY.copy()
+            return EMPTY.copy()
         return np.minimum.reduce(list(self.minhashes.values()))
 
     def term_counts(self) -> Counter[str]:
@@ -176,22 +167,17 @@ def signature(blocks: Mapping[str, str]) -> Signature:
     tokens = {key: found for key, line in blocks.items() if (found := words(line))}
     language = guess_language(token for found in tokens.values() for token in found)
     stop = stop_words(language)
-    return Signature({key: _minhash(found) for key, found in tokens.items()},
+    sketches = minhashes([_shingles(found) for found in tokens.values()])
+    return Signature(dict(zip(tokens, sketches)),
                      {key: _terms(found, stop) for key, found in tokens.items()}, language)
 
 
 def band_keys(minhash: np.ndarray) -> list[int]:
     """The LSH band keys of a MinHash, as signed 64-bit integers (SQLite's INTEGER); none for an empty text."""
-    if np.array_equal(minhash, _EMPTY):
+    if np.array_equal(minhash, EMPTY):
         return []
     return [int.from_bytes(hashlib.blake2b(bytes([band]) + minhash[start:end].tobytes(), digest_size=8).digest(),
                            "big", signed=True) for band, (start, end) in enumerate(BANDS)]
-
-
-def jaccard(first: np.ndarray, second: np.ndarray) -> float:
-    """The Jaccard similarity of two texts' shingle sets, as their MinHashes estimate it."""
-    return MinHash(hashvalues=first, permutations=_PERMUTATIONS, scheme=SCHEME).jaccard(
-        MinHash(hashvalues=second, permutations=_PERMUTATIONS, scheme=SCHEME))
 
 
 def weights(counts: Mapping[str, int], df: Mapping[str, int], documents: int,
