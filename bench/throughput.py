@@ -1,6 +1,6 @@
 """End-to-end throughput and memory of a crawl, beside extraction alone and trafilatura's CLI.
 
-    python bench/throughput.py                      # 945 corpus pages, all three measures
+    python bench/throughput.py --runs 3             # 945 corpus pages, all three measures, three times
     python bench/throughput.py --pages 10000 --only crawl   # memory over a 10,000-page crawl
 
 Serves the pages of ../shared/corpus/real-pages on loopback (under several
@@ -17,14 +17,23 @@ one run and on the same pages:
 3. runs ``trafilatura -i URLS -o DIR --backup-dir DIR`` with no sleep
    between requests, the tool a user would otherwise pick.
 
-and prints the figures and their ratios.  The machine is shared and noisy:
-compare the ratios of one run, not figures across runs.
+and prints the figures and their ratios; with ``--runs N``, the crawl and
+the CLI take turns N times and the medians are given too.  For the crawl it
+also prints where the CPU went, per page, by process, thread and stage (the
+crawl's ``archiver/cpu_ms/...`` stats, and the loopback server's CPU), and
+the quality of what it archived (bench/quality.py: the corpus harmonic mean,
+titles, stories, and with ``--reference`` the agreement field by field with
+an earlier run's ``fields.json``).  The machine is shared and noisy: compare
+the ratios of one run, not figures across runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import sqlite3
+import statistics
 import multiprocessing
 import os
 import subprocess
@@ -34,7 +43,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "real-pages" / "html"
 CRAWL_SETTINGS = {
@@ -148,7 +157,7 @@ class TreeSampler:
         return {"crawl process": main, "workers": sum(self.cpu.values()) - main}
 
 
-def run_crawl(urls: list[str], work: Path, served, workers: int | None) -> dict:
+def run_crawl(urls: list[str], work: Path, served, workers: int | None, server_pid: int) -> dict:
     url_file = work / "urls.txt"
     url_file.write_text("\n".join(urls) + "\n")
     settings = {**CRAWL_SETTINGS, "ARCHIVER_DB": str(work / "archive.db"), "ARCHIVER_WARC_DIR": str(work / "warcs")}
@@ -157,7 +166,7 @@ def run_crawl(urls: list[str], work: Path, served, workers: int | None) -> dict:
     command = [sys.executable, "-m", "scrapy", "crawl", "article", "-a", f"urls={url_file}"]
     for key, value in settings.items():
         command += ["-s", f"{key}={value}"]
-    served_before = served.value
+    served_before, server_cpu = served.value, _cpu(server_pid)
     start = time.perf_counter()
     with open(work / "crawl.log", "w") as log:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -169,7 +178,32 @@ def run_crawl(urls: list[str], work: Path, served, workers: int | None) -> dict:
     if process.returncode:
         sys.exit(f"the crawl failed; see {work / 'crawl.log'}")
     cpu = sampler.cpu_by_process()
-    return {"wall": wall, "cpu": sum(cpu.values()), "cpu_by_process": cpu, "samples": sampler.samples, "db": work / "archive.db"}
+    stats = json.loads(sqlite3.connect(work / "archive.db").execute(
+        "SELECT stats FROM crawls ORDER BY id DESC LIMIT 1").fetchone()[0])
+    return {"wall": wall, "cpu": sum(cpu.values()), "cpu_by_process": cpu, "samples": sampler.samples,
+            "db": work / "archive.db", "stats": stats, "server_cpu": _cpu(server_pid) - server_cpu}
+
+
+def stage_table(crawl: dict, pages: int) -> list[str]:
+    """CPU ms per page by process, thread and stage: the crawl's archiver/cpu_ms stats and /proc's totals."""
+    cpu = {name[len("archiver/cpu_ms/"):]: value / pages for name, value in crawl["stats"].items()
+           if name.startswith("archiver/cpu_ms/")}
+    workers = crawl["cpu_by_process"]["workers"] * 1000 / pages
+    main = crawl["cpu_by_process"]["crawl process"] * 1000 / pages
+    extract = {k: v for k, v in cpu.items() if k.startswith("extract/")}
+    threads = {k: v for k, v in cpu.items() if not k.startswith("extract/")}
+    io_sql = sum(v for k, v in threads.items() if k.startswith("io/") and k != "io/warc")
+    rows = [(f"extraction: {k[len('extract/'):]}", v) for k, v in sorted(extract.items())]
+    rows += [("extraction workers: the rest (pages in, articles out, start-up)", workers - sum(extract.values())),
+             ("crawl process: reactor thread (Scrapy, spiders, middlewares)", threads.get("reactor", 0.0)),
+             ("crawl process: WARC records (digests, gzip), archiver-io", threads.get("io/warc", 0.0)),
+             (f"crawl process: SQLite and filing, archiver-io (commits {threads.get('io/commit', 0.0):.1f})", io_sql),
+             ("crawl process: diffs and story scoring, archiver-cpu",
+              sum(v for k, v in threads.items() if k.startswith("cpu_thread/"))),
+             ("crawl process: other threads (pages to and from the workers), start-up", main - sum(threads.values())),
+             ("loopback test server (not in the crawl's figures)", crawl["server_cpu"] * 1000 / pages)]
+    return ["| stage | CPU ms/page |", "|---|---|"] + [f"| {name} | {value:.1f} |" for name, value in rows] + [
+        f"| **the crawl: its process and the workers** | **{main + workers:.1f}** |"]
 
 
 def check_archive(db_path: Path, urls: list[str]) -> dict:
@@ -233,9 +267,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=945, help="pages to crawl (the corpus repeated under new prefixes beyond 945)")
     parser.add_argument("--only", choices=["crawl", "all"], default="all", help="crawl: skip the extraction and CLI comparisons")
+    parser.add_argument("--runs", type=int, default=1, help="crawl and CLI runs, taking turns (medians given)")
     parser.add_argument("--workers", type=int, help="ARCHIVER_EXTRACT_WORKERS (default: the setting's default, the cores)")
     parser.add_argument("--keep", type=Path, help="keep the archive and logs in this directory")
+    parser.add_argument("--reference", type=Path, help="an earlier run's fields.json: agreement field by field")
     args = parser.parse_args()
+
+    from quality import score
 
     names = sorted(p.name for p in CORPUS.glob("*.html"))
     copies = -(-args.pages // len(names))
@@ -247,36 +285,42 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     print(f"{len(urls)} pages from {len(names)} corpus files on {base}; {os.cpu_count()} cores; work in {work}", flush=True)
 
-    (work / "crawl").mkdir(exist_ok=True)
-    crawl = run_crawl(urls, work / "crawl", served, args.workers)
-    checked = check_archive(crawl["db"], urls)
-    e2e = len(urls) / crawl["wall"]
-    peak = max(memory for _, memory in crawl["samples"])
-    rows = [("archiver end to end (scrapy crawl article)", f"{e2e:.1f} pages/s", f"{crawl['cpu'] / len(urls) * 1000:.1f} ms CPU/page",
-             f"{peak / 2**20:.0f} MiB peak memory (PSS)")]
-    print("CPU per page: " + ", ".join(f"{name} {seconds / len(urls) * 1000:.1f} ms"
-                                       for name, seconds in crawl["cpu_by_process"].items()))
-    print(f"archive: {checked['captured']} captures of {checked['expected']} URLs ({checked['distinct']} distinct), "
-          f"{checked['articles']} articles, {checked['no article']} pages without an article", flush=True)
-    if len(urls) >= 10_000:
-        at_1k, at_end = memory_at(crawl["samples"], 1_000), peak
-        print(f"memory: {at_1k / 2**20:.0f} MiB by page 1,000, {at_end / 2**20:.0f} MiB by page {len(urls):,} "
-              f"({(at_end - at_1k) / at_1k * 100:+.1f}%)")
-
+    rates: list[tuple[float, float | None]] = []
+    for run in range(1, args.runs + 1):
+        (work / f"crawl{run}").mkdir(exist_ok=True)
+        crawl = run_crawl(urls, work / f"crawl{run}", served, args.workers, server.pid)
+        e2e, peak = len(urls) / crawl["wall"], max(memory for _, memory in crawl["samples"])
+        checked = check_archive(crawl["db"], urls)
+        print(f"\n## run {run}: archiver {e2e:.1f} pages/s, {crawl['cpu'] / len(urls) * 1000:.1f} ms CPU/page, "
+              f"{peak / 2**20:.0f} MiB peak memory (PSS of the crawl's process tree)")
+        print(f"archive: {checked['captured']} captures of {checked['expected']} URLs ({checked['distinct']} distinct), "
+              f"{checked['articles']} articles, {checked['no article']} pages without an article\n", flush=True)
+        print("\n".join(stage_table(crawl, len(urls))))
+        if len(urls) >= 10_000:
+            at_1k = memory_at(crawl["samples"], 1_000)
+            print(f"memory: {at_1k / 2**20:.0f} MiB by page 1,000, {peak / 2**20:.0f} MiB by page {len(urls):,} "
+                  f"({(peak - at_1k) / at_1k * 100:+.1f}%)")
+        print("\n" + "\n".join(score(crawl["db"], args.reference, work / f"crawl{run}" / "fields.json")), flush=True)
+        cli = None
+        if args.only == "all":
+            (work / f"cli{run}").mkdir(exist_ok=True)
+            cli, written = trafilatura_cli_rate(urls, work / f"cli{run}")
+            print(f"trafilatura CLI: {cli:.1f} pages/s ({written} files); ratio {e2e / cli:.2f}x", flush=True)
+        rates.append((e2e, cli))
     if args.only == "all":
         single, ok = single_process_rate(names[: len(urls)], base)
-        rows.append(("extraction alone, one process (extract_article)", f"{single:.1f} pages/s", f"{ok} articles", ""))
-        (work / "cli").mkdir(exist_ok=True)
-        cli, written = trafilatura_cli_rate(urls, work / "cli")
-        rows.append(("trafilatura CLI (-i URLS -o DIR --backup-dir DIR)", f"{cli:.1f} pages/s", f"{written} files", ""))
+        print(f"\nextraction alone, one process (extract_article): {single:.1f} pages/s, {ok} articles")
     server.terminate()
 
-    print("\n| run | rate | | |\n|---|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    median = statistics.median(e2e for e2e, _ in rates)
+    print(f"\narchiver end to end: {', '.join(f'{e2e:.1f}' for e2e, _ in rates)} pages/s (median {median:.1f})")
     if args.only == "all":
-        print(f"\nend to end / extraction alone: {e2e / single:.2f}x   (target >= 1.5x)")
-        print(f"end to end / trafilatura CLI:  {e2e / cli:.2f}x   (target >= 2x)")
+        ratios = [e2e / cli for e2e, cli in rates if cli]
+        print(f"trafilatura CLI:     {', '.join(f'{cli:.1f}' for _, cli in rates if cli)} pages/s "
+              f"(median {statistics.median(cli for _, cli in rates if cli):.1f})")
+        print(f"end to end / trafilatura CLI: {', '.join(f'{r:.2f}' for r in ratios)} (median {statistics.median(ratios):.2f}x; "
+              "target >= 2x)")
+        print(f"end to end / extraction alone: {median / single:.2f}x")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,116 @@
+"""The quality of a crawl of the corpus, read from its archive: what bench/throughput.py prints beside the speed.
+
+    python bench/quality.py ARCHIVE.db [--reference OLD.json] [--save NEW.json]
+
+Scores the ``articles`` of an archive whose URLs end in corpus file names
+(``.../NAME.html``, as bench/throughput.py serves them):
+
+- text: the share of annotated content segments kept, of chrome segments
+  absent, and their harmonic mean, over every corpus page crawled (a page
+  without an article keeps nothing);
+- titles: exact matches with the page's headline (bench/titles.py's ground
+  truth: the ``<h1>`` right above the annotated content);
+- stories: articles in stories of two or more, and copies (the corpus has
+  one page a site and no two write-ups of one event: both should be few);
+- metadata agreement: with ``--reference`` (a ``--save`` file of an earlier
+  run, for instance before a speed change), the share of pages whose title,
+  date, authors, site name, description and text are the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sqlite3
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from titles import _fold, ground_truth
+from w3lib.encoding import html_to_unicode
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-pages"
+FIELDS = ("title", "date", "author", "sitename", "description", "text")
+_SPACE = re.compile(r"\s+")
+
+
+def _norm(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def _truth(job: tuple[str, list[str]]) -> str | None:
+    name, with_ = job
+    try:
+        return ground_truth(html_to_unicode(None, (CORPUS / "html" / name).read_bytes())[1], with_)
+    except Exception:  # noqa: BLE001 - a page the parser refuses has no ground truth
+        return None
+
+
+def _unported(value: object, url: str | None) -> object:
+    return value.replace(url.split("/")[2], "HOST") if isinstance(value, str) and url else value
+
+
+def archived(db_path: Path) -> dict[str, dict]:
+    """The first copy's article of each corpus page (by file name): its fields, or {} when it has none."""
+    db = sqlite3.connect(db_path)
+    db.row_factory = sqlite3.Row
+    pages: dict[str, dict] = {}
+    for row in db.execute("SELECT c.url, a.* FROM captures c LEFT JOIN articles a ON a.url = c.url "
+                          "WHERE c.url LIKE '%/c0/%.html' ORDER BY c.id"):
+        pages.setdefault(row["url"].rsplit("/", 1)[1], dict(row) if row["text"] is not None else {})
+    stories = tuple(db.execute("SELECT count(*) FILTER (WHERE n > 1), coalesce(sum(n) FILTER (WHERE n > 1), 0) "
+                              "FROM (SELECT count(*) n FROM articles GROUP BY story_id)").fetchone() or (0, 0))
+    copies = db.execute("SELECT count(*) FROM articles WHERE copy_of IS NOT NULL").fetchone()[0]
+    db.close()
+    pages[""] = {"stories": stories, "copies": copies}
+    return pages
+
+
+def score(db_path: Path, reference: Path | None = None, save: Path | None = None, workers: int = 2) -> list[str]:
+    """Lines of figures for the archive at ``db_path``."""
+    annotations = json.loads((CORPUS / "annotations.json").read_text())
+    pages = archived(db_path)
+    groups = pages.pop("")
+    names = sorted(name for name in pages if name in annotations)
+    found = wanted = absent = chrome = 0
+    for name in names:
+        text = _norm(pages[name].get("text") or "")
+        found += sum(_norm(s) in text for s in annotations[name]["with"])
+        wanted += len(annotations[name]["with"])
+        absent += sum(_norm(s) not in text for s in annotations[name]["without"])
+        chrome += len(annotations[name]["without"])
+    kept, dropped = found / wanted, absent / chrome
+    with ProcessPoolExecutor(workers) as pool:
+        truths = dict(zip(names, pool.map(_truth, [(n, annotations[n]["with"]) for n in names], chunksize=16)))
+    judged = [n for n in names if truths[n]]
+    exact = sum(_fold(pages[n].get("title")) == truths[n] for n in judged)
+    (stories, in_stories) = groups["stories"]
+    lines = [
+        f"text: {len(names)} pages, content kept {kept:.5f}, chrome dropped {dropped:.5f}, "
+        f"harmonic mean {2 * kept * dropped / (kept + dropped):.5f}",
+        f"titles: {exact} of {len(judged)} exactly the headline above the story",
+        f"stories: {in_stories} articles in {stories} stories of two or more; {groups['copies']} copies",
+    ]
+    # the loopback server's port changes from run to run: a site name made from the URL names it
+    fields = {n: {f: _unported(pages[n].get(f), pages[n].get("url")) for f in FIELDS} for n in names}
+    if save:
+        save.write_text(json.dumps(fields, ensure_ascii=False))
+    if reference:
+        before = json.loads(reference.read_text())
+        common = [n for n in names if n in before]
+        lines.append("metadata agreement with the reference: " + ", ".join(
+            f"{f} {sum(fields[n][f] == before[n][f] for n in common)}/{len(common)}" for f in FIELDS))
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("db", type=Path)
+    parser.add_argument("--reference", type=Path, help="a --save file of an earlier run, to compare field by field")
+    parser.add_argument("--save", type=Path, help="write each page's fields here, as JSON")
+    args = parser.parse_args()
+    print("\n".join(score(args.db, args.reference, args.save)))
+
+
+if __name__ == "__main__":
+    main()
