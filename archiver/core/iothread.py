@@ -3,9 +3,13 @@
 Every WARC write and SQL statement of a crawl runs here, one at a time, so
 records land in the WARC file in order and the reactor thread never waits
 on a disk, zlib or SQLite.  Calls are grouped: ``flush`` (the database
-commit) runs when the queue runs dry, after ``max_calls`` calls or after
-``max_age`` seconds, whichever comes first; a call's future resolves only
-once its batch is committed, so nobody is told "stored" before it is.
+commit) runs when the queue runs dry with a *durable* call waiting, after
+``max_calls`` calls or after ``max_age`` seconds, whichever comes first.  A
+durable call's future resolves only once its batch is committed, so nobody
+is told "stored" before it is; the steps of a unit of work whose end is
+durable (reading story candidates, filing an article before its row is read
+back) resolve as soon as they have run, and are committed with that end:
+one commit per page instead of one per step.
 Its :class:`~archiver.core.cpu.CpuMeter` counts each call's CPU under the
 function's name, and the commits under ``commit``.
 """
@@ -13,6 +17,7 @@ function's name, and the commits under ``commit``.
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import threading
 import time
@@ -22,6 +27,7 @@ from typing import Any, Callable, TypeVar
 from .cpu import CpuMeter
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 _STOP = object()
 
@@ -38,19 +44,20 @@ class IOThread:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def submit(self, function: Callable[..., Any], *args: Any) -> Future:
-        """Queue ``function(*args)``; the future resolves when its batch is committed."""
+    def submit(self, function: Callable[..., Any], *args: Any, durable: bool = True) -> Future:
+        """Queue ``function(*args)``; the future resolves when its batch is committed (``durable``) or once it ran."""
         future: Future = Future()
-        self._queue.put((future, function, args))
+        self._queue.put((future, function, args, durable))
         return future
 
-    async def run(self, function: Callable[..., T], *args: Any) -> T:
-        """From the event loop: run ``function(*args)`` here and wait for its batch to be committed.
+    async def run(self, function: Callable[..., T], *args: Any, durable: bool = True) -> T:
+        """From the event loop: run ``function(*args)`` here and wait for its batch to be committed (or, not
+        ``durable``, only for the call).
 
         Cancelling the awaiting task (a crawl being stopped) abandons the wait,
         never the call: what was queued is still written, in order.
         """
-        future = self.submit(function, *args)
+        future = self.submit(function, *args, durable=durable)
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
 
@@ -76,30 +83,44 @@ class IOThread:
         self._thread.join()
 
     def _run(self) -> None:
-        batch: list[tuple[Future, Any]] = []
-        started = 0.0
+        waiting: list[tuple[Future, Any]] = []  # durable calls run since the last commit, with their results
+        uncommitted, started = 0, 0.0  # calls run since the last commit; when the first of them ran
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=max(0.0, started + self._max_age - time.monotonic()) if uncommitted else None)
+            except queue.Empty:  # only calls that nobody waits on: commit them once they are max_age old
+                self._commit(waiting)
+                waiting, uncommitted = [], 0
+                continue
             if item is _STOP:
-                self._commit(batch)
+                self._commit(waiting)
                 return
-            future, function, args = item
-            if not batch:
+            future, function, args, durable = item
+            if not uncommitted:
                 started = time.monotonic()
+            uncommitted += 1
             try:
                 with self.cpu.stage(getattr(function, "__name__", "call")):
-                    batch.append((future, function(*args)))
+                    result = function(*args)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 _settle(future, exc)
-            if self._queue.empty() or len(batch) >= self._max_calls or time.monotonic() - started >= self._max_age:
-                self._commit(batch)
-                batch = []
+            else:
+                if durable:
+                    waiting.append((future, result))
+                else:
+                    _settle(future, result=result)
+            if ((waiting and self._queue.empty()) or uncommitted >= self._max_calls
+                    or time.monotonic() - started >= self._max_age):
+                self._commit(waiting)
+                waiting, uncommitted = [], 0
 
     def _commit(self, batch: list[tuple[Future, Any]]) -> None:
         try:
             with self.cpu.stage("commit"):
                 self._flush()
-        except BaseException as exc:  # noqa: BLE001 - every call in the batch failed with it
+        except BaseException as exc:  # noqa: BLE001 - every durable call in the batch failed with it
+            if not batch:
+                logger.error("The archive could not commit writes that nobody waited on: %s", exc, exc_info=exc)
             for future, _ in batch:
                 _settle(future, exc)
         else:

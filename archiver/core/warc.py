@@ -29,6 +29,7 @@ from warcio.bufferedreaders import ChunkedDataReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+from zlib_ng import zlib_ng
 
 from .. import __version__
 from ..errors import WarcError
@@ -147,12 +148,18 @@ class WarcFileWriter:
         self._writer = WARCWriter(self._buffer, gzip=False, warc_version="1.1")
 
     def _member(self, record: Any) -> bytes:
-        """One record as its own gzip member (level 6: level 9, warcio's, costs 60% more CPU for 0.5% less size)."""
+        """One record as its own gzip member.
+
+        Level 6 (level 9, warcio's, costs 60% more CPU for 0.5% less size), by
+        zlib-ng: the same size as zlib's level 6 in half the CPU (0.9 against
+        1.8 ms per corpus page); ISA-L's fastest levels took a fifth but wrote
+        11-15% more bytes.
+        """
         self._writer.write_record(record)
         data = self._buffer.getvalue()
         self._buffer.seek(0)
         self._buffer.truncate()
-        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        compressor = zlib_ng.compressobj(GZIP_LEVEL, zlib_ng.DEFLATED, zlib_ng.MAX_WBITS + 16)
         return compressor.compress(data) + compressor.flush()
 
     @property

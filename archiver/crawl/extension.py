@@ -240,14 +240,18 @@ class ArchiveExtension:
 
     # what components use (reactor thread) ------------------------------------
 
-    async def run(self, function: Callable[..., T], *args: Any) -> T:
-        """Run ``function(*args)`` (a writer method) on the I/O thread and wait until it is committed."""
-        return await self.io.run(function, *args)
+    async def run(self, function: Callable[..., T], *args: Any, durable: bool = True) -> T:
+        """Run ``function(*args)`` (a writer method) on the I/O thread and wait until it is committed.
 
-    async def attempt(self, kind: str, function: Callable[..., T], *args: Any) -> T | None:
+        Not ``durable``: wait only until it has run, for a step whose unit of
+        work ends with a durable call (see :mod:`archiver.core.iothread`).
+        """
+        return await self.io.run(function, *args, durable=durable)
+
+    async def attempt(self, kind: str, function: Callable[..., T], *args: Any, durable: bool = True) -> T | None:
         """:meth:`run`, but a database failure is reported (see :meth:`report`) and gives None: the crawl goes on."""
         try:
-            return await self.run(function, *args)
+            return await self.run(function, *args, durable=durable)
         except sqlite3.Error as exc:
             self.report(kind, exc)
             return None

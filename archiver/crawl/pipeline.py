@@ -172,8 +172,9 @@ class ArticlePipeline:
         """File the article (I/O thread), its diff and its story (scored on the CPU thread); return its row as filed."""
         writer = self.archive.writer
         now = datetime.now(timezone.utc)
+        # every step but the last (reading the row back as filed) resolves once it ran: one commit per article
         saved: Saved | None = await self.archive.attempt(
-            "storage", writer.article, item.url, item.capture_id, article, item.hints or None, now)
+            "storage", writer.article, item.url, item.capture_id, article, item.hints or None, now, durable=False)
         if saved is None:
             return None
         await self.archive.publish(item.url)
@@ -188,15 +189,16 @@ class ArticlePipeline:
             pending = saved.pending_diff
             change = await self._on_cpu_thread(
                 "diff", compare, pending.old_title, pending.old_text, pending.new_title, pending.new_text)
-            await self.archive.attempt("storage", writer.set_diff, pending.version_id, change)
+            await self.archive.attempt("storage", writer.set_diff, pending.version_id, change, durable=False)
         if saved.article_id is None:
             return None
         async with self._filing:
             if saved.signature is not None:
-                found = await self.archive.attempt("storage", writer.story_candidates, saved.article_id, saved.signature)
+                found = await self.archive.attempt("storage", writer.story_candidates, saved.article_id, saved.signature,
+                                                   durable=False)
                 if found is not None:
                     decision = await self._on_cpu_thread("stories", decide, found)
-                    outcome = await self.archive.attempt("storage", writer.file_story, decision)
+                    outcome = await self.archive.attempt("storage", writer.file_story, decision, durable=False)
                     if outcome is not None:
                         self.stats.inc_value(STORY_STATS[outcome])
             # read while no other article is filed, so its story id is the one this filing gave
