@@ -25,6 +25,7 @@ from .core.addresses import parse_networks
 from .core.values import parse_count, parse_seconds, parse_size, parse_switch
 from .errors import ConfigError
 from .extract.backend import DEFAULT_EXTRACTOR, ExtractorError, load_extractor
+from .extract.blocks import CHROME_STORIES
 
 _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -56,6 +57,13 @@ def _extractor(value: Any) -> str:
     except ExtractorError as exc:
         raise ValueError(str(exc)) from None
     return str(value).strip()
+
+
+def _chrome_stories(value: Any) -> int:
+    stories = parse_count(value)
+    if stories == 1:  # the stories of a page's other pages: one would be any block seen twice, a quote too
+        raise ValueError(value)
+    return stories
 
 
 def _redis_url(value: Any) -> str:
@@ -102,8 +110,8 @@ SETTINGS: dict[str, _Setting] = {
     ),
     "VOTE": _Setting(True, parse_switch, "1 or 0 (0: the extractor's text without the other extractors' vote)"),
     "RETRY_AFTER_MAX": _Setting(600, parse_seconds, "a number of seconds, such as 600"),
-    "CHROME_PAGES": _Setting(
-        4, parse_count, "a whole number of pages (0 turns the site chrome memory off)"
+    "CHROME_PAGES": _Setting(  # (named when it counted pages)
+        CHROME_STORIES, _chrome_stories, "a number of different stories from 2 up, or 0 (the site chrome memory off)"
     ),
     "PROGRESS_INTERVAL": _Setting(60, parse_seconds, "a number of seconds (0 turns the progress line off)"),
     "RECHECK": _Setting(

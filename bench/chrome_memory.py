@@ -1,97 +1,159 @@
-"""Choose ARCHIVER_CHROME_PAGES: chrome left and story lost for each threshold, on a synthetic site.
+"""Choose ARCHIVER_CHROME_PAGES: chrome left and story lost for each rule, on the test suite's synthetic sites.
 
     python bench/chrome_memory.py
 
-Uses the test suite's 5-template x 20-page site (tests/chromesite.py): story
-paragraphs of its own on every page, one paragraph shared by two articles and
-a quote shared by three, and each template's chrome blocks inside the story
-container, where stock extraction keeps them.  Pages go through extraction
-and the chrome memory in crawl order; then every article is cleaned again
-with what the memory learnt (what ``archiver reextract`` does).  For each
-threshold N it prints the chrome lines still in the text after the first
-pass and after re-extraction, and the story lines lost.
+First the chrome site (tests/chromesite.py): 5 templates x 20 pages, each
+template's chrome blocks inside the story container, where stock extraction
+keeps them; 100 pages of 92 stories (a wire paragraph shared by the two
+articles of one story, a quote by the three of another, a quote by the six
+follow-ups of a third).  Pages are filed by the archive writer, stories
+included, in crawl order, then all again (what ``archiver reextract`` does).
+For each rule it prints the chrome lines still in the text after the first
+pass and after re-extraction, the story lines lost (a page's own paragraphs
+and the lines its story's pages share) after each, and the stories found
+after re-extraction.  The rules:
 
-Then the story-aware rule (``CHROME_STORIES``), on the test suite's petition
-site (tests/chromesite.py ``PETITION_PAGES``): seed 002's petition promo
-inline on pages of three stories, and a quote shared by three write-ups of
-one story.  Pages are filed through the archive writer, stories included,
-in crawl order and then again (``archiver reextract``), for each number of
-different stories that makes a block chrome.
+* ``N stories``: a block on pages of N different stories is chrome (the rule,
+  ``ARCHIVER_CHROME_PAGES=N``);
+* ``2 stories and N pages``: the same, and on N pages at least (a minimum of
+  pages on top, measured against it: not a setting);
+* ``N pages``: a block on N distinct pages is chrome, whatever their stories
+  (the rule before; counted here, the writer filing with the memory off).
+
+The first pass is a crawl's whose stories keep up with its articles; in a
+busy crawl they are filed behind them, and pages waiting for theirs do not
+count yet (more chrome left at first, the same after re-extraction).
+
+Then the petition site (tests/chromesite.py ``PETITION_PAGES``): seed 002's
+petition promo inline on pages of three stories, and a quote shared by three
+write-ups of one story, filed the same way for each number of stories.
 """
 
 from __future__ import annotations
 
 import sys
 import tempfile
+from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from chromesite import (  # noqa: E402
-    PAGES_PER_TEMPLATE, PETITION_PAGES, PETITION_QUOTE, TEMPLATES, paragraphs, petition_page, petition_promo, render,
+    LINES_IN, PAGES_PER_TEMPLATE, PETITION_PAGES, PETITION_QUOTE, TEMPLATES, paragraphs, petition_page, petition_promo,
+    render, story_of,
 )
 
 from archiver.core.writer import ArchiveWriter, FilingRules  # noqa: E402
+from archiver.extract import Article, extract_article  # noqa: E402
+from archiver.storage import articles as article_rows  # noqa: E402
 
-from archiver.extract import extract_article  # noqa: E402
-from archiver.storage import Storage
-from archiver.storage.articles import learn_blocks  # noqa: E402
-
-
-def main() -> None:
-    pages = [(t, p) for p in range(PAGES_PER_TEMPLATE) for t in TEMPLATES]  # crawl order: templates interleaved
-    articles = {page: extract_article(render(*page).decode(), f"https://news.example/{page[0]}/{page[1]}") for page in pages}
-    texts = {page: article.text for page, article in articles.items()}
-    stock_chrome = sum(line in texts[p] for p in pages for line in TEMPLATES[p[0]])
-    total = sum(len(TEMPLATES[t]) for t, _ in pages)
-    print(f"{len(pages)} pages; stock extraction keeps {stock_chrome} of their {total} chrome lines\n")
-    print("| N | chrome lines left, first pass | left after re-extraction | story lines lost |")
-    print("|---|---|---|---|")
-    for threshold in (2, 3, 4, 5, 6, 8, 10):
-        with tempfile.TemporaryDirectory() as tmp:
-            storage = Storage(Path(tmp) / "archive.db")
-            first = {}
-            for page in pages:
-                url = f"https://news.example/{page[0]}/{page[1]}"
-                with storage.write() as db:
-                    chrome = learn_blocks(db, "news.example", url, articles[page].blocks, "now", threshold)
-                first[page] = articles[page].without_blocks(chrome).text
-            # a second pass (what archiver reextract does) sees every block's final count
-            with storage.write() as db:
-                final = {page: articles[page].without_blocks(learn_blocks(
-                    db, "news.example", f"https://news.example/{page[0]}/{page[1]}", articles[page].blocks, "now",
-                    threshold)).text for page in pages}
-            storage.close()
-        left_first = sum(line in first[p] for p in pages for line in TEMPLATES[p[0]])
-        left_final = sum(line in final[p] for p in pages for line in TEMPLATES[p[0]])
-        lost = sum(paragraph not in final[p] for p in pages for paragraph in paragraphs(*p))
-        print(f"| {threshold} | {left_first} | {left_final} | {lost} |")
+PAGES = [(t, p) for p in range(PAGES_PER_TEMPLATE) for t in TEMPLATES]  # crawl order: templates interleaved
 
 
-def stories() -> None:
-    """Chrome lines left and quotes lost on the petition site, for each number of stories that makes chrome."""
-    pages = {path: extract_article(petition_page(path).decode(), f"https://petition.example{path}") for path in PETITION_PAGES}
-    promo, carrying = petition_promo(), [p for p in PETITION_PAGES if p.startswith("/other") or p == "/peskov.html"]
-    quoted = [p for p in PETITION_PAGES if "peskov" in p]
-    print(f"\npetition site: {len(pages)} pages; the promo ({len(promo)} lines) on {len(carrying)} pages of "
+def url(page: tuple[str, int]) -> str:
+    return f"https://news.example/{page[0]}/{page[1]}"
+
+
+@contextmanager
+def at_least(pages: int) -> Iterator[None]:
+    """The chrome memory's rule with a minimum of distinct pages on top."""
+    learn, seen = article_rows.learn_blocks, defaultdict(set)
+
+    def learn_blocks(db, site, page_url, blocks, now, stories):  # noqa: ANN001, ANN202
+        for block in blocks:
+            seen[block].add(page_url)
+        return {block for block in learn(db, site, page_url, blocks, now, stories) if len(seen[block]) >= pages}
+
+    article_rows.learn_blocks = learn_blocks
+    try:
+        yield
+    finally:
+        article_rows.learn_blocks = learn
+
+
+def file_twice(articles: dict[str, Article], stories: int) -> tuple[list[dict[str, str]], dict[str, int]]:
+    """Each article's text after filing them all in order, and after filing them all again; the final stories."""
+    with tempfile.TemporaryDirectory() as tmp:
+        writer = ArchiveWriter(Path(tmp) / "archive.db", rules=FilingRules(chrome_stories=stories))
+        texts: list[dict[str, str]] = []
+        for _ in range(2):
+            for address, article in articles.items():
+                writer.file_here(address, None, article)
+            texts.append({r["url"]: r["text"] for r in writer.storage.db.query("select url, text from articles")})
+        story = {r["url"]: r["story_id"] for r in writer.storage.db.query("select url, story_id from articles")}
+        writer.close()
+    return texts, story
+
+
+def by_pages(articles: dict[str, Article], pages: int) -> list[dict[str, str]]:
+    """The texts the page-count rule leaves: first pass (pages seen so far, this one included), then all pages seen."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    first = {}
+    for address, article in articles.items():
+        for block in article.blocks:
+            seen[block].add(address)
+        first[address] = article.without_blocks({b for b in article.blocks if len(seen[b]) >= pages}).text
+    final = {address: article.without_blocks({b for b in article.blocks if len(seen[b]) >= pages}).text
+             for address, article in articles.items()}
+    return [first, final]
+
+
+def chrome_site() -> None:
+    articles = {url(page): extract_article(render(*page).decode(), url(page)) for page in PAGES}
+    stock = sum(line in articles[url(p)].text for p in PAGES for line in TEMPLATES[p[0]])
+    expected: dict[str, set[str]] = defaultdict(set)
+    for page in PAGES:
+        expected[story_of(*page)].add(url(page))
+    story_lines = sum(len(paragraphs(*page)) for page in PAGES)
+    print(f"chrome site: {len(PAGES)} pages of {len(expected)} stories; stock extraction keeps "
+          f"{stock} of their {sum(len(TEMPLATES[t]) for t, _ in PAGES)} chrome lines; {story_lines} story lines, "
+          f"{sum(len(p) for p in LINES_IN.values())} of them shared by pages of one story (2, 3 and 6 pages)\n")
+    print("| rule | chrome lines left, first pass | after re-extraction | story lines lost, first pass "
+          "| after re-extraction | stories after re-extraction |")
+    print("|---|---|---|---|---|---|")
+
+    def row(rule: str, texts: list[dict[str, str]], story: dict[str, int] | None) -> None:
+        left = [sum(line in t[url(p)] for p in PAGES for line in TEMPLATES[p[0]]) for t in texts]
+        lost = [sum(line not in t[url(p)] for p in PAGES for line in paragraphs(*p)) for t in texts]
+        if story is None:
+            found = "(not filed)"
+        else:
+            groups: dict[int, set[str]] = defaultdict(set)
+            for address, number in story.items():
+                groups[number].add(address)
+            same = sorted(map(sorted, groups.values())) == sorted(map(sorted, expected.values()))
+            found = f"{len(groups)}" + (", as written" if same else ", not as written")
+        print(f"| {rule} | {left[0]} | {left[1]} | {lost[0]} | {lost[1]} | {found} |")
+
+    for stories in (2, 3):
+        row(f"{stories} stories", *file_twice(articles, stories))
+    for pages in (4, 6):
+        with at_least(pages):
+            row(f"2 stories and {pages} pages", *file_twice(articles, 2))
+    for pages in (2, 3, 4, 5, 6, 7, 8):
+        row(f"{pages} pages", by_pages(articles, pages), None)
+
+
+def petition_site() -> None:
+    """Promo lines left and quotes lost on the petition site, for each number of stories that makes chrome."""
+    articles = {f"https://petition.example{p}": extract_article(petition_page(p).decode(), f"https://petition.example{p}")
+                for p in PETITION_PAGES}
+    promo = petition_promo()
+    carrying = [f"https://petition.example{p}" for p in PETITION_PAGES if p.startswith("/other") or p == "/peskov.html"]
+    quoted = [f"https://petition.example{p}" for p in PETITION_PAGES if "peskov" in p]
+    print(f"\npetition site: {len(articles)} pages; the promo ({len(promo)} lines) on {len(carrying)} pages of "
           f"{len(carrying)} stories, a quote on {len(quoted)} write-ups of one story\n")
     print("| stories | promo lines left, first pass | left after re-extraction | quotes lost |\n|---|---|---|---|")
-    for threshold in (0, 2, 3):
-        with tempfile.TemporaryDirectory() as tmp:
-            writer = ArchiveWriter(Path(tmp) / "archive.db", rules=FilingRules(chrome_stories=threshold))
-            texts = [{}, {}]
-            for run in range(2):
-                for path, article in pages.items():
-                    saved, _ = writer.file_here(f"https://petition.example{path}", None, article)
-                    texts[run][path] = writer.storage.db.execute("SELECT text FROM articles WHERE id = ?",
-                                                                 [saved.article_id]).fetchone()[0]
-            writer.close()
-        left = [sum(line in texts[run][p] for p in carrying for line in promo) for run in range(2)]
-        lost = sum(PETITION_QUOTE not in texts[1][p] for p in quoted)
-        print(f"| {threshold or 'off'} | {left[0]} | {left[1]} | {lost} |")
+    for stories in (0, 2, 3):
+        texts, _ = file_twice(articles, stories)
+        left = [sum(line in t[page] for page in carrying for line in promo) for t in texts]
+        lost = sum(PETITION_QUOTE not in t[page] for t in texts for page in quoted)
+        print(f"| {stories or 'off'} | {left[0]} | {left[1]} | {lost} |")
 
 
 if __name__ == "__main__":
-    main()
-    stories()
+    chrome_site()
+    petition_site()

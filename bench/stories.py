@@ -168,7 +168,7 @@ def file_all(order: list[tuple[str, Article]], same_day: bool = False) -> tuple[
     """File the articles in this order through the archive writer, as a crawl would; the rows and each filing's time."""
     timings = []
     with tempfile.TemporaryDirectory() as tmp:
-        writer = ArchiveWriter(Path(tmp) / "archive.db", rules=FilingRules(chrome_pages=0))
+        writer = ArchiveWriter(Path(tmp) / "archive.db", rules=FilingRules(chrome_stories=0))
         for capture, (url, article) in enumerate(order, 1):
             if same_day:
                 article = replace(article, date="2022-04-08")

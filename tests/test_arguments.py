@@ -73,6 +73,8 @@ def test_bad_url_in_a_file_names_its_line(tmp_path: Path) -> None:
          "ARCHIVER_LOCK must be 1 or 0 (0 lets crawls of one spider on one archive overlap), not 'maybe'."),
         ({"ARCHIVER_VOTE": "perhaps"},
          "ARCHIVER_VOTE must be 1 or 0 (0: the extractor's text without the other extractors' vote), not 'perhaps'."),
+        ({"ARCHIVER_CHROME_PAGES": "1"},
+         "ARCHIVER_CHROME_PAGES must be a number of different stories from 2 up, or 0 (the site chrome memory off), not '1'."),
     ],
 )
 def test_bad_setting(tmp_path: Path, settings: dict, message: str) -> None:

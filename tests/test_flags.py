@@ -50,7 +50,7 @@ def test_missing_date_and_title_are_flagged(tmp_path: Path) -> None:
 
 
 def test_too_short_is_relative_to_the_site(tmp_path: Path) -> None:
-    writer = ArchiveWriter(tmp_path / "a.db", rules=FilingRules(chrome_pages=0))
+    writer = ArchiveWriter(tmp_path / "a.db", rules=FilingRules(chrome_stories=0))
     for i in range(4):
         writer.article(f"https://a.example/{i}", 1, an_article("word " * 800))
     writer.article("https://a.example/short", 1, an_article("word " * 150))

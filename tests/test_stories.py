@@ -186,3 +186,24 @@ def test_two_write_ups_crawled_into_an_empty_archive_are_one_story(sites: dict[s
     pair = ("herald", "canindia")  # the pair furthest apart without a background of word frequencies
     crawl = crawl_urls(tmp_path, [seed_url(sites, k) for k in pair] + [other_url(sites, k) for k in HOSTS])
     assert {seed_url(sites, k) for k in pair} in groups(crawl, "story_id")
+
+
+def test_an_article_filed_again_away_from_the_story_named_after_it_leaves_it(tmp_path: Path) -> None:
+    from archiver.core.writer import ArchiveWriter
+    from archiver.extract import extract_article
+
+    pages = _pages()
+    first, second = (f"http://{HOSTS[key]}{SEED_PATH}" for key in ("herald", "observer"))
+    other = f"http://{HOSTS['herald']}{UNRELATED_PATH}"
+    writer = ArchiveWriter(tmp_path / "archive.db")
+    for url in (first, second):
+        writer.file_here(url, None, extract_article(pages[url], url))
+    story = {r["url"]: r["story_id"] for r in writer.storage.db.query("select url, story_id from articles")}
+    assert story[first] == story[second]  # the story takes the first article's id
+    # the first article is filed again with another story's text (as a re-extraction may give): it leaves the story
+    assert writer.file_here(first, None, extract_article(pages[other], first))[1] == "new"
+    story = {r["url"]: r["story_id"] for r in writer.storage.db.query("select url, story_id from articles")}
+    stories = {r["id"]: r["articles"] for r in writer.storage.db.query("select id, articles from stories")}
+    writer.close()
+    assert story[first] != story[second]
+    assert stories == {story[first]: 1, story[second]: 1}

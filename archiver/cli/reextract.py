@@ -36,13 +36,22 @@ def extract_or_reason(job: tuple[str, str, SiteRules | None]) -> Any:
         return NoArticle(f"extraction took longer than {limit:g} s")
 
 
+def _chrome_stories(ctx: click.Context, param: click.Parameter, value: Any) -> int:
+    """``--chrome-pages`` read as ``ARCHIVER_CHROME_PAGES`` is."""
+    spec = SETTINGS["CHROME_PAGES"]
+    try:
+        return int(spec.parse(value))
+    except ValueError:
+        raise click.BadParameter(f"must be {spec.expects}, not {value!r}.") from None
+
+
 @cli.command()
 @DB_OPTION
 @WARC_DIR_OPTION
 @click.option("--site", help="Only this host (and its subdomains).")
 @click.option("--since", help="Only articles captured since: a date (2026-11-01) or an age (48h, 7d).")
-@click.option("--chrome-pages", type=click.IntRange(min=0), default=SETTINGS["CHROME_PAGES"].default, show_default=True,
-              help="Drop blocks a site shows on this many pages (ARCHIVER_CHROME_PAGES); 0: off.")
+@click.option("--chrome-pages", default=SETTINGS["CHROME_PAGES"].default, show_default=True, callback=_chrome_stories,
+              help="Drop blocks a site shows on pages of this many different stories (ARCHIVER_CHROME_PAGES); 0: off.")
 @WORKERS_OPTION
 def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None, chrome_pages: int, workers: int | None) -> None:
     """Extract the articles again from their WARC records, and update the rows that change.
@@ -57,7 +66,7 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
         raise click.ClickException(f"No archive at {db_path}; give its path with --db.")
     require_warc_dir(warc_dir)
     since_iso = cutoff(since)
-    writer = open_writer(db_path, warc_dir, FilingRules(chrome_pages))
+    writer = open_writer(db_path, warc_dir, FilingRules(chrome_stories=chrome_pages))
     rules, problems = writer.site_rules()
     for problem in problems:
         click.echo(problem, err=True)

@@ -22,6 +22,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from ..extract import Article, SiteRules, site_rules
+from ..extract.blocks import CHROME_STORIES
 from ..storage import Storage, articles, captures, crawls, storyindex
 from .dates import iso_utc, parse_date
 from .lock import RunningMark
@@ -34,18 +35,16 @@ from .warc import HttpExchange, RecordLocation, WarcFileWriter
 from ..errors import WarcError
 
 
-# A block a site shows on pages of this many different stories is chrome
-# (bench/chrome_memory.py); one shared by pages of one story needs chrome_pages.
-CHROME_STORIES = 2
-
-
 @dataclass(frozen=True)
 class FilingRules:
-    """How articles are filed: the site chrome memory's thresholds (chrome_pages 0: off) and the re-check schedule."""
+    """How articles are filed: the re-check schedule, and the site chrome memory's number of stories (0: off).
 
-    chrome_pages: int = 4
-    recheck: RecheckSchedule = RecheckSchedule.parse(DEFAULT)
+    ``chrome_stories`` is ``ARCHIVER_CHROME_PAGES``: a block a site shows on
+    pages of that many different stories is chrome.
+    """
+
     chrome_stories: int = CHROME_STORIES
+    recheck: RecheckSchedule = RecheckSchedule.parse(DEFAULT)
 
 
 class ArchiveWriter:
@@ -164,9 +163,9 @@ class ArchiveWriter:
         now = checked_at or datetime.now(timezone.utc)
         with self.storage.write() as db:
             dropped = 0
-            if self.rules.chrome_pages:
+            if self.rules.chrome_stories:
                 chrome = articles.learn_blocks(db, urlsplit(url).hostname or "", url, article.blocks, iso_utc(now),
-                                               self.rules.chrome_pages, self.rules.chrome_stories)
+                                               self.rules.chrome_stories)
                 cleaned = article.without_blocks(chrome)
                 dropped, article = len(article.blocks) - len(cleaned.blocks), cleaned
             article_id, new = articles.save(db, url, capture_id, article, hints)

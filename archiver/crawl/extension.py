@@ -120,7 +120,7 @@ class ArchiveExtension:
             cpu=self.io.cpu,
         )
         try:
-            writer = ArchiveWriter(config.db, warc, FilingRules(config.chrome_pages, config.recheck))
+            writer = ArchiveWriter(config.db, warc, FilingRules(chrome_stories=config.chrome_pages, recheck=config.recheck))
         except (sqlite3.Error, OSError) as exc:
             raise ConfigError(
                 f"Cannot open the archive database {config.db} ({exc}); set ARCHIVER_DB to a writable SQLite file path."

@@ -1,18 +1,24 @@
-"""Site chrome memory: text blocks that many pages of one site share are furniture.
+"""Site chrome memory: text blocks that one site shows on pages of different stories are furniture.
 
 A newsletter box, a contact block, a comment prompt or a copyright line that
 the extractor keeps appears, word for word, on page after page of the same
-site; an article's own paragraphs do not.  Each extracted line is a block;
-the archive counts, per site, on how many distinct pages each block appears
-(``site_blocks``), and a block seen on ``ARCHIVER_CHROME_PAGES`` pages or more
-is dropped from ``articles.text``, never from the WARC records.  This module
+site, whatever their story; an article's own paragraphs do not, and a line
+that pages of one story share (a quote, a wire paragraph) is the story's.
+Each extracted line is a block; the archive keeps, per site, on which pages
+each block appears (``site_block_pages``), and a block seen on pages of
+``ARCHIVER_CHROME_PAGES`` (:data:`CHROME_STORIES`) different stories is
+dropped from ``articles.text``, never from the WARC records.  This module
 names blocks; the counting is SQL, in storage, and the dropping is
-:meth:`archiver.extract.pipeline.Article.without_blocks`.
+:meth:`archiver.extract.article.Article.without_blocks`.
 """
 
 from __future__ import annotations
 
 import hashlib
+
+# A block a site shows on pages of this many different stories is chrome: the
+# default of ARCHIVER_CHROME_PAGES (bench/chrome_memory.py measures 2 and 3).
+CHROME_STORIES = 2
 
 
 def block_key(line: str) -> str:

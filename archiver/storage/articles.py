@@ -75,13 +75,17 @@ def _count_and_flag(db: sqlite_utils.Database, row: Mapping[str, Any], previous_
 # site chrome memory -----------------------------------------------------------
 
 def learn_blocks(db: sqlite_utils.Database, site: str, url: str, blocks: Mapping[str, str], now: str,
-                 threshold: int, stories: int = 0) -> set[str]:
+                 stories: int) -> set[str]:
     """Count this page's blocks for its site; return those that are now chrome.
 
-    A block is chrome once seen on ``threshold`` pages or more, or (with
-    ``stories``) on pages of that many different stories: a block shared
-    only by pages of one story (a quote, a wire paragraph) needs the former.
-    Pages whose article has no row yet (the page being filed) have no story.
+    A block is chrome once seen on pages of ``stories`` different stories
+    (``articles.story_id``).  A block shared only by pages of one story (a
+    quote, a wire paragraph) is never chrome, however many they are.  Pages
+    whose story is not known yet do not count: the page being filed the
+    first time (its story is filed after it), and an article still waiting
+    for its story in a busy crawl.  Stories are read as they are now: a
+    block whose pages' stories merge later is the story's again at the next
+    re-extraction, which files every page as it is then.
     """
     if not blocks:
         return set()
@@ -94,17 +98,15 @@ def learn_blocks(db: sqlite_utils.Database, site: str, url: str, blocks: Mapping
         [(site, b, text, now, now) for b, text in new],
     )
     keys = list(blocks)
-    seen = {row[0]: row[1] for chunk in chunks(keys) for row in db.execute(
-        f"SELECT block, pages FROM site_blocks WHERE site = ? AND pages >= ? AND block IN ({marks(chunk)})",
-        [site, min(threshold, stories or threshold), *chunk])}
-    chrome = {block for block, pages in seen.items() if pages >= threshold}
-    shared = [block for block in seen if block not in chrome]
-    if stories and shared:
-        chrome |= {row[0] for chunk in chunks(shared) for row in db.execute(
-            "SELECT p.block FROM site_block_pages p JOIN articles a ON a.url = p.url "
-            f"WHERE p.site = ? AND p.block IN ({marks(chunk)}) GROUP BY p.block "
-            "HAVING count(DISTINCT coalesce(a.story_id, -a.id)) >= ?", [site, *chunk, stories])}
-    return chrome
+    # pages of that many stories are at least that many pages: only those blocks are looked at
+    repeated = [row[0] for chunk in chunks(keys) for row in db.execute(
+        f"SELECT block FROM site_blocks WHERE site = ? AND pages >= ? AND block IN ({marks(chunk)})",
+        [site, stories, *chunk])]
+    # the first ``stories`` distinct stories found end the scan, however many pages a block is on
+    return {block for block in repeated if db.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT a.story_id FROM site_block_pages p JOIN articles a ON a.url = p.url "
+        "WHERE p.site = ? AND p.block = ? AND a.story_id IS NOT NULL LIMIT ?)",
+        [site, block, stories]).fetchone()[0] >= stories}
 
 
 # versions and re-checks ----------------------------------------------------------

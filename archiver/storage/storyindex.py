@@ -118,6 +118,9 @@ def apply(db: sqlite_utils.Database, decision: StoryDecision) -> str:
     """Index the article and give it its copy group and story; return ``copy``, ``joined`` or ``new``."""
     found = decision.candidates
     article_id = found.article_id
+    # leaving the story named after it, the article takes its id along (a new story of its is named so)
+    leaves = found.previous_story == article_id and article_id not in decision.stories
+    heir = _hand_over(db, article_id) if leaves else None
     if decision.copy_of is not None:
         story = next(iter(decision.stories))
     else:
@@ -130,9 +133,21 @@ def apply(db: sqlite_utils.Database, decision: StoryDecision) -> str:
                         [(term, found.day, article_id) for term in index_terms(found.vector)])
     db.execute("UPDATE articles SET content_hash = ?, copy_of = ?, story_id = ? WHERE id = ?",
                [found.digest, decision.copy_of, story, article_id])
-    for changed in {story, found.previous_story} - {None}:
+    for changed in {story, found.previous_story, heir} - {None}:
         refresh_story(db, changed)
     return decision.outcome
+
+
+def _hand_over(db: sqlite_utils.Database, article_id: int) -> int | None:
+    """The story named after an article that leaves it goes on under its oldest other article's id (if any).
+
+    Else the article's id would still name its old story, and a new story of
+    the article's, which takes that id, would be the old one again.
+    """
+    heir = db.execute("SELECT min(id) FROM articles WHERE story_id = ? AND id != ?", [article_id, article_id]).fetchone()[0]
+    if heir is not None:
+        db.execute("UPDATE articles SET story_id = ? WHERE story_id = ? AND id != ?", [heir, article_id, article_id])
+    return heir
 
 
 def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
