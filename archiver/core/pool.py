@@ -10,8 +10,11 @@ so a worker never turns it into a crash or a hang.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import signal
 import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import forkserver, get_context
 from typing import Any, Callable, TypeVar
@@ -28,7 +31,7 @@ def worker_pool(workers: int | None) -> Executor:
     if workers == 0:
         return ThreadPoolExecutor(1, thread_name_prefix="archiver-extract")
     context = get_context("forkserver")
-    context.set_forkserver_preload(["archiver.extract"])
+    context.set_forkserver_preload(["archiver.extract.preload"])
     _start_fork_server_deaf()
     return ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)
 
@@ -80,16 +83,46 @@ def within(seconds: float, function: Callable[..., T], *args: Any) -> T:
     runs on until it returns; the crawl's watchdog stops the worker then.
     Elsewhere (a thread) it is a plain call.
     """
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        return function(*args)
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise TimeLimitExceeded(seconds)
-
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        return function(*args)
+        if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+            return function(*args)
+
+        def interrupt(signum: int, frame: Any) -> None:
+            raise TimeLimitExceeded(seconds)
+
+        previous = signal.signal(signal.SIGALRM, interrupt)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return function(*args)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        _release_memory()
+
+
+_TRIM_EVERY = 1.0  # seconds: malloc_trim takes about 0.7 ms, so at most once a second
+_trimmed = 0.0
+
+
+def _release_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``), at most once a second.
+
+    The parse trees of a large page leave megabytes free inside the heap
+    that glibc keeps: a worker's memory would then stay at its largest page's.
+    """
+    global _trimmed
+    now = time.monotonic()
+    if _MALLOC_TRIM is not None and now - _trimmed >= _TRIM_EVERY:
+        _trimmed = now
+        _MALLOC_TRIM(0)
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        return None
+
+
+_MALLOC_TRIM = _malloc_trim()

@@ -111,12 +111,15 @@ def background(language: str) -> dict[str, float]:
 
     A word of frequency f is in a document of :data:`BACKGROUND_WORDS` words
     with probability 1 - exp(-f * BACKGROUND_WORDS).  Read once per process
-    and language (wordfreq's "small" list: a few hundred milliseconds).
+    and language (wordfreq's "small" list: a few hundred milliseconds; the
+    table keeps the 7,000 or so words above :data:`BACKGROUND_FLOOR`).
     """
     import wordfreq
 
     shares: dict[str, float] = {}
-    for bucket, found in enumerate(wordfreq.get_frequency_list(WORDFREQ_CODES.get(language, "en"), wordlist="small")):
+    # wordfreq's own cache would keep each language's whole list (about 4 MiB) besides this table: bypassed
+    read = wordfreq.get_frequency_list.__wrapped__
+    for bucket, found in enumerate(read(WORDFREQ_CODES.get(language, "en"), wordlist="small")):
         frequency = 10 ** (-bucket / 100)  # wordfreq's buckets are centibels
         if frequency < BACKGROUND_FLOOR:
             break
