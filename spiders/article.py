@@ -38,6 +38,7 @@ class ArticleSpider(ArchiveSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.start_urls:
+            await self.scheduler_room()  # 200,000 URLs are not 200,000 requests in memory
             request = await self.fetch_or_recheck(scrapy.Request(url, callback=self.parse, errback=self.fetch_failed))
             if request is not None:
                 yield request

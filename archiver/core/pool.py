@@ -10,14 +10,13 @@ so a worker never turns it into a crash or a hang.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import signal
 import threading
-import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import forkserver, get_context
 from typing import Any, Callable, TypeVar
+
+from .memory import release_memory
 
 T = TypeVar("T")
 
@@ -98,31 +97,4 @@ def within(seconds: float, function: Callable[..., T], *args: Any) -> T:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
     finally:
-        _release_memory()
-
-
-_TRIM_EVERY = 1.0  # seconds: malloc_trim takes about 0.7 ms, so at most once a second
-_trimmed = 0.0
-
-
-def _release_memory() -> None:
-    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``), at most once a second.
-
-    The parse trees of a large page leave megabytes free inside the heap
-    that glibc keeps: a worker's memory would then stay at its largest page's.
-    """
-    global _trimmed
-    now = time.monotonic()
-    if _MALLOC_TRIM is not None and now - _trimmed >= _TRIM_EVERY:
-        _trimmed = now
-        _MALLOC_TRIM(0)
-
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc: nothing to trim
-        return None
-
-
-_MALLOC_TRIM = _malloc_trim()
+        release_memory()

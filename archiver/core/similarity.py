@@ -40,6 +40,7 @@ import justext
 import numpy as np
 
 from .minhash import EMPTY, jaccard, minhashes
+from .wordshares import WordShares
 from .words import is_cjk
 from .words import tokens as word_tokens
 
@@ -106,13 +107,14 @@ def stop_words(language: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=None)
-def background(language: str) -> dict[str, float]:
+def background(language: str) -> WordShares:
     """The share of background documents that hold each common word of a language (wordfreq, offline).
 
     A word of frequency f is in a document of :data:`BACKGROUND_WORDS` words
     with probability 1 - exp(-f * BACKGROUND_WORDS).  Read once per process
     and language (wordfreq's "small" list: a few hundred milliseconds; the
-    table keeps the 7,000 or so words above :data:`BACKGROUND_FLOOR`).
+    table keeps the 7,000 or so words above :data:`BACKGROUND_FLOOR`, compactly:
+    :mod:`archiver.core.wordshares`).
     """
     import wordfreq
 
@@ -125,7 +127,7 @@ def background(language: str) -> dict[str, float]:
             break
         for word in found:
             shares.setdefault(unicodedata.normalize("NFKC", word).casefold(), 1 - math.exp(-frequency * BACKGROUND_WORDS))
-    return shares
+    return WordShares(shares)
 
 
 def _terms(tokens: list[str], stop: frozenset[str]) -> Counter[str]:
@@ -191,7 +193,7 @@ def weights(counts: Mapping[str, int], df: Mapping[str, int], documents: int,
     number of documents, both counting this text; the :data:`PRIOR_DOCUMENTS`
     background documents hold each word as often as text in ``language`` does.
     """
-    prior = background(language)
+    prior = background(language).lookup(counts)
     vector = {term: (1 + math.log(n)) * (math.log(
         (documents + PRIOR_DOCUMENTS + 1) / (df.get(term, 1) + PRIOR_DOCUMENTS * prior.get(term, 0.0) + 1)) + 1)
         for term, n in counts.items()}

@@ -124,6 +124,13 @@ class ArchiveSpider(scrapy.Spider):
         reason = failure.getErrorMessage() or failure.type.__name__
         self.logger.warning("Not archived: %s (%s)", getattr(request, "url", "?"), reason)
 
+    async def scheduler_room(self) -> None:
+        """Wait while the scheduler holds :data:`QUEUE_LOW` requests or more: a long URL list stays out of memory."""
+        stats = self.crawler.stats
+        while (stats.get_value("scheduler/enqueued", 0) - stats.get_value("scheduler/dequeued", 0) >= QUEUE_LOW
+               and not spider_closing(self.crawler)):
+            await asyncio.sleep(0.2)
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -229,11 +236,8 @@ class DiscoverySpider(ArchiveSpider):
 
     async def _feed(self) -> None:
         """Move the backlog to the scheduler, a batch whenever it holds fewer than :data:`QUEUE_LOW` requests."""
-        stats = self.crawler.stats
         while self._backlog and not spider_closing(self.crawler):
-            if stats.get_value("scheduler/enqueued", 0) - stats.get_value("scheduler/dequeued", 0) >= QUEUE_LOW:
-                await asyncio.sleep(0.2)
-                continue
+            await self.scheduler_room()
             batch = [self._backlog.popleft() for _ in range(min(BATCH, len(self._backlog)))]
             async for request in self._checked(batch):
                 self.crawler.engine.crawl(request)

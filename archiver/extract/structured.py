@@ -15,11 +15,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-import extruct
-from extruct.jsonld import JsonLdExtractor
 
 ARTICLE_TYPES = frozenset({
     "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
@@ -29,7 +28,15 @@ ARTICLE_TYPES = frozenset({
 # " | Site", " - Site", " – Site", " — Site", " :: Site", " · Site", " • Site", " » Site", "Section › Title"
 SEPARATORS = re.compile(r"(\s+(?:\||-|–|—|::|·|•|»|›)\s+|\s*\|\s*)")
 _WORDS = re.compile(r"[\W_]+", re.UNICODE)
-_JSON_LD = JsonLdExtractor()
+
+
+@lru_cache(maxsize=1)
+def _json_ld() -> Any:
+    # imported on first use: extruct (10 MiB) is for the extraction workers, not every process that imports this module
+    from extruct.jsonld import JsonLdExtractor
+
+    return JsonLdExtractor()
+
 # soft hyphens and zero-width characters: they break words for the eye, never in a title
 INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
@@ -135,7 +142,7 @@ def json_ld_items(tree: Any) -> list[Any]:
     items: list[Any] = []
     for script in tree.xpath("//script[@type='application/ld+json']"):
         try:
-            items += _JSON_LD.extract_items(script)
+            items += _json_ld().extract_items(script)
         except ValueError:
             continue  # one malformed script must not hide the others
     return items
@@ -143,6 +150,8 @@ def json_ld_items(tree: Any) -> list[Any]:
 
 def structured_metadata(tree: Any, url: str) -> Metadata:
     """Metadata from a parsed page's JSON-LD article object, then its OpenGraph and meta tags."""
+    import extruct
+
     data = extruct.extract(tree, base_url=url, syntaxes=["opengraph"], uniform=True, errors="ignore")
     articles = article_items(json_ld_items(tree))
     ld = articles[0] if articles else {}
