@@ -92,3 +92,16 @@ def test_a_crawl_records_whether_its_articles_went_through_the_vote(tmp_path: Pa
     assert crawl.returncode == 0, crawl.stderr[-2000:]
     vote_record = json.loads(next(crawl.db.query("select extractor from articles"))["extractor"])["vote"]
     assert (vote_record["drop_voters"][0] if vote_record else None) == recorded
+
+
+def test_reextract_votes_or_not_as_asked(tmp_path: Path, chrome_site) -> None:
+    from conftest import reextract, run_crawl
+
+    crawl = run_crawl(tmp_path, "article", {"url": chrome_site.urls()[0]})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+
+    def vote_record() -> object:
+        return json.loads(next(crawl.db.query("select extractor from articles"))["extractor"])["vote"]
+
+    assert reextract(crawl, "--no-vote").startswith("1 re-extracted") and vote_record() is False
+    assert reextract(crawl, "--vote").startswith("1 re-extracted") and vote_record()["drop_voters"][0] == "justext"

@@ -16,7 +16,7 @@ from ..core.pool import TimeLimitExceeded, within, worker_pool
 from ..core.warc import existing_path, read_response
 from ..core.writer import ArchiveWriter, FilingRules
 from ..errors import CodingError, WarcError
-from ..extract import NoArticle, SiteRules, extract_article, rules_for
+from ..extract import DEFAULT_EXTRACTOR, NoArticle, SiteRules, extract_article, rules_for
 from ..storage import articles
 from . import BATCH, DB_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, cutoff, open_writer, require_warc_dir
 
@@ -24,12 +24,12 @@ SETTINGS_MAX_BYTES = parse_size(SETTINGS["EXTRACT_MAX_BYTES"].default)  # as a c
 COMPARED = ("title", "author", "date", "sitename", "language", "description", "text")
 
 
-def extract_or_reason(job: tuple[str, str, SiteRules | None]) -> Any:
+def extract_or_reason(job: tuple[str, str, SiteRules | None, bool]) -> Any:
     """In a worker: the article, or the NoArticle saying why not (within ARCHIVER_EXTRACT_TIMEOUT's default)."""
-    html, url, rules = job
+    html, url, rules, vote = job
     limit = SETTINGS["EXTRACT_TIMEOUT"].default
     try:
-        return within(limit, extract_article, html[:SETTINGS_MAX_BYTES], url, rules)
+        return within(limit, extract_article, html[:SETTINGS_MAX_BYTES], url, rules, DEFAULT_EXTRACTOR, vote)
     except NoArticle as exc:
         return exc
     except TimeLimitExceeded:
@@ -52,8 +52,11 @@ def _chrome_stories(ctx: click.Context, param: click.Parameter, value: Any) -> i
 @click.option("--since", help="Only articles captured since: a date (2026-11-01) or an age (48h, 7d).")
 @click.option("--chrome-pages", default=SETTINGS["CHROME_PAGES"].default, show_default=True, callback=_chrome_stories,
               help="Drop blocks a site shows on pages of this many different stories (ARCHIVER_CHROME_PAGES); 0: off.")
+@click.option("--vote/--no-vote", default=SETTINGS["VOTE"].default, show_default=True,
+              help="Let other extractors vote on the extractor's text (ARCHIVER_VOTE).")
 @WORKERS_OPTION
-def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None, chrome_pages: int, workers: int | None) -> None:
+def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None, chrome_pages: int, vote: bool,
+              workers: int | None) -> None:
     """Extract the articles again from their WARC records, and update the rows that change.
 
     No network: each article's capture is read back from its WARC record.  Use it
@@ -88,7 +91,7 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
                     continue
                 batch.append(row)
                 jobs.append((html_to_unicode(response.content_type, response.body)[1], row["url"],
-                             rules_for(rules, row["site"] or "")))
+                             rules_for(rules, row["site"] or ""), vote))
             for row, result in zip(batch, pool.map(extract_or_reason, jobs, chunksize=4)):
                 _file(writer, row, result, counts)
             writer.commit()
