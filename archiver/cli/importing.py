@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import click
 from w3lib.encoding import html_to_unicode
 
+from ..config import SETTINGS
 from ..core.dates import parse_date
 from ..core.media import is_html
 from ..core.pool import worker_pool
@@ -89,7 +90,8 @@ class Importer:
             html = self.page(path, record, capture_id)
             if html is not None:
                 pages.append((record, capture_id))
-                jobs.append((html, record.capture.url, rules_for(self.rules, urlsplit(record.capture.url).hostname or "")))
+                jobs.append((html, record.capture.url, rules_for(self.rules, urlsplit(record.capture.url).hostname or ""),
+                             SETTINGS["VOTE"].default))
         for (record, capture_id), result in zip(pages, self.pool.map(extract_or_reason, jobs, chunksize=4)):
             if isinstance(result, NoArticle):
                 self.no_article(capture_id, str(result))
