@@ -1,8 +1,9 @@
 """Worker processes for CPU work (extraction, signatures): one way to make them, everywhere.
 
 A crawl, ``archiver reextract`` and ``archiver stories --rebuild`` all use
-:func:`worker_pool`: processes started by a fork server that has imported
-the extraction code once (so each starts warm, and never inherits the
+:func:`worker_pool`: processes started by a fork server that has loaded and
+warmed the extraction code once (:mod:`archiver.extract.preload`: so each
+starts warm, shares those pages with the others, and never inherits the
 crawl's threads as a plain fork would), which ignore Ctrl-C: a terminal's
 SIGINT goes to the whole process group, and the parent decides how to stop,
 so a worker never turns it into a crash or a hang.
