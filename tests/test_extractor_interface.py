@@ -44,3 +44,24 @@ def test_a_crawl_records_which_extractor_ran(tmp_path: Path, news_site) -> None:
     assert crawl.returncode == 0, crawl.stderr[-3000:]
     row = next(crawl.db.query("select extractor, text from articles"))
     assert json.loads(row["extractor"])["name"] == "paragraphs" and row["text"]
+
+
+def test_reextract_uses_the_extractor_it_is_given(tmp_path: Path, news_site) -> None:
+    import os
+    import subprocess
+    import sys
+
+    crawl = run_crawl(tmp_path, "article", {"url": news_site.article_urls()["herald"]})
+    assert crawl.returncode == 0, crawl.stderr[-3000:]
+
+    def reextract_with(extractor: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}  # the workers import the class too
+        return subprocess.run([sys.executable, "-m", "archiver.cli", "reextract", "--db", str(crawl.db_path),
+                               "--warc-dir", str(crawl.warc_dir), "--extractor", extractor],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+    done = reextract_with("plainextractor.ParagraphsExtractor")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(next(crawl.db.query("select extractor from articles"))["extractor"])["name"] == "paragraphs"
+    wrong = reextract_with("nowhere.Extractor")
+    assert wrong.returncode == 2 and "--extractor" in wrong.stderr and "dotted path of an extractor class" in wrong.stderr

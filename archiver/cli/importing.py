@@ -27,7 +27,7 @@ from ..core.warc import read_response
 from ..core.warcimport import DamagedWarc, ImportedRecord, NotPerRecordGzip, place, read_records
 from ..core.writer import ArchiveWriter
 from ..errors import CodingError, WarcError
-from ..extract import NoArticle, SiteRules, rules_for
+from ..extract import DEFAULT_EXTRACTOR, NoArticle, SiteRules, rules_for
 from . import BATCH, DB_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, open_writer, plural
 from .reextract import extract_or_reason
 
@@ -91,7 +91,7 @@ class Importer:
             if html is not None:
                 pages.append((record, capture_id))
                 jobs.append((html, record.capture.url, rules_for(self.rules, urlsplit(record.capture.url).hostname or ""),
-                             SETTINGS["VOTE"].default))
+                             DEFAULT_EXTRACTOR, SETTINGS["VOTE"].default))
         for (record, capture_id), result in zip(pages, self.pool.map(extract_or_reason, jobs, chunksize=4)):
             if isinstance(result, NoArticle):
                 self.no_article(capture_id, str(result))

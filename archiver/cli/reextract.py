@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import click
 from w3lib.encoding import html_to_unicode
@@ -24,25 +24,32 @@ SETTINGS_MAX_BYTES = parse_size(SETTINGS["EXTRACT_MAX_BYTES"].default)  # as a c
 COMPARED = ("title", "author", "date", "sitename", "language", "description", "text")
 
 
-def extract_or_reason(job: tuple[str, str, SiteRules | None, bool]) -> Any:
-    """In a worker: the article, or the NoArticle saying why not (within ARCHIVER_EXTRACT_TIMEOUT's default)."""
-    html, url, rules, vote = job
+def extract_or_reason(job: tuple[str, str, SiteRules | None, str, bool]) -> Any:
+    """In a worker: the article, or the NoArticle saying why not (within ARCHIVER_EXTRACT_TIMEOUT's default).
+
+    A job is (HTML, URL, site rules, extractor's dotted path, vote).
+    """
+    html, url, rules, extractor, vote = job
     limit = SETTINGS["EXTRACT_TIMEOUT"].default
     try:
-        return within(limit, extract_article, html[:SETTINGS_MAX_BYTES], url, rules, DEFAULT_EXTRACTOR, vote)
+        return within(limit, extract_article, html[:SETTINGS_MAX_BYTES], url, rules, extractor, vote)
     except NoArticle as exc:
         return exc
     except TimeLimitExceeded:
         return NoArticle(f"extraction took longer than {limit:g} s")
 
 
-def _chrome_stories(ctx: click.Context, param: click.Parameter, value: Any) -> int:
-    """``--chrome-pages`` read as ``ARCHIVER_CHROME_PAGES`` is."""
-    spec = SETTINGS["CHROME_PAGES"]
-    try:
-        return int(spec.parse(value))
-    except ValueError:
-        raise click.BadParameter(f"must be {spec.expects}, not {value!r}.") from None
+def _as_setting(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback that reads an option as the setting ``ARCHIVER_<name>`` is read."""
+    spec = SETTINGS[name]
+
+    def parse(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        try:
+            return spec.parse(value)
+        except ValueError:
+            raise click.BadParameter(f"must be {spec.expects}, not {value!r}.") from None
+
+    return parse
 
 
 @cli.command()
@@ -50,13 +57,15 @@ def _chrome_stories(ctx: click.Context, param: click.Parameter, value: Any) -> i
 @WARC_DIR_OPTION
 @click.option("--site", help="Only this host (and its subdomains).")
 @click.option("--since", help="Only articles captured since: a date (2026-11-01) or an age (48h, 7d).")
-@click.option("--chrome-pages", default=SETTINGS["CHROME_PAGES"].default, show_default=True, callback=_chrome_stories,
+@click.option("--chrome-pages", default=SETTINGS["CHROME_PAGES"].default, show_default=True, callback=_as_setting("CHROME_PAGES"),
               help="Drop blocks a site shows on pages of this many different stories (ARCHIVER_CHROME_PAGES); 0: off.")
+@click.option("--extractor", default=DEFAULT_EXTRACTOR, show_default=True, callback=_as_setting("EXTRACTOR"),
+              help="The extractor class's dotted path (ARCHIVER_EXTRACTOR).")
 @click.option("--vote/--no-vote", default=SETTINGS["VOTE"].default, show_default=True,
               help="Let other extractors vote on the extractor's text (ARCHIVER_VOTE).")
 @WORKERS_OPTION
-def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None, chrome_pages: int, vote: bool,
-              workers: int | None) -> None:
+def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None, chrome_pages: int, extractor: str,
+              vote: bool, workers: int | None) -> None:
     """Extract the articles again from their WARC records, and update the rows that change.
 
     No network: each article's capture is read back from its WARC record.  Use it
@@ -91,7 +100,7 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
                     continue
                 batch.append(row)
                 jobs.append((html_to_unicode(response.content_type, response.body)[1], row["url"],
-                             rules_for(rules, row["site"] or ""), vote))
+                             rules_for(rules, row["site"] or ""), extractor, vote))
             for row, result in zip(batch, pool.map(extract_or_reason, jobs, chunksize=4)):
                 _file(writer, row, result, counts)
             writer.commit()
