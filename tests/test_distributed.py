@@ -180,7 +180,8 @@ def test_an_incremental_run_of_several_workers_fetches_what_one_would(tmp_path: 
     try:
         urls = url_file(tmp_path, site)
         first = [finish_crawl(shard, process) for shard, process in start_workers(tmp_path, 2, urls, frontier)]
-        assert len(articles_served(site)) == 20 and all(crawl.returncode == 0 for crawl in first)
+        assert len(articles_served(site)) == 20
+        assert [crawl.returncode for crawl in first] == [0, 0], "\n".join(crawl.stderr[-3000:] for crawl in first)
         time.sleep(float(TIMEOUT) + 0.5)  # the first run is over: the next starts a new one
         before = sum(articles_served(site).values())
         second = [finish_crawl(shard, process) for shard, process in start_workers(tmp_path, 2, urls, frontier)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import tempfile
 import time
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -151,9 +152,9 @@ class ArchiveExtension:
         directory = self.config.warc_dir
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            probe = directory / ".archiver-write-test"
-            probe.touch()
-            probe.unlink()
+            # a name of its own: workers of a distributed crawl starting together probe one directory
+            with tempfile.NamedTemporaryFile(dir=directory, prefix=".archiver-write-test-"):
+                pass
         except OSError as exc:
             raise ConfigError(
                 f"Cannot write WARC files in {directory} ({exc.strerror or exc}); "
