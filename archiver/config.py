@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
@@ -28,6 +28,8 @@ from .extract.backend import DEFAULT_EXTRACTOR, ExtractorError, load_extractor
 from .extract.blocks import CHROME_STORIES
 
 _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+T = TypeVar("T", int, float)
 
 
 def _path(value: Any) -> Path:
@@ -44,11 +46,19 @@ def _prefix(value: Any) -> str:
     return text
 
 
-def _positive_size(value: Any) -> int:
-    size = parse_size(value)
-    if size <= 0:
-        raise ValueError(value)
-    return size
+def _positive(parse: Callable[[Any], T]) -> Callable[[Any], T]:
+    """A parser that refuses zero and negative values besides what ``parse`` refuses."""
+    def parse_positive(value: Any) -> T:
+        parsed = parse(value)
+        if parsed <= 0:
+            raise ValueError(value)
+        return parsed
+
+    return parse_positive
+
+
+_positive_size = _positive(parse_size)
+_positive_seconds = _positive(parse_seconds)
 
 
 def _extractor(value: Any) -> str:
@@ -71,13 +81,6 @@ def _redis_url(value: Any) -> str:
     if text and urlsplit(text).scheme not in ("redis", "rediss", "unix"):
         raise ValueError(value)
     return text
-
-
-def _positive_seconds(value: Any) -> float:
-    seconds = parse_seconds(value)
-    if seconds <= 0:
-        raise ValueError(value)
-    return seconds
 
 
 @dataclass(frozen=True)

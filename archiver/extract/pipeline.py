@@ -15,7 +15,8 @@ The stages, the same whatever the extractor:
    quarter of parsing again);
 3. chrome lines leave the text; with ``vote`` (``ARCHIVER_VOTE``), other
    extractors vote on its short lines and long paragraphs
-   (:mod:`~archiver.extract.voting`), on another pruned tree;
+   (:mod:`~archiver.extract.voting`), each reading its own copy of the
+   pruned tree, the cheapest first and only while the vote is undecided;
 4. the headline by agreement of the title candidates; structured data wins
    over the extractor's metadata field by field;
 5. flags (:mod:`~archiver.extract.flags`), blocks for the site chrome memory
