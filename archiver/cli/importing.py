@@ -16,14 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import click
-from w3lib.encoding import html_to_unicode
 
 from ..config import SETTINGS
 from ..core.dates import parse_date
 from ..core.media import is_html
 from ..core.pool import worker_pool
 from ..core.records import CrawlEnd
-from ..core.warc import read_response
+from ..core.warc import StoredResponse, read_response
 from ..core.warcimport import DamagedWarc, ImportedRecord, NotPerRecordGzip, place, read_records
 from ..core.writer import ArchiveWriter
 from ..errors import CodingError, WarcError
@@ -87,10 +86,11 @@ class Importer:
             capture_id = self.capture(record)
             if capture_id is None or record.kind == "revisit":
                 continue  # a revisit's bytes and article are its original's
-            html = self.page(path, record, capture_id)
-            if html is not None:
+            stored = self.page(path, record, capture_id)
+            if stored is not None:
                 pages.append((record, capture_id))
-                jobs.append((html, record.capture.url, rules_for(self.rules, urlsplit(record.capture.url).hostname or ""),
+                jobs.append((stored.body, stored.content_type, record.capture.url,
+                             rules_for(self.rules, urlsplit(record.capture.url).hostname or ""),
                              DEFAULT_EXTRACTOR, SETTINGS["VOTE"].default))
         for (record, capture_id), result in zip(pages, self.pool.map(extract_or_reason, jobs, chunksize=4)):
             if isinstance(result, NoArticle):
@@ -119,8 +119,8 @@ class Importer:
             self.writer.start_crawl("import", self.args)
         return self.writer.capture_at(record.capture, record.location, revisit_of)
 
-    def page(self, path: Path, record: ImportedRecord, capture_id: int) -> str | None:
-        """A 2xx HTML page's text, read back from its record as replay reads it; None (said on its row) otherwise."""
+    def page(self, path: Path, record: ImportedRecord, capture_id: int) -> StoredResponse | None:
+        """A 2xx HTML page's response, read back from its record as replay reads it; None (said on its row) otherwise."""
         capture = record.capture
         if capture.status is None or not 200 <= capture.status < 300:
             return None
@@ -132,7 +132,7 @@ class Importer:
         except (WarcError, CodingError) as exc:
             self.no_article(capture_id, f"body could not be decoded ({exc})" if isinstance(exc, CodingError) else str(exc))
             return None
-        return html_to_unicode(stored.content_type, stored.body)[1]
+        return stored
 
     def no_article(self, capture_id: int, reason: str) -> None:
         self.counts["no article"] += 1

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import click
-from w3lib.encoding import html_to_unicode
 
 from ..config import SETTINGS
 from ..core.values import parse_size
@@ -16,23 +15,25 @@ from ..core.pool import TimeLimitExceeded, within, worker_pool
 from ..core.warc import existing_path, read_response
 from ..core.writer import ArchiveWriter, FilingRules
 from ..errors import CodingError, WarcError
-from ..extract import DEFAULT_EXTRACTOR, NoArticle, SiteRules, extract_article, rules_for
+from ..extract import DEFAULT_EXTRACTOR, NoArticle, SiteRules, extract_page, rules_for
 from ..storage import articles
 from . import BATCH, DB_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, cutoff, open_writer, require_warc_dir
 
-SETTINGS_MAX_BYTES = parse_size(SETTINGS["EXTRACT_MAX_BYTES"].default)  # as a crawl cuts pages (in characters here)
+SETTINGS_MAX_BYTES = parse_size(SETTINGS["EXTRACT_MAX_BYTES"].default)  # as a crawl cuts pages
 COMPARED = ("title", "author", "date", "sitename", "language", "description", "text")
 
 
-def extract_or_reason(job: tuple[str, str, SiteRules | None, str, bool]) -> Any:
+def extract_or_reason(job: tuple[bytes, str | None, str, SiteRules | None, str, bool]) -> Any:
     """In a worker: the article, or the NoArticle saying why not (within ARCHIVER_EXTRACT_TIMEOUT's default).
 
-    A job is (HTML, URL, site rules, extractor's dotted path, vote).
+    A job is (body, Content-Type, URL, site rules, extractor's dotted path,
+    vote): the page is cut and decoded as a crawl cuts and decodes it.
     """
-    html, url, rules, extractor, vote = job
+    body, content_type, url, rules, extractor, vote = job
     limit = SETTINGS["EXTRACT_TIMEOUT"].default
+    whole = len(body) if len(body) > SETTINGS_MAX_BYTES else None
     try:
-        return within(limit, extract_article, html[:SETTINGS_MAX_BYTES], url, rules, extractor, vote)
+        return within(limit, extract_page, body[:SETTINGS_MAX_BYTES], content_type, url, rules, extractor, vote, whole)
     except NoArticle as exc:
         return exc
     except TimeLimitExceeded:
@@ -99,8 +100,8 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
                     click.echo(f"{row['url']}: {why}", err=True)
                     continue
                 batch.append(row)
-                jobs.append((html_to_unicode(response.content_type, response.body)[1], row["url"],
-                             rules_for(rules, row["site"] or ""), extractor, vote))
+                jobs.append((response.body, response.content_type, row["url"], rules_for(rules, row["site"] or ""),
+                             extractor, vote))
             for row, result in zip(batch, pool.map(extract_or_reason, jobs, chunksize=4)):
                 _file(writer, row, result, counts)
             writer.commit()

@@ -82,21 +82,20 @@ class ArchiveSpider(scrapy.Spider):
         return request.replace(headers=headers, meta=meta)
 
     def page(self, response: Response) -> ArchivedPage:
-        """The item for a captured response: HTML text when it is HTML."""
+        """The item for a captured response: its bytes when it is HTML (an extraction worker decodes them)."""
         content_type = header_text(response.headers.get(b"Content-Type"))
         undecodable = response.meta.get(META_UNDECODABLE)
         html = not undecodable and isinstance(response, TextResponse) and (content_type is None or is_html(content_type))
         limit, cut_from = self.archive.config.extract_max_bytes, None
-        if html and len(response.body) > limit:
+        body = response.body if html else None
+        if body is not None and len(body) > limit:
             # extraction reads the first part only (the WARC record keeps it all): bounded time and memory
-            text, cut_from = response.body[:limit].decode(response.encoding, "replace"), len(response.body)
-        elif html:
-            text = response.text
+            body, cut_from = body[:limit], len(body)
         return ArchivedPage(
             url=response.url,
             capture_id=response.meta.get(META_CAPTURE_ID),
             content_type=content_type,
-            html=text if html else None,
+            body=body,
             cut_from=cut_from,
             unchanged=bool(response.meta.get(META_UNCHANGED)),
             not_article=f"body could not be decoded ({undecodable})" if undecodable else None,

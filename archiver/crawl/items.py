@@ -19,8 +19,10 @@ FLAGS = ("mostly_links", "no_date", "no_title", "too_short")
 class ArchivedPage:
     """A page that has been captured; the article pipeline extracts its text.
 
-    ``html`` is the decoded page, or None when the response is not HTML
-    (a PDF, an image): such a page is archived but gives no article.
+    ``body`` is the page's bytes as the spider received them (decoded in
+    the extraction worker, by ``content_type``), or None when the response
+    is not HTML (a PDF, an image): such a page is archived but gives no
+    article.
     ``not_article`` says why a page is captured but not extracted (a
     listing page met in a site crawl).  ``hints`` are what the sitemap or
     feed entry that led here said of the article (title, date, author).
@@ -29,11 +31,11 @@ class ArchivedPage:
     url: str
     capture_id: int | None
     content_type: str | None
-    html: str | None = field(repr=False)  # kept out of log lines
+    body: bytes | None = field(repr=False)  # kept out of log lines
     hints: dict[str, Any] = field(default_factory=dict)
     not_article: str | None = None
     unchanged: bool = False  # a re-check found the archived bytes unchanged: nothing to extract
-    cut_from: int | None = None  # the body's size, when ``html`` is only its first ARCHIVER_EXTRACT_MAX_BYTES
+    cut_from: int | None = None  # the body's size, when ``body`` is only its first ARCHIVER_EXTRACT_MAX_BYTES
 
 
 @dataclass

@@ -20,7 +20,6 @@ Threads and processes, per page:
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
@@ -36,7 +35,7 @@ from ..core.pool import TimeLimitExceeded, terminate, within, worker_pool
 from ..core.records import Saved
 from ..core.similarity import decide
 from ..core.versions import compare
-from ..extract import Article, NoArticle, extract_article, rules_for
+from ..extract import Article, NoArticle, extract_page, rules_for
 from .extension import ArchiveExtension
 from .items import ArchivedPage, ArticleItem
 
@@ -102,7 +101,7 @@ class ArticlePipeline:
             raise _dropped(item, "unchanged since it was archived")
         if item.not_article is not None:
             raise _dropped(item, await self.no_article(item, item.not_article))
-        if item.html is None:
+        if item.body is None:
             raise _dropped(item, await self.no_article(item, f"not HTML ({item.content_type or 'no content type'})"))
         article = await self.extract(item)
         if article is None:
@@ -127,13 +126,13 @@ class ArticlePipeline:
         stopped, with its pool, and the pages it held are extracted again.
         """
         pool = self._pool
-        assert pool is not None and item.html is not None
+        assert pool is not None and item.body is not None
         rules = rules_for(self.archive.site_rules, urlsplit(item.url).hostname or "")
         limit = self.config.extract_timeout
         try:
             async with self._in_flight:
-                job = pool.submit(within, limit, extract_article, item.html, item.url, rules, self.config.extractor,
-                                  self.config.vote)
+                job = pool.submit(within, limit, extract_page, item.body, item.content_type, item.url, rules,
+                                  self.config.extractor, self.config.vote, item.cut_from)
                 article = await asyncio.wait_for(asyncio.wrap_future(job), timeout=2 * limit + 5 if limit else None)
         except NoArticle as exc:
             await self.no_article(item, str(exc))
@@ -156,9 +155,6 @@ class ArticlePipeline:
             await self.no_article(item, f"extraction failed: {type(exc).__name__}: {exc}")
         else:
             self._worker_cpu.add(article.cpu)
-            if item.cut_from is not None:
-                cut = {"input": f"the first {len(item.html.encode('utf-8', 'replace')):,} bytes of {item.cut_from:,}"}
-                article = replace(article, extractor={**article.extractor, **cut})
             return article
         return None
 

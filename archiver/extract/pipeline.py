@@ -2,7 +2,8 @@
 
 Knows nothing of Scrapy or SQLite: :func:`extract_article` takes HTML text,
 its URL, the site's rules and the extractor's dotted path, and returns an
-:class:`~archiver.extract.article.Article`, so it runs in a worker process.
+:class:`~archiver.extract.article.Article`, so it runs in a worker process;
+:func:`extract_page` takes the page's bytes, and decodes them there.
 The stages, the same whatever the extractor:
 
 1. parse once, and read the page-level facts before anything prunes the
@@ -29,13 +30,14 @@ site's history is.
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.utils import repair_faulty_html
 
+from ..core.charsets import page_text
 from ..core.codings import not_text
 from ..core.cpu import CpuMeter
 from ..core.dates import iso_utc
@@ -155,3 +157,16 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
         signature=text_signature,
         cpu=dict(meter.seconds),
     )
+
+
+def extract_page(body: bytes, content_type: str | None, url: str, rules: SiteRules | None = None,
+                 extractor: str = DEFAULT_EXTRACTOR, vote: bool = True, whole: int | None = None) -> Article:
+    """:func:`extract_article` on a page's bytes, decoded by :func:`~archiver.core.charsets.page_text`.
+
+    ``whole`` is the body's size when ``body`` is only its first part
+    (``ARCHIVER_EXTRACT_MAX_BYTES``): the article's ``extractor`` says so.
+    """
+    article = extract_article(page_text(body, content_type), url, rules, extractor, vote)
+    if whole is None:
+        return article
+    return replace(article, extractor={**article.extractor, "input": f"the first {len(body):,} bytes of {whole:,}"})
