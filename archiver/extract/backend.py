@@ -13,7 +13,7 @@ each extraction worker.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Protocol, runtime_checkable
 
@@ -45,6 +45,9 @@ class MainText:
     date: str | None = None
     sitename: str | None = None
     description: str | None = None
+    # other extractors' lines the extractor read along the way, on the same pruned tree: the vote
+    # reuses them instead of running those extractors again (trafilatura runs readability)
+    ballots: dict[str, list[str]] = field(default_factory=dict)
 
 
 @runtime_checkable

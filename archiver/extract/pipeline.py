@@ -128,7 +128,7 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
     with meter.stage("vote"):
         text = clean_text(found.text)
         if vote:
-            text = voted_text(tree, url, text, language, meter=meter)  # each voter reads its own copy
+            text = voted_text(tree, url, text, language, meter=meter, read=found.ballots)  # each voter reads its own copy
     if not text:
         raise NoArticle("only site chrome found")
     with meter.stage("metadata"):

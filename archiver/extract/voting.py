@@ -159,10 +159,11 @@ def _votes(words: str, ballots: list[str]) -> int:
 class Ballots(Mapping):
     """The voters' lines for one page, each read the first time the vote asks for it."""
 
-    def __init__(self, tree: HtmlElement, url: str | None, language: str | None, meter: CpuMeter | None = None):
+    def __init__(self, tree: HtmlElement, url: str | None, language: str | None, meter: CpuMeter | None = None,
+                 read: Mapping[str, list[str]] | None = None):
         self._page = (tree, url, language)
         self._meter = meter or CpuMeter()
-        self._read: dict[str, list[str]] = {}
+        self._read: dict[str, list[str]] = dict(read or {})  # lines the extractor already read
 
     def __getitem__(self, name: str) -> list[str]:
         if name not in self._read:
@@ -246,12 +247,13 @@ def vote(text: str, lines: Mapping[str, list[str]], rule: Rule = RULE) -> str:
 
 
 def voted_text(tree: HtmlElement, url: str | None, text: str, language: str | None = None, rule: Rule = RULE,
-               meter: CpuMeter | None = None) -> str:
+               meter: CpuMeter | None = None, read: Mapping[str, list[str]] | None = None) -> str:
     """The extractor's ``text`` after the vote of the rule's extractors on the parsed page ``tree``.
 
     ``tree`` must be a page no extractor changed (trafilatura prunes the tree
     it is given), with the site rules and promo rules applied.  A voter runs
     only when the vote needs it (with a ``meter``, its CPU counts under
-    ``vote/NAME``).
+    ``vote/NAME``).  ``read`` holds voters' lines the extractor already
+    read on the same tree (:attr:`MainText.ballots`).
     """
-    return vote(text, Ballots(tree, url, language, meter), rule)
+    return vote(text, Ballots(tree, url, language, meter, read), rule)
