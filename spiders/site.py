@@ -102,10 +102,10 @@ class SiteSpider(DiscoverySpider):
     async def parse_page(self, response: Response, listing: bool = False) -> AsyncIterator[Any]:
         page = self.page(response)
         # what the page holds decides, never its og:type (archiver/extract/listing.py)
-        if page.html is not None and is_listing(response.selector.root, by_url=listing):
+        if page.body is not None and is_listing(response.selector.root, by_url=listing):
             page.not_article = "listing page (site crawl)"
         yield page
-        if page.html is None or response.meta.get("depth", 0) >= self.max_depth:
+        if page.body is None or response.meta.get("depth", 0) >= self.max_depth:
             return
         articles = []
         for link in self.links.extract_links(response):
