@@ -113,3 +113,33 @@ def test_an_article_stored_without_a_capture_id_is_replaced_later(tmp_path: Path
     rows = list(writer.storage.db.query("select capture_id, text from articles"))
     assert rows == [{"capture_id": 7, "text": "second"}]
     writer.close()
+
+
+def _filing_steps(writer: ArchiveWriter, url: str, text: str) -> int:
+    """SQLite's virtual-machine steps (in hundreds) to file one article: work that does not depend on the clock."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    writer.storage.db.conn.set_progress_handler(count, 100)
+    writer.article(url, None, an_article(text))
+    writer.storage.db.conn.set_progress_handler(None, 100)
+    return steps[0]
+
+
+def test_filing_an_article_costs_the_same_however_many_pages_its_site_has(tmp_path: Path) -> None:
+    """The site chrome memory reads a page's own rows through an index, never the site's every row."""
+    def page(n: int) -> str:
+        return ". ".join(f"Paragraph {k} of page {n} tells its own part of the story in words" for k in range(20)) + "."
+
+    costs = []
+    for size in (20, 600):
+        writer = ArchiveWriter(tmp_path / f"{size}.db")
+        for n in range(size):
+            writer.article(f"https://site.example/{n}", None, an_article(page(n)))
+        writer.commit()
+        costs.append(_filing_steps(writer, "https://site.example/new", page(size)))
+        writer.close()
+    assert costs[1] < 2 * costs[0] + 5, costs

@@ -225,3 +225,16 @@ def m008_record_lookups(db: sqlite_utils.Database) -> None:
     """Find a capture by its WARC record (id, or file and offset): ``archiver import`` skips known records, resolves revisits."""
     db["captures"].create_index(["warc_record_id"])
     db["captures"].create_index(["warc_filename", "warc_offset"])
+
+
+@migrations()
+def m009_block_pages_by_page(db: sqlite_utils.Database) -> None:
+    """A page's blocks from one covering index on (site, url, block).
+
+    With only (site, url), SQLite read a page's blocks through the primary
+    key's index on ``site`` alone, every block page of the site: filing an
+    article slowed as its site grew (22 ms an article at 10,000 pages of one
+    site, 1.9 ms with this index).
+    """
+    db["site_block_pages"].create_index(["site", "url", "block"])
+    db.execute("DROP INDEX idx_site_block_pages_site_url")
