@@ -138,6 +138,24 @@ def _cpu(pid: int) -> float:
         return 0.0
 
 
+def _role(pid: int, crawl: int) -> str:
+    """What a process of the crawl's tree is: the crawl process, the fork server, a worker, the resource tracker."""
+    if pid == crawl:
+        return "crawl process"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            command = cmdline.read()
+    except OSError:
+        return "process"
+    if b"resource_tracker" in command:
+        return "resource tracker"
+    if b"forkserver" in command:
+        with open(f"/proc/{pid}/stat") as stat:
+            parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+        return "fork server" if parent == crawl else "extraction worker"
+    return "process"
+
+
 class TreeSampler:
     """Memory and CPU of a process tree, sampled from /proc as the crawl runs."""
 
@@ -145,12 +163,16 @@ class TreeSampler:
         self.pid = pid
         self.cpu: dict[int, float] = {}  # last CPU seconds seen, per process
         self.samples: list[tuple[int, int]] = []  # (pages served, PSS of the tree)
+        self.at_peak: dict[str, int] = {}  # PSS by process at the peak sample
 
     def sample(self, pages: int) -> None:
         pids = _tree(self.pid)
         for pid in pids:
             self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu(pid))
-        self.samples.append((pages, sum(_memory(pid) for pid in pids)))
+        memory = {pid: _memory(pid) for pid in pids}
+        self.samples.append((pages, sum(memory.values())))
+        if self.samples[-1][1] >= max(total for _, total in self.samples):
+            self.at_peak = {f"{_role(pid, self.pid)} {pid}": value for pid, value in memory.items()}
 
     def cpu_by_process(self) -> dict[str, float]:
         main = self.cpu.get(self.pid, 0.0)
@@ -181,6 +203,7 @@ def run_crawl(urls: list[str], work: Path, served, workers: int | None, server_p
     stats = json.loads(sqlite3.connect(work / "archive.db").execute(
         "SELECT stats FROM crawls ORDER BY id DESC LIMIT 1").fetchone()[0])
     return {"wall": wall, "cpu": sum(cpu.values()), "cpu_by_process": cpu, "samples": sampler.samples,
+            "at_peak": sampler.at_peak,
             "db": work / "archive.db", "stats": stats, "server_cpu": _cpu(server_pid) - server_cpu}
 
 
@@ -293,6 +316,8 @@ def main() -> None:
         checked = check_archive(crawl["db"], urls)
         print(f"\n## run {run}: archiver {e2e:.1f} pages/s, {crawl['cpu'] / len(urls) * 1000:.1f} ms CPU/page, "
               f"{peak / 2**20:.0f} MiB peak memory (PSS of the crawl's process tree)")
+        print("at the peak: " + ", ".join(f"{name} {value / 2**20:.0f} MiB" for name, value in
+                                          sorted(crawl["at_peak"].items(), key=lambda item: -item[1])))
         print(f"archive: {checked['captured']} captures of {checked['expected']} URLs ({checked['distinct']} distinct), "
               f"{checked['articles']} articles, {checked['no article']} pages without an article\n", flush=True)
         print("\n".join(stage_table(crawl, len(urls))))
