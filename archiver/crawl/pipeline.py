@@ -2,7 +2,7 @@
 
 Threads and processes, per page:
 
-- extraction (CPU-bound) runs in worker processes (:func:`archiver.core.pool.worker_pool`,
+- decoding the page's bytes and extraction (CPU-bound) run in worker processes (:func:`archiver.core.pool.worker_pool`,
   ``ARCHIVER_EXTRACT_WORKERS``, the machine's cores by default; 0 runs it in a
   thread instead) while the reactor goes on downloading.  At most
   ``2 x workers`` pages are handed to the pool at once; the others wait here
