@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+import sqlite_utils
+
 from archiver.extract import extract_article
 from conftest import ROOT, run_crawl
 
@@ -46,22 +49,26 @@ def test_a_crawl_records_which_extractor_ran(tmp_path: Path, news_site) -> None:
     assert json.loads(row["extractor"])["name"] == "paragraphs" and row["text"]
 
 
-def test_reextract_uses_the_extractor_it_is_given(tmp_path: Path, news_site) -> None:
+@pytest.mark.parametrize("command", ["reextract", "import"])
+def test_reextract_and_import_extract_as_they_are_told(tmp_path: Path, news_site, command: str) -> None:
     import os
     import subprocess
     import sys
 
     crawl = run_crawl(tmp_path, "article", {"url": news_site.article_urls()["herald"]})
     assert crawl.returncode == 0, crawl.stderr[-3000:]
+    db = crawl.db_path if command == "reextract" else tmp_path / "imported.db"
+    where = (["--db", str(db), "--warc-dir", str(crawl.warc_dir)] if command == "reextract"
+             else [str(crawl.warc_dir), "--db", str(db), "--warc-dir", str(tmp_path / "imported")])
 
-    def reextract_with(extractor: str) -> subprocess.CompletedProcess:
+    def run_with(extractor: str) -> subprocess.CompletedProcess:
         env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}  # the workers import the class too
-        return subprocess.run([sys.executable, "-m", "archiver.cli", "reextract", "--db", str(crawl.db_path),
-                               "--warc-dir", str(crawl.warc_dir), "--extractor", extractor],
+        return subprocess.run([sys.executable, "-m", "archiver.cli", command, *where, "--extractor", extractor, "--no-vote"],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
-    done = reextract_with("plainextractor.ParagraphsExtractor")
+    done = run_with("plainextractor.ParagraphsExtractor")
     assert done.returncode == 0, done.stderr[-3000:]
-    assert json.loads(next(crawl.db.query("select extractor from articles"))["extractor"])["name"] == "paragraphs"
-    wrong = reextract_with("nowhere.Extractor")
+    recorded = json.loads(next(sqlite_utils.Database(db).query("select extractor from articles"))["extractor"])
+    assert recorded["name"] == "paragraphs" and recorded["vote"] is False
+    wrong = run_with("nowhere.Extractor")
     assert wrong.returncode == 2 and "--extractor" in wrong.stderr and "dotted path of an extractor class" in wrong.stderr

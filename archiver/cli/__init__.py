@@ -6,7 +6,7 @@
     archiver cdxj [--db archive.db] [--warc-dir warcs] [-o FILE]
     archiver wacz OUT.wacz [--db archive.db] [--warc-dir warcs] [--crawl ID] [--since DATE] [--site HOST]
     archiver merge INTO.db SHARD.db... [--warc-dir DIR] [--workers N]
-    archiver import WARC_OR_DIR... [--db archive.db] [--warc-dir warcs] [--workers N]
+    archiver import WARC_OR_DIR... [--db archive.db] [--warc-dir warcs] [--extractor PATH] [--no-vote] [--workers N]
 
 One module a command; named exceptions become one-line errors here, at the
 command-line edge.  Commands that write open the archive through
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any, Callable
 
 import click
 
@@ -33,6 +34,26 @@ WARC_DIR_OPTION = click.option("--warc-dir", type=click.Path(file_okay=False, pa
                                help="Its WARC directory (ARCHIVER_WARC_DIR).")
 WORKERS_OPTION = click.option("--workers", type=click.IntRange(min=1), default=None,
                               help="Worker processes (default: one per core).")
+
+
+def as_setting(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback that reads an option as the setting ``ARCHIVER_<name>`` is read."""
+    spec = SETTINGS[name]
+
+    def parse(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        try:
+            return spec.parse(value)
+        except ValueError:
+            raise click.BadParameter(f"must be {spec.expects}, not {value!r}.") from None
+
+    return parse
+
+
+# how a command extracts, as a crawl's settings say it (reextract, import)
+EXTRACTOR_OPTION = click.option("--extractor", default=SETTINGS["EXTRACTOR"].default, show_default=True,
+                                callback=as_setting("EXTRACTOR"), help="The extractor class's dotted path (ARCHIVER_EXTRACTOR).")
+VOTE_OPTION = click.option("--vote/--no-vote", default=SETTINGS["VOTE"].default, show_default=True,
+                           help="Let other extractors vote on the extractor's text (ARCHIVER_VOTE).")
 
 
 @click.group()

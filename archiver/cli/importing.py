@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 import click
 
-from ..config import SETTINGS
 from ..core.dates import parse_date
 from ..core.media import is_html
 from ..core.pool import worker_pool
@@ -26,8 +25,8 @@ from ..core.warc import StoredResponse, read_response
 from ..core.warcimport import DamagedWarc, ImportedRecord, NotPerRecordGzip, place, read_records
 from ..core.writer import ArchiveWriter
 from ..errors import CodingError, WarcError
-from ..extract import DEFAULT_EXTRACTOR, NoArticle, SiteRules, rules_for
-from . import BATCH, DB_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, open_writer, plural
+from ..extract import NoArticle, SiteRules, rules_for
+from . import BATCH, DB_OPTION, EXTRACTOR_OPTION, VOTE_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, open_writer, plural
 from .reextract import extract_or_reason
 
 SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
@@ -47,8 +46,10 @@ def archive_files(paths: tuple[Path, ...]) -> list[Path]:
 class Importer:
     """Files one imported file's records after another, in batches, counting what became of them."""
 
-    def __init__(self, writer: ArchiveWriter, warc_dir: Path, rules: dict[str, SiteRules], args: dict[str, Any]):
+    def __init__(self, writer: ArchiveWriter, warc_dir: Path, rules: dict[str, SiteRules], args: dict[str, Any],
+                 extraction: tuple[str, bool]):
         self.writer, self.warc_dir, self.rules, self.args = writer, warc_dir, rules, args
+        self.extraction = extraction  # the extractor's dotted path, and whether the others vote
         self.pool: Any = None  # the worker pool, set while importing
         self.counts: Counter[str] = Counter()
 
@@ -90,8 +91,7 @@ class Importer:
             if stored is not None:
                 pages.append((record, capture_id))
                 jobs.append((stored.body, stored.content_type, record.capture.url,
-                             rules_for(self.rules, urlsplit(record.capture.url).hostname or ""),
-                             DEFAULT_EXTRACTOR, SETTINGS["VOTE"].default))
+                             rules_for(self.rules, urlsplit(record.capture.url).hostname or ""), *self.extraction))
         for (record, capture_id), result in zip(pages, self.pool.map(extract_or_reason, jobs, chunksize=4)):
             if isinstance(result, NoArticle):
                 self.no_article(capture_id, str(result))
@@ -162,8 +162,10 @@ class Importer:
 @click.argument("paths", nargs=-1, required=True, metavar="WARC_OR_DIR...", type=click.Path(exists=True, path_type=Path))
 @DB_OPTION
 @WARC_DIR_OPTION
+@EXTRACTOR_OPTION
+@VOTE_OPTION
 @WORKERS_OPTION
-def import_(paths: tuple[Path, ...], db_path: Path, warc_dir: Path, workers: int | None) -> None:
+def import_(paths: tuple[Path, ...], db_path: Path, warc_dir: Path, extractor: str, vote: bool, workers: int | None) -> None:
     """Bring WARC and ARC files written by other tools (wget, warcio, Common Crawl...) into the archive.
 
     Files outside the WARC directory are copied into it, byte for byte (replay
@@ -185,7 +187,8 @@ def import_(paths: tuple[Path, ...], db_path: Path, warc_dir: Path, workers: int
     rules, problems = writer.site_rules()
     for problem in problems:
         click.echo(problem, err=True)
-    importer, reason = Importer(writer, warc_dir, rules, {"files": [str(f) for f in files]}), "shutdown"
+    importer = Importer(writer, warc_dir, rules, {"files": [str(f) for f in files]}, (extractor, vote))
+    reason = "shutdown"
     try:
         with worker_pool(workers) as importer.pool:
             for source in files:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -15,9 +15,12 @@ from ..core.pool import TimeLimitExceeded, within, worker_pool
 from ..core.warc import existing_path, read_response
 from ..core.writer import ArchiveWriter, FilingRules
 from ..errors import CodingError, WarcError
-from ..extract import DEFAULT_EXTRACTOR, NoArticle, SiteRules, extract_page, rules_for
+from ..extract import NoArticle, SiteRules, extract_page, rules_for
 from ..storage import articles
-from . import BATCH, DB_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, cutoff, open_writer, require_warc_dir
+from . import (
+    BATCH, DB_OPTION, EXTRACTOR_OPTION, VOTE_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, as_setting, cli, cutoff, open_writer,
+    require_warc_dir,
+)
 
 SETTINGS_MAX_BYTES = parse_size(SETTINGS["EXTRACT_MAX_BYTES"].default)  # as a crawl cuts pages
 COMPARED = ("title", "author", "date", "sitename", "language", "description", "text")
@@ -40,30 +43,15 @@ def extract_or_reason(job: tuple[bytes, str | None, str, SiteRules | None, str, 
         return NoArticle(f"extraction took longer than {limit:g} s")
 
 
-def _as_setting(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    """A click callback that reads an option as the setting ``ARCHIVER_<name>`` is read."""
-    spec = SETTINGS[name]
-
-    def parse(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-        try:
-            return spec.parse(value)
-        except ValueError:
-            raise click.BadParameter(f"must be {spec.expects}, not {value!r}.") from None
-
-    return parse
-
-
 @cli.command()
 @DB_OPTION
 @WARC_DIR_OPTION
 @click.option("--site", help="Only this host (and its subdomains).")
 @click.option("--since", help="Only articles captured since: a date (2026-11-01) or an age (48h, 7d).")
-@click.option("--chrome-pages", default=SETTINGS["CHROME_PAGES"].default, show_default=True, callback=_as_setting("CHROME_PAGES"),
+@click.option("--chrome-pages", default=SETTINGS["CHROME_PAGES"].default, show_default=True, callback=as_setting("CHROME_PAGES"),
               help="Drop blocks a site shows on pages of this many different stories (ARCHIVER_CHROME_PAGES); 0: off.")
-@click.option("--extractor", default=DEFAULT_EXTRACTOR, show_default=True, callback=_as_setting("EXTRACTOR"),
-              help="The extractor class's dotted path (ARCHIVER_EXTRACTOR).")
-@click.option("--vote/--no-vote", default=SETTINGS["VOTE"].default, show_default=True,
-              help="Let other extractors vote on the extractor's text (ARCHIVER_VOTE).")
+@EXTRACTOR_OPTION
+@VOTE_OPTION
 @WORKERS_OPTION
 def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None, chrome_pages: int, extractor: str,
               vote: bool, workers: int | None) -> None:
