@@ -27,7 +27,7 @@ from ..core.writer import ArchiveWriter
 from ..errors import CodingError, WarcError
 from ..extract import NoArticle, SiteRules, rules_for
 from . import BATCH, DB_OPTION, EXTRACTOR_OPTION, VOTE_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, open_writer, plural
-from .reextract import extract_or_reason
+from .reextract import extract_or_reason, page_job
 
 SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 
@@ -90,8 +90,8 @@ class Importer:
             stored = self.page(path, record, capture_id)
             if stored is not None:
                 pages.append((record, capture_id))
-                jobs.append((stored.body, stored.content_type, record.capture.url,
-                             rules_for(self.rules, urlsplit(record.capture.url).hostname or ""), *self.extraction))
+                jobs.append(page_job(stored.body, stored.content_type, record.capture.url,
+                                     rules_for(self.rules, urlsplit(record.capture.url).hostname or ""), *self.extraction))
         for (record, capture_id), result in zip(pages, self.pool.map(extract_or_reason, jobs, chunksize=4)):
             if isinstance(result, NoArticle):
                 self.no_article(capture_id, str(result))

@@ -15,7 +15,7 @@ from ..core.pool import TimeLimitExceeded, within, worker_pool
 from ..core.warc import existing_path, read_response
 from ..core.writer import ArchiveWriter, FilingRules
 from ..errors import CodingError, WarcError
-from ..extract import NoArticle, SiteRules, extract_page, rules_for
+from ..extract import NoArticle, SiteRules, extract_page, page_head, rules_for
 from ..storage import articles
 from . import (
     BATCH, DB_OPTION, EXTRACTOR_OPTION, VOTE_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, as_setting, cli, cutoff, open_writer,
@@ -26,17 +26,26 @@ SETTINGS_MAX_BYTES = parse_size(SETTINGS["EXTRACT_MAX_BYTES"].default)  # as a c
 COMPARED = ("title", "author", "date", "sitename", "language", "description", "text")
 
 
-def extract_or_reason(job: tuple[bytes, str | None, str, SiteRules | None, str, bool]) -> Any:
+Job = tuple[bytes, str | None, str, SiteRules | None, str, bool, int | None]
+
+
+def page_job(body: bytes, content_type: str | None, url: str, rules: SiteRules | None, extractor: str,
+             vote: bool) -> Job:
+    """A page for :func:`extract_or_reason`, cut here as a crawl cuts it: a worker gets no more than it reads."""
+    head, whole = page_head(body, SETTINGS_MAX_BYTES)
+    return head, content_type, url, rules, extractor, vote, whole
+
+
+def extract_or_reason(job: Job) -> Any:
     """In a worker: the article, or the NoArticle saying why not (within ARCHIVER_EXTRACT_TIMEOUT's default).
 
-    A job is (body, Content-Type, URL, site rules, extractor's dotted path,
-    vote): the page is cut and decoded as a crawl cuts and decodes it.
+    A job (:func:`page_job`) is the page's first bytes, its Content-Type,
+    URL, site rules, extractor's dotted path, vote and whole size if cut:
+    the page is decoded as a crawl decodes it.
     """
-    body, content_type, url, rules, extractor, vote = job
     limit = SETTINGS["EXTRACT_TIMEOUT"].default
-    whole = len(body) if len(body) > SETTINGS_MAX_BYTES else None
     try:
-        return within(limit, extract_page, body[:SETTINGS_MAX_BYTES], content_type, url, rules, extractor, vote, whole)
+        return within(limit, extract_page, *job)
     except NoArticle as exc:
         return exc
     except TimeLimitExceeded:
@@ -88,8 +97,8 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
                     click.echo(f"{row['url']}: {why}", err=True)
                     continue
                 batch.append(row)
-                jobs.append((response.body, response.content_type, row["url"], rules_for(rules, row["site"] or ""),
-                             extractor, vote))
+                jobs.append(page_job(response.body, response.content_type, row["url"], rules_for(rules, row["site"] or ""),
+                                     extractor, vote))
             for row, result in zip(batch, pool.map(extract_or_reason, jobs, chunksize=4)):
                 _file(writer, row, result, counts)
             writer.commit()

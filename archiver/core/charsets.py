@@ -5,8 +5,9 @@ Content-Type header's charset, then the page's own ``<meta>`` declaration;
 a page that declares nothing is ASCII or UTF-8 if it decodes as such, else
 what charset_normalizer guesses.  Bytes invalid in the encoding become
 U+FFFD.  It runs in the extraction workers, so a crawl's reactor thread
-never decodes a page, and pages travel to the workers as bytes (a third of
-the size of their text, and cheaper to pickle).
+decodes no page for extraction (a site crawl's spider still decodes pages
+to follow their links), and pages travel to the workers as bytes (a third
+of the size of their text, and cheaper to pickle).
 """
 
 from __future__ import annotations

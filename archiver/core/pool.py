@@ -81,7 +81,8 @@ def within(seconds: float, function: Callable[..., T], *args: Any) -> T:
     For worker processes, whose calls run on their main thread: SIGALRM
     interrupts Python code between bytecodes, so a parser stuck in one C call
     runs on until it returns; the crawl's watchdog stops the worker then.
-    Elsewhere (a thread) it is a plain call.
+    Elsewhere (a thread) it is a plain call.  Either way the C heap's free
+    pages go back to the system afterwards (:func:`~archiver.core.memory.release_memory`).
     """
     try:
         if seconds <= 0 or threading.current_thread() is not threading.main_thread():

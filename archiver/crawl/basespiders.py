@@ -20,6 +20,7 @@ from ..core.dates import iso_utc, parse_since
 from ..core.records import RecheckState
 from ..core.media import header_text, is_html
 from ..errors import SpiderArgumentError
+from ..extract import page_head
 from .arguments import check_url, switch
 from .capture import META_CAPTURE_ID, META_PREVIOUS, META_UNCHANGED
 from .compat import spider_closing
@@ -86,11 +87,8 @@ class ArchiveSpider(scrapy.Spider):
         content_type = header_text(response.headers.get(b"Content-Type"))
         undecodable = response.meta.get(META_UNDECODABLE)
         html = not undecodable and isinstance(response, TextResponse) and (content_type is None or is_html(content_type))
-        limit, cut_from = self.archive.config.extract_max_bytes, None
-        body = response.body if html else None
-        if body is not None and len(body) > limit:
-            # extraction reads the first part only (the WARC record keeps it all): bounded time and memory
-            body, cut_from = body[:limit], len(body)
+        # extraction reads the first part only (the WARC record keeps it all): bounded time and memory
+        body, cut_from = page_head(response.body, self.archive.config.extract_max_bytes) if html else (None, None)
         return ArchivedPage(
             url=response.url,
             capture_id=response.meta.get(META_CAPTURE_ID),

@@ -7,10 +7,10 @@ interface; ``trafilatura_backend`` the default extractor.
 
 from .article import Article, NoArticle
 from .backend import DEFAULT_EXTRACTOR, Extractor, ExtractorError, MainText, Page, load_extractor
-from .pipeline import extract_article, extract_page, parse_html
+from .pipeline import extract_article, extract_page, page_head, parse_html
 from .rules import SiteRules, clean_text, rules_for, site_rules
 
 __all__ = [
     "DEFAULT_EXTRACTOR", "Article", "Extractor", "ExtractorError", "MainText", "NoArticle", "Page", "SiteRules",
-    "clean_text", "extract_article", "extract_page", "load_extractor", "parse_html", "rules_for", "site_rules",
+    "clean_text", "extract_article", "extract_page", "load_extractor", "page_head", "parse_html", "rules_for", "site_rules",
 ]

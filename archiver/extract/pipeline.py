@@ -3,7 +3,8 @@
 Knows nothing of Scrapy or SQLite: :func:`extract_article` takes HTML text,
 its URL, the site's rules and the extractor's dotted path, and returns an
 :class:`~archiver.extract.article.Article`, so it runs in a worker process;
-:func:`extract_page` takes the page's bytes, and decodes them there.
+:func:`extract_page` takes the page's bytes (cut by :func:`page_head`), and
+decodes them there.
 The stages, the same whatever the extractor:
 
 1. parse once, and read the page-level facts before anything prunes the
@@ -157,6 +158,11 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
         signature=text_signature,
         cpu=dict(meter.seconds),
     )
+
+
+def page_head(body: bytes, max_bytes: int) -> tuple[bytes, int | None]:
+    """What extraction reads of a body (its first ``max_bytes``, ``ARCHIVER_EXTRACT_MAX_BYTES``), and its size if cut."""
+    return (body[:max_bytes], len(body)) if len(body) > max_bytes else (body, None)
 
 
 def extract_page(body: bytes, content_type: str | None, url: str, rules: SiteRules | None = None,

@@ -19,7 +19,6 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-
 ARTICLE_TYPES = frozenset({
     "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
     "BackgroundNewsArticle", "ReviewNewsArticle", "AskPublicNewsArticle", "LiveBlogPosting",
@@ -28,6 +27,8 @@ ARTICLE_TYPES = frozenset({
 # " | Site", " - Site", " – Site", " — Site", " :: Site", " · Site", " • Site", " » Site", "Section › Title"
 SEPARATORS = re.compile(r"(\s+(?:\||-|–|—|::|·|•|»|›)\s+|\s*\|\s*)")
 _WORDS = re.compile(r"[\W_]+", re.UNICODE)
+# soft hyphens and zero-width characters: they break words for the eye, never in a title
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
 
 @lru_cache(maxsize=1)
@@ -36,9 +37,6 @@ def _json_ld() -> Any:
     from extruct.jsonld import JsonLdExtractor
 
     return JsonLdExtractor()
-
-# soft hyphens and zero-width characters: they break words for the eye, never in a title
-INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
 
 def plain(value: Any) -> str | None:
