@@ -12,7 +12,7 @@ from w3lib.encoding import html_to_unicode
 
 from archiver.extract import NoArticle, extract_article, parse_html
 from archiver.extract.headline import strip_affixes, visible_h1s
-from archiver.extract.structured import ARTICLE_TYPES, display_authors, iso_date, plain
+from archiver.extract.structured import ARTICLE_TYPES, display_authors, iso_date, json_ld_items, opengraph, plain
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-pages"
 
@@ -50,6 +50,23 @@ def test_json_ld_wins_over_the_page_layout() -> None:
     assert article.date == "2026-11-03T07:15:00+01:00"
     assert article.authors == ["Ana Lopes", "Ben Ode"] and article.author == "Ana Lopes and Ben Ode"
     assert article.sitename == "Town Crier"
+
+
+def test_json_ld_as_sites_write_it_and_opengraph_first_non_blank_value() -> None:
+    html = """<html><head>
+    <script type="application/ld+json"><!-- seo plugin -->
+    {"@type": "NewsArticle", "headline": "Bridge reopens", /* legacy */ "author": {"name": "Ana Lopes"},}</script>
+    <script type="application/ld+json">{"broken": </script>
+    <script type="application/ld+json">[{"@type": "WebSite", "name": "Town Crier"}, {}]</script>
+    <meta property="og:title" content=" "><meta property="og:title" content="Bridge reopens after repairs">
+    <meta property="og:title" content="A later title"><meta property="og:site_name" content="Town Crier">
+    </head><body><p>Text.</p></body></html>"""
+    tree = parse_html(html)
+    assert json_ld_items(tree) == [
+        {"@type": "NewsArticle", "headline": "Bridge reopens", "author": {"name": "Ana Lopes"}},
+        {"@type": "WebSite", "name": "Town Crier"},
+    ]
+    assert opengraph(tree) == {"og:title": "Bridge reopens after repairs", "og:site_name": "Town Crier"}
 
 
 def _json_ld_article(html: str) -> dict | None:

@@ -109,7 +109,7 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
     backend = load_extractor(extractor)
     with meter.stage("parse"):
         tree = parse_html(html)
-        structured = structured_metadata(tree, url)
+        structured = structured_metadata(tree)
         h1s, titles = visible_h1s(tree), meta_titles(tree)
         language = structured.language or _language(tree)
         links = link_texts(tree)

@@ -4,18 +4,20 @@ Publishers describe their articles for search engines and social networks
 (schema.org ``NewsArticle`` in JSON-LD, OpenGraph ``og:`` and ``article:``
 properties); that description is more reliable than guessing from the page
 layout, so it wins over trafilatura's heuristics field by field.  Every value
-is plain text (:func:`plain`): entities decoded, whitespace folded.  Read with
-extruct; this module knows nothing of Scrapy or SQLite.
+is plain text (:func:`plain`): entities decoded, whitespace folded.  Read as
+extruct reads them (its JSON-LD and OpenGraph rules), without extruct, whose
+other syntaxes bring rdflib and html5lib into every worker (27 MiB); this
+module knows nothing of Scrapy or SQLite.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,14 +31,8 @@ SEPARATORS = re.compile(r"(\s+(?:\||-|–|—|::|·|•|»|›)\s+|\s*\|\s*)")
 _WORDS = re.compile(r"[\W_]+", re.UNICODE)
 # soft hyphens and zero-width characters: they break words for the eye, never in a title
 INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
-
-
-@lru_cache(maxsize=1)
-def _json_ld() -> Any:
-    # imported on first use: extruct (10 MiB) is for the extraction workers, not every process that imports this module
-    from extruct.jsonld import JsonLdExtractor
-
-    return JsonLdExtractor()
+# an HTML or JavaScript comment line before a script's JSON, which some sites leave there
+_COMMENT_LINE = re.compile(r"^\s*(//.*|<!--.*-->)")
 
 
 def plain(value: Any) -> str | None:
@@ -137,25 +133,44 @@ def names_site(part: str, sitename: str | None, url: str) -> bool:
 
 
 def json_ld_items(tree: Any) -> list[Any]:
+    """The objects of a page's JSON-LD scripts, a script's list flattened (read leniently, as extruct does)."""
+    import jstyleson  # JSON with comments and trailing commas
+
     items: list[Any] = []
     for script in tree.xpath("//script[@type='application/ld+json']"):
+        text = script.xpath("string()")
         try:
-            items += _json_ld().extract_items(script)
+            data = json.loads(text, strict=False)
         except ValueError:
-            continue  # one malformed script must not hide the others
+            try:
+                data = jstyleson.loads(_COMMENT_LINE.sub("", text), strict=False)
+            except ValueError:
+                continue  # one malformed script must not hide the others
+        if isinstance(data, dict):
+            data = [data]
+        if isinstance(data, list):
+            items += [item for item in data if item]
     return items
 
 
-def structured_metadata(tree: Any, url: str) -> Metadata:
-    """Metadata from a parsed page's JSON-LD article object, then its OpenGraph and meta tags."""
-    import extruct
+def opengraph(tree: Any) -> dict[str, str]:
+    """The ``<meta property content>`` of a page's ``<head>``: each property's first non-blank value, a later head's winning."""
+    properties: dict[str, str] = {}
+    for head in tree.xpath("//head"):
+        found: dict[str, str] = {}
+        for meta in head.xpath("meta[@property and @content]"):
+            key, value = meta.get("property"), meta.get("content")
+            if key not in found or (value.strip() and not found[key].strip()):
+                found[key] = value
+        properties.update({key: value for key, value in found.items() if value})
+    return properties
 
-    data = extruct.extract(tree, base_url=url, syntaxes=["opengraph"], uniform=True, errors="ignore")
+
+def structured_metadata(tree: Any) -> Metadata:
+    """Metadata from a parsed page's JSON-LD article object, then its OpenGraph and meta tags."""
     articles = article_items(json_ld_items(tree))
     ld = articles[0] if articles else {}
-    og: dict[str, Any] = {}
-    for item in data.get("opengraph") or []:
-        og.update({k: v for k, v in item.items() if v})
+    og = opengraph(tree)
     publisher = ld.get("publisher")
     return Metadata(
         title=_text(ld.get("headline")) or _text(ld.get("name")) or _text(og.get("og:title")),
