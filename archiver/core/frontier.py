@@ -105,6 +105,18 @@ def connect(url: str) -> Any:
     return redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=30, retry_on_timeout=True)
 
 
+def redis_error() -> type[Exception]:
+    """redis-py's base exception, for ``except redis_error():`` around Redis calls.
+
+    Python evaluates an except clause only when an exception reaches it, and
+    those calls happen only in a distributed crawl: a crawl of one process
+    never loads redis-py (5 MiB).
+    """
+    from redis.exceptions import RedisError
+
+    return RedisError
+
+
 @dataclass(frozen=True)
 class Keys:
     """The Redis keys of one spider's frontier."""

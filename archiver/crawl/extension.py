@@ -28,7 +28,7 @@ from twisted.internet import task
 
 from ..config import ArchiverConfig
 from ..core.cpu import stats as cpu_stats
-from ..core.frontier import connect, worker_name
+from ..core.frontier import connect, redis_error, worker_name
 from ..core.hosts import SharedHosts
 from ..core.iothread import IOThread
 from ..core.lock import CrawlLock
@@ -138,12 +138,10 @@ class ArchiveExtension:
     def _connect_shared(self) -> SharedState | None:
         if not self.config.frontier:
             return None
-        from redis.exceptions import RedisError
-
         client = connect(self.config.frontier)
         try:
             client.ping()
-        except RedisError as exc:
+        except redis_error() as exc:
             raise ConfigError(f"Cannot reach the frontier at {self.config.frontier} ({exc}); start redis-server "
                               "there or set ARCHIVER_FRONTIER to a Redis server this machine reaches.") from None
         return SharedState(client)
@@ -213,12 +211,11 @@ class ArchiveExtension:
         self.io.shutdown()
 
     def _host_beat(self) -> None:
-        from redis.exceptions import RedisError
-
+        
         assert self.hosts is not None
         try:
             self.hosts.beat()
-        except RedisError as exc:  # the next beat tries again
+        except redis_error() as exc:  # the next beat tries again
             logger.warning("Shared hosts: heartbeat failed (%s)", exc)
 
     def _leave(self) -> None:
@@ -227,11 +224,10 @@ class ArchiveExtension:
             return
         if getattr(self, "_beat", None) is not None and self._beat.running:
             self._beat.stop()
-        from redis.exceptions import RedisError
-
+        
         try:
             self.hosts.leave()
-        except RedisError as exc:
+        except redis_error() as exc:
             logger.warning("Could not tell Redis this worker stops (%s); its host slots free after "
                            "ARCHIVER_WORKER_TIMEOUT", exc)
 

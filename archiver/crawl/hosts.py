@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 from typing import Awaitable, Callable
 
-from redis.exceptions import RedisError
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
@@ -29,6 +28,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import task
 from twisted.internet.defer import Deferred
 
+from ..core.frontier import redis_error
 from ..core.hosts import SharedHosts
 from .compat import RobotsWithHooks, live_slot
 from .extension import ArchiveExtension
@@ -56,7 +56,7 @@ async def send_politely(crawler: Crawler, hosts: SharedHosts, request: Request,
         while wait is None:
             await sleep(SLOT_POLL)
             wait = hosts.take(key, limit, delay)
-    except RedisError as exc:  # Redis away: this worker's own limits still hold
+    except redis_error() as exc:  # Redis away: this worker's own limits still hold
         logger.warning("Shared politeness unavailable for %s (%s): sending with this worker's limits only", key, exc)
         return await download()
     try:
@@ -67,7 +67,7 @@ async def send_politely(crawler: Crawler, hosts: SharedHosts, request: Request,
     finally:
         try:
             hosts.give_back(key)
-        except RedisError as exc:
+        except redis_error() as exc:
             logger.warning("Could not give back a slot of %s (%s); it frees when this worker stops", key, exc)
 
 
@@ -86,7 +86,7 @@ class SharedRobotsTxtMiddleware(RobotsWithHooks):
         self.parsers[netloc] = waiting  # this worker's other requests to the host wait for it
         try:
             shared = await self._shared_copy(netloc)
-        except RedisError as exc:
+        except redis_error() as exc:
             logger.warning("Shared robots.txt unavailable for %s (%s): fetching it", netloc, exc)
             shared = None
         if shared is not None:
@@ -120,7 +120,7 @@ class SharedRobotsTxtMiddleware(RobotsWithHooks):
                 self.hosts.share_robots(netloc, response.status, response.body)
             else:  # a server error is not the site's word for a day: the others fetch it themselves
                 self.hosts.robots_failed(netloc)
-        except RedisError as exc:
+        except redis_error() as exc:
             logger.warning("Could not share the robots.txt of %s (%s)", netloc, exc)
 
     def fetch_failed(self, netloc: str) -> None:
@@ -128,5 +128,5 @@ class SharedRobotsTxtMiddleware(RobotsWithHooks):
             return
         try:
             self.hosts.robots_failed(netloc)
-        except RedisError as exc:
+        except redis_error() as exc:
             logger.warning("Could not say the robots.txt of %s failed (%s)", netloc, exc)

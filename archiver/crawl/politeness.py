@@ -19,13 +19,13 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from redis.exceptions import RedisError
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 
 from ..config import ArchiverConfig
+from ..core.frontier import redis_error
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor, task
 
@@ -67,7 +67,7 @@ class CrawlDelay:
         if hosts is not None:
             try:
                 hosts.set_crawl_delay(key, settings["delay"])
-            except RedisError as exc:  # every worker parses robots.txt and publishes it: another will
+            except redis_error() as exc:  # every worker parses robots.txt and publishes it: another will
                 logger.warning("Could not share the Crawl-delay of %s (%s)", key, exc)
         logger.info("robots.txt of %s asks for a Crawl-delay of %s s: obeyed", key, delay)
 
