@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from archiver.core.similarity import background
-from archiver.core.wordshares import WordShares
+import pytest
+
+from archiver.core.similarity import WORDFREQ_CODES, background
+from archiver.core.wordshares import WordShares, frequency_buckets
 
 
 def test_a_table_gives_back_what_it_holds_and_nothing_else() -> None:
@@ -19,3 +21,10 @@ def test_the_background_knows_common_words_of_each_language() -> None:
     english, german = background("English").lookup(["the", "president", "zzqxj"]), background("German").lookup(["und"])
     assert set(english) == {"the", "president"} and english["the"] > 0.99 > english["president"] > 0.05
     assert german["und"] > 0.99
+
+
+@pytest.mark.parametrize("code", sorted(WORDFREQ_CODES.values()))
+def test_word_lists_read_from_wordfreq_files_are_wordfreqs_own(code: str) -> None:
+    import wordfreq
+
+    assert frequency_buckets(code) == wordfreq.get_frequency_list(code, wordlist="small")

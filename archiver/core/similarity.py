@@ -40,7 +40,7 @@ import justext
 import numpy as np
 
 from .minhash import EMPTY, jaccard, minhashes
-from .wordshares import WordShares
+from .wordshares import WordShares, frequency_buckets
 from .words import is_cjk
 from .words import tokens as word_tokens
 
@@ -116,12 +116,8 @@ def background(language: str) -> WordShares:
     table keeps the 7,000 or so words above :data:`BACKGROUND_FLOOR`, compactly:
     :mod:`archiver.core.wordshares`).
     """
-    import wordfreq
-
     shares: dict[str, float] = {}
-    # wordfreq's own cache would keep each language's whole list (about 4 MiB) besides this table: bypassed
-    read = wordfreq.get_frequency_list.__wrapped__
-    for bucket, found in enumerate(read(WORDFREQ_CODES.get(language, "en"), wordlist="small")):
+    for bucket, found in enumerate(frequency_buckets(WORDFREQ_CODES.get(language, "en"))):
         frequency = 10 ** (-bucket / 100)  # wordfreq's buckets are centibels
         if frequency < BACKGROUND_FLOOR:
             break

@@ -6,12 +6,18 @@ a word is the first 8 bytes of its BLAKE2b digest, in a sorted numpy array
 beside its share, looked up for a whole text at once.  Two words sharing a
 64-bit digest (odds about one in 10^11 for a language's words) would share
 a share.
+
+The words come from wordfreq's "small" lists, read from its files
+(:func:`frequency_buckets`).
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from collections.abc import Iterable, Mapping
+from importlib.util import find_spec
+from pathlib import Path
 
 import numpy as np
 
@@ -42,3 +48,24 @@ class WordShares:
         at = np.minimum(np.searchsorted(self._digests, digests), len(self._digests) - 1)
         hits = self._digests[at] == digests
         return {word: float(value) for word, value, hit in zip(words, self._values[at], hits) if hit}
+
+
+def frequency_buckets(code: str) -> list[list[str]]:
+    """wordfreq's "small" list of a language (``en``, ``nb``): its words bucketed by frequency, a centibel a bucket.
+
+    Read from its cBpack file as ``wordfreq.read_cBpack`` reads it (gzipped
+    msgpack: a header, then the buckets), without importing wordfreq: its
+    language matching (langcodes, ftfy, regex) would add 5 MiB to the crawl
+    process for this one read.
+    """
+    import msgpack
+
+    spec = find_spec("wordfreq")  # finds the package without running it
+    if spec is None or not spec.submodule_search_locations:
+        raise LookupError("wordfreq is not installed")
+    path = Path(spec.submodule_search_locations[0]) / "data" / f"small_{code}.msgpack.gz"
+    with gzip.open(path, "rb") as file:
+        header, *buckets = msgpack.load(file, raw=False)
+    if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
+        raise ValueError(f"{path} is not a wordfreq word list of the format this version reads (cB 1)")
+    return buckets
