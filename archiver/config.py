@@ -62,6 +62,8 @@ _positive_seconds = _positive(parse_seconds)
 
 
 def _extractor(value: Any) -> str:
+    if str(value).strip() == DEFAULT_EXTRACTOR:
+        return DEFAULT_EXTRACTOR  # ours: not imported here, so that trafilatura stays out of the crawl process
     try:
         load_extractor(str(value).strip())
     except ExtractorError as exc:

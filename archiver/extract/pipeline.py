@@ -36,7 +36,6 @@ from typing import Any
 
 from lxml import etree
 from lxml import html as lxml_html
-from trafilatura.utils import repair_faulty_html
 
 from ..core.charsets import page_text
 from ..core.codings import not_text
@@ -72,6 +71,8 @@ def _language(tree: Any) -> str | None:
 
 def parse_html(html: str) -> Any:
     """An lxml tree of the page, or :class:`NoArticle` when it cannot be parsed."""
+    from trafilatura.utils import repair_faulty_html  # here: the crawl process imports this module, never calls this
+
     try:
         # trafilatura's own repairs first (a doctype line libxml2 mis-parses, control
         # characters); then bytes with the parser's encoding, so that an XHTML page's
