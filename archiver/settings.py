@@ -8,6 +8,8 @@ that ``scrapy settings --get ARCHIVER_DB`` prints them.  Override them with
 ``-s NAME=VALUE`` or in a spider's ``custom_settings``.
 """
 
+from scrapy.settings import default_settings
+
 from archiver import __version__
 from archiver.config import DEFAULTS
 
@@ -59,10 +61,16 @@ EXTENSIONS = {
     "archiver.crawl.politeness.AutoThrottle": 0,
     "archiver.crawl.politeness.CrawlDelay": 0,
     "archiver.crawl.progress.ProgressLog": 500,
+    # Scrapy's, imported only when REMOTE_CONTROL_ENABLED turns it on (aiohttp: 9 MiB)
+    "archiver.crawl.remotecontrol.RemoteControl": 0,
 }
+# Scrapy's base extensions but its remote control: Scrapy imports every extension it lists,
+# even one set to None, and that one imports aiohttp
+EXTENSIONS_BASE = {path: order for path, order in default_settings.EXTENSIONS_BASE.items()
+                   if path != "scrapy.extensions.remote_control.RemoteControl"}
 # Scrapy's scheduler; with ARCHIVER_FRONTIER, scrapy-redis's shared frontier with claims
 # that survive a worker's death (archiver/crawl/frontier.py).
-SCHEDULER = "archiver.crawl.frontier.FrontierScheduler"
+SCHEDULER = "archiver.crawl.scheduler.Scheduler"
 ITEM_PIPELINES = {
     "archiver.crawl.pipeline.ArticlePipeline": 300,
 }

@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -24,7 +22,7 @@ import pytest
 import sqlite_utils
 
 from archiver.core.frontier import connect
-from conftest import ROOT, finish_crawl, run_archiver, start_crawl
+from conftest import finish_crawl, run_archiver, start_crawl
 from manysite import ManySite
 from redisserver import RedisServer
 from served import Served
@@ -205,15 +203,6 @@ def test_an_unreachable_frontier_stops_the_crawl_with_one_sentence(tmp_path: Pat
     bad = finish_crawl(tmp_path, start_crawl(tmp_path, "article", {"url": "http://127.0.0.1:9/a"},
                                              {"ARCHIVER_FRONTIER": "http://127.0.0.1:6379"}))
     assert bad.returncode == 2 and "Error: ARCHIVER_FRONTIER must be a redis:// URL" in bad.stderr
-
-
-def test_a_crawl_of_one_process_never_loads_redis() -> None:
-    # what Scrapy loads for `scrapy crawl`: the settings, every spider, the crawler's components
-    probe = ("import sys; from scrapy.crawler import CrawlerProcess; from scrapy.utils.project import get_project_settings;"
-             "CrawlerProcess(get_project_settings()).create_crawler('article');"
-             "print(sorted(m for m in ('redis', 'scrapy_redis', 'feedparser') if m in sys.modules))")
-    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert loaded.stdout.strip() == "[]", loaded.stderr
 
 
 def test_a_retry_after_pause_holds_for_every_worker(frontier: str) -> None:

@@ -1,10 +1,9 @@
 """The shared frontier of a distributed crawl: scrapy-redis's scheduler, with claims that survive a worker's death.
 
-``SCHEDULER`` is :class:`FrontierScheduler` always.  Without
-``ARCHIVER_FRONTIER`` it builds Scrapy's own scheduler (a crawl of one
-process, ``JOBDIR`` and all).  With it, every worker started with the same
-command shares one frontier and one duplicate filter in Redis (scrapy-redis,
-persisted, so a restart resumes), and each request a worker takes is
+With ``ARCHIVER_FRONTIER`` (:mod:`.scheduler` chooses this scheduler then,
+Scrapy's otherwise), every worker started with the same command shares one
+frontier and one duplicate filter in Redis (scrapy-redis, persisted, so a
+restart resumes), and each request a worker takes is
 *claimed* (:class:`archiver.core.frontier.Frontier`): held in Redis under the
 worker's name until the engine is done with it (archived, extracted, filed,
 the requests it led to scheduled).  A heartbeat every quarter of
@@ -22,11 +21,9 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from scrapy import Request, signals
-from scrapy.core.scheduler import Scheduler as ScrapyScheduler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.spiders import Spider
-from scrapy.utils.misc import build_from_crawler
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import reactor, task
@@ -41,7 +38,7 @@ IDLE_POLL = 0.5  # seconds between an idle worker's looks at the frontier
 
 
 class FrontierScheduler(RedisScheduler):
-    """scrapy-redis's scheduler whose requests are claimed, not popped; Scrapy's own without a frontier."""
+    """scrapy-redis's scheduler whose requests are claimed, not popped."""
 
     crawler: Crawler
     frontier: Frontier
@@ -49,8 +46,6 @@ class FrontierScheduler(RedisScheduler):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Any:  # type: ignore[override]
         config = ArchiverConfig.from_crawler(crawler)
-        if not config.frontier:
-            return build_from_crawler(ScrapyScheduler, crawler)
         server = connect(config.frontier)
         keys = Keys(crawler.spidercls.name)
         dupefilter = RFPDupeFilter(server, key=keys.dupefilter, debug=crawler.settings.getbool("DUPEFILTER_DEBUG"))
