@@ -6,7 +6,7 @@ properties); that description is more reliable than guessing from the page
 layout, so it wins over trafilatura's heuristics field by field.  Every value
 is plain text (:func:`plain`): entities decoded, whitespace folded.  Read as
 extruct reads them (its JSON-LD and OpenGraph rules), without extruct, whose
-other syntaxes bring rdflib and html5lib into every worker (27 MiB); this
+other syntaxes bring rdflib and html5lib into every worker (10 MiB); this
 module knows nothing of Scrapy or SQLite.
 """
 
