@@ -292,12 +292,15 @@ def main() -> None:
     parser.add_argument("--only", choices=["crawl", "all"], default="all", help="crawl: skip the extraction and CLI comparisons")
     parser.add_argument("--runs", type=int, default=1, help="crawl and CLI runs, taking turns (medians given)")
     parser.add_argument("--workers", type=int, help="ARCHIVER_EXTRACT_WORKERS (default: the setting's default, the cores)")
-    parser.add_argument("--keep", type=Path, help="keep the archive and logs in this directory")
+    parser.add_argument("--keep", type=Path, help="keep the archive and logs in this directory (new or empty)")
     parser.add_argument("--reference", type=Path, help="an earlier run's fields.json: agreement field by field")
     args = parser.parse_args()
 
     from quality import score
 
+    if args.keep and args.keep.exists() and any(args.keep.iterdir()):
+        # an archive left there would make this crawl an incremental one, its figures not this run's
+        parser.error(f"--keep {args.keep} is not empty: give a new directory")
     names = sorted(p.name for p in CORPUS.glob("*.html"))
     copies = -(-args.pages // len(names))
     paths = [f"/c{copy}/{name}" for copy in range(copies) for name in names][: args.pages]
