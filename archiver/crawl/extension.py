@@ -211,7 +211,6 @@ class ArchiveExtension:
         self.io.shutdown()
 
     def _host_beat(self) -> None:
-        
         assert self.hosts is not None
         try:
             self.hosts.beat()
@@ -224,7 +223,6 @@ class ArchiveExtension:
             return
         if getattr(self, "_beat", None) is not None and self._beat.running:
             self._beat.stop()
-        
         try:
             self.hosts.leave()
         except redis_error() as exc:

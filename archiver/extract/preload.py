@@ -37,7 +37,7 @@ _define_stoplist = justext.core.define_stoplist
 justext.core.define_stoplist = lambda words: words if isinstance(words, frozenset) else _define_stoplist(words)
 extract_article(_PAGE, "https://example.org/budget")  # the code paths a page takes, and their caches
 # htmldate's last resort, dateparser, tries every locale on a date it cannot place, compiling each one's
-# expressions (about 25 MiB): once here, for all workers, rather than in each one as pages ask
+# expressions (about 40 MiB): once here, for all workers, rather than in each one as pages ask
 htmldate.extractors.get_external_parser().get_date_data("zzz 2021")
 # Python's collector writes to every object it visits, which would copy each shared page into the worker
 # that touched it: what is loaded so far stays out of its reach (the use gc.freeze's documentation names)

@@ -21,6 +21,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import jstyleson  # JSON with comments and trailing commas, as some sites write JSON-LD
+
 ARTICLE_TYPES = frozenset({
     "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
     "BackgroundNewsArticle", "ReviewNewsArticle", "AskPublicNewsArticle", "LiveBlogPosting",
@@ -134,8 +136,6 @@ def names_site(part: str, sitename: str | None, url: str) -> bool:
 
 def json_ld_items(tree: Any) -> list[Any]:
     """The objects of a page's JSON-LD scripts, a script's list flattened (read leniently, as extruct does)."""
-    import jstyleson  # JSON with comments and trailing commas
-
     items: list[Any] = []
     for script in tree.xpath("//script[@type='application/ld+json']"):
         text = script.xpath("string()")
