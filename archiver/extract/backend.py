@@ -13,6 +13,7 @@ each extraction worker.
 from __future__ import annotations
 
 import importlib
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Protocol, runtime_checkable
@@ -26,13 +27,16 @@ class Page:
 
     ``known`` names the metadata fields (``author``, ``date``) that the page's
     structured data already gives, and that win over the extractor's: an
-    extractor may skip searching for them.
+    extractor may skip searching for them.  ``with stage(NAME):`` counts the
+    CPU of a part of its work apart, in the crawl's
+    ``archiver/cpu_ms/extract/main_text/NAME`` stat.
     """
 
     html: str
     url: str
     tree: Callable[[], Any]
     known: frozenset[str] = frozenset()
+    stage: Callable[[str], AbstractContextManager[Any]] = lambda name: nullcontext()
 
 
 @dataclass(frozen=True)

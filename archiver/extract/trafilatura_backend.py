@@ -63,7 +63,8 @@ class TrafilaturaExtractor:
                 document = second
         if document is None or not (document.text or "").strip():
             return None
-        found = metadata(tree, page.url, page.known)
+        with page.stage("metadata"):
+            found = metadata(tree, page.url, page.known)
         return MainText(document.text, found.title, found.author, found.date, found.sitename, found.description,
                          ballots={"readability": readability[0]} if readability else {})
 
