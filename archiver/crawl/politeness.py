@@ -23,14 +23,13 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
-
-from ..config import ArchiverConfig
-from ..core.frontier import redis_error
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor, task
 
-from .extension import ArchiveExtension
+from ..config import ArchiverConfig
+from ..core.frontier import redis_error
 from .compat import FlooredAutoThrottle, live_slot, pause_slot, slot_floor, slot_settings
+from .extension import ArchiveExtension
 
 logger = logging.getLogger(__name__)
 
