@@ -85,3 +85,6 @@ def test_story_tokens_keep_words_whole_and_cut_cjk_into_bigrams() -> None:
     assert tokens("हिन्दी समाचार") == ["हिन्दी", "समाचार"]  # vowel signs stay inside their word
     assert tokens("ผมชอบกินข้าว") == ["ผมชอบกินข้าว"]
     assert story_words("The Council, the COUNCIL") == ["the", "council", "the", "council"]
+    # a mark beyond the BMP (Brahmi's vowel sign I) joins its word too, in a text that has one
+    assert tokens("𑀓𑀺𑀢 and") == ["𑀓𑀺𑀢", "and"]
+    assert tokens("नमस्ते 𑀓𑀺𑀢") == ["नमस्ते", "𑀓𑀺𑀢"]
