@@ -71,8 +71,9 @@ def candidates(db: sqlite_utils.Database, article_id: int, signature: Signature)
     text, date = db.execute("SELECT text, coalesce(date, extracted_at) FROM articles WHERE id = ?", [article_id]).fetchone()
     previous = unfile(db, article_id)
     day, digest, minhash = _day(date), content_hash(text or ""), signature.minhash()
-    df = _count_documents(db, signature.term_counts(), 1)
-    vector = weights(signature.term_counts(), df, df[DOCUMENTS], signature.language)  # needed to find candidates by their heaviest terms
+    counts = signature.term_counts()
+    df = _count_documents(db, counts, 1)
+    vector = weights(counts, df, df[DOCUMENTS], signature.language)  # needed to find candidates by their heaviest terms
     row = db.execute(
         "SELECT coalesce(copy_of, id), story_id FROM articles WHERE content_hash = ? AND id != ? ORDER BY id LIMIT 1",
         [digest, article_id]).fetchone()
