@@ -75,3 +75,34 @@ def test_trafilatura_expressions_are_guarded_and_answer_as_before_on_corpus_page
         tree = parse_html(page_text(page.read_bytes(), "text/html"))
         for original, fast in pairs:
             assert fast(tree) == original(tree), (page.name, original.path[:80])
+
+
+def _justext_paragraphs(tree: object) -> list[tuple[str, str, str, str]]:
+    from justext.core import ParagraphMaker, classify_paragraphs, revise_paragraph_classification
+    from trafilatura.external import JT_STOPLIST, jt_stoplist_init
+
+    paragraphs = ParagraphMaker.make_paragraphs(tree)
+    classify_paragraphs(paragraphs, JT_STOPLIST or jt_stoplist_init(), 50, 150, 0.1, 0.2, 0.25, True)
+    revise_paragraph_classification(paragraphs, 150)
+    return [(p.text, p.dom_path, p.xpath, p.class_type) for p in paragraphs]
+
+
+def test_justext_finds_the_same_paragraphs_with_its_text_and_path_kept() -> None:
+    import justext.core
+    import justext.paragraph
+
+    from archiver.extract import justext_paragraphs
+
+    pages = sorted(CORPUS.glob("*.html"))[5::40]
+    assert len(pages) >= 20
+    try:
+        for page in pages:
+            html = page_text(page.read_bytes(), "text/html")
+            justext.core.Paragraph, justext.core.PathInfo = justext.paragraph.Paragraph, justext_paragraphs.PathInfo.__base__
+            theirs = _justext_paragraphs(parse_html(html))
+            justext_paragraphs.install()
+            ours = _justext_paragraphs(parse_html(html))
+            assert ours == theirs, page.name
+            assert sum(cls == "good" for *_, cls in ours) >= 1, page.name
+    finally:
+        justext_paragraphs.install()

@@ -29,11 +29,13 @@ from trafilatura.metadata import (
 )
 
 from ..core.words import count as count_words
-from . import xpathguard
+from . import justext_paragraphs, xpathguard
 from .backend import MainText, Page
 from .voting import element_lines
 
-xpathguard.install()  # trafilatura's regular-expression tests, guarded: the same answers sooner
+# the same answers sooner: trafilatura's regular-expression tests guarded, jusText's paragraphs (its fallback) cheaper
+xpathguard.install()
+justext_paragraphs.install()
 
 RECALL_BELOW_WORDS = 50
 OPTIONS: dict[str, Any] = {

@@ -77,6 +77,9 @@ def justext_lines(tree: HtmlElement, url: str | None = None, language: str | Non
     from trafilatura.external import justext_rescue
     from trafilatura.settings import Extractor
 
+    from .justext_paragraphs import install
+
+    install()  # the same paragraphs, their text and path worked out once
     options = Extractor(url=url, lang=(language or "").split("-")[0] or None)
     body, _ = justext_rescue(copy.deepcopy(tree), options)
     return element_lines(body)
