@@ -39,7 +39,7 @@ from lxml.html import HtmlElement
 from ..core.cpu import CpuMeter
 from ..core.words import count as count_words
 from ..core.words import tokens
-from .structured import INVISIBLE  # some extractors keep soft hyphens, trafilatura drops them
+from .structured import visible  # some extractors keep soft hyphens, trafilatura drops them
 
 _BLOCK_TAGS = frozenset({
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "tr", "dd", "dt",
@@ -49,7 +49,7 @@ _BLOCK_TAGS = frozenset({
 
 def _words(text: str) -> str:
     """A text as one space-separated, case-folded word string, padded so that ``in`` matches whole words."""
-    return " " + " ".join(tokens(text.translate(INVISIBLE).casefold())) + " "
+    return " " + " ".join(tokens(visible(text).casefold())) + " "
 
 
 def element_lines(element: Any) -> list[str]:
