@@ -1,9 +1,11 @@
-"""Faster paths through lxml and trafilatura that must give the same answers as the slow ones.
+"""Faster paths through lxml, trafilatura and jusText that must give the same answers as the slow ones.
 
-The parser chooses lxml.html's element classes in C (``pipeline._parser``),
-and trafilatura's XPath expressions test regular expressions behind guards
-(:mod:`archiver.extract.xpathguard`): compared here with lxml.html's own
-parser and trafilatura's own expressions, on crafted markup and on corpus pages.
+The parser chooses lxml.html's element classes in C (``pipeline._parser``);
+trafilatura's XPath expressions test regular expressions behind guards
+(:mod:`archiver.extract.xpathguard`); jusText's paragraphs keep their text
+and path (:mod:`archiver.extract.justext_paragraphs`); trafilatura reads the
+pipeline's tree without a copy of its own (``Page.view``).  Each is compared
+here with the library's own way, on crafted markup and on corpus pages.
 """
 
 from __future__ import annotations
@@ -106,3 +108,16 @@ def test_justext_finds_the_same_paragraphs_with_its_text_and_path_kept() -> None
             assert sum(cls == "good" for *_, cls in ours) >= 1, page.name
     finally:
         justext_paragraphs.install()
+
+
+def test_trafilatura_reads_the_shared_tree_without_changing_it() -> None:
+    from archiver.extract.backend import Page
+    from archiver.extract.trafilatura_backend import TrafilaturaExtractor
+
+    for page in sorted(CORPUS.glob("*.html"))[7::60]:
+        html = page_text(page.read_bytes(), "text/html")
+        tree = parse_html(html)
+        before = etree.tostring(tree)
+        found = TrafilaturaExtractor().main_text(Page(html, "https://example.org/a", lambda: None, view=tree))
+        assert found is not None and found.text, page.name
+        assert etree.tostring(tree) == before, page.name  # the voters read this tree next

@@ -29,7 +29,9 @@ class Page:
     structured data already gives, and that win over the extractor's: an
     extractor may skip searching for them.  ``with stage(NAME):`` counts the
     CPU of a part of its work apart, in the crawl's
-    ``archiver/cpu_ms/extract/main_text/NAME`` stat.
+    ``archiver/cpu_ms/extract/main_text/NAME`` stat.  ``view`` is the tree
+    itself, for an extractor that only reads it (trafilatura copies what it
+    changes), sparing a copy; the voters read it next, so it must stay as it is.
     """
 
     html: str
@@ -37,6 +39,7 @@ class Page:
     tree: Callable[[], Any]
     known: frozenset[str] = frozenset()
     stage: Callable[[str], AbstractContextManager[Any]] = lambda name: nullcontext()
+    view: Any = None
 
 
 @dataclass(frozen=True)

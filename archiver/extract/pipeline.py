@@ -144,7 +144,8 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
 
     known = frozenset(name for name, value in (("author", structured.authors), ("date", structured.date)) if value)
     with meter.stage("main_text"):
-        found = backend.main_text(Page(html, url, pruned, known, lambda name: meter.stage(f"main_text/{name}")))
+        found = backend.main_text(Page(html, url, pruned, known, lambda name: meter.stage(f"main_text/{name}"),
+                                        view=tree))
     described = backend.describe()
     if found is None or not found.text.strip():
         raise NoArticle(f"no main text found ({described.get('name', extractor)})")

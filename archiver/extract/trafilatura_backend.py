@@ -58,7 +58,8 @@ class TrafilaturaExtractor:
         return {"name": "trafilatura", "version": trafilatura.__version__, "options": OPTIONS}
 
     def main_text(self, page: Page) -> MainText | None:
-        tree = page.tree()  # bare_extraction reads a copy of it: the tree stays as it is for a second pass
+        # bare_extraction, htmldate and the author search each work on a copy of their own: the tree stays as it is
+        tree = page.view if page.view is not None else page.tree()
         with _readability_kept() as readability:
             document = self._extract(tree, page.url, OPTIONS)
         if _words(document) < RECALL_BELOW_WORDS:
