@@ -53,7 +53,6 @@ from .structured import plain, structured_metadata
 from .voting import RULE, voted_text
 
 
-
 def _parser() -> lxml_html.HTMLParser:
     """lxml.html's parser, choosing its element classes in C.
 

@@ -62,7 +62,7 @@ def _required(items: Any) -> set[str] | None:
         found.append({run})
     found = [{literal for literal in literals if not any(other != literal and other in literal for other in literals)}
              for literals in found if literals]  # "author" in a set spares testing "authorName"
-    # the fewest literals first (each is a contains() call), then the longest
+    # a set within MAX_LITERALS (each literal is a contains() call) first, then the one whose shortest is longest
     return max(found, key=lambda literals: (len(literals) <= MAX_LITERALS, min(map(len, literals))), default=None)
 
 
