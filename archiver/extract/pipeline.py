@@ -13,8 +13,9 @@ The stages, the same whatever the extractor:
    language, link texts;
 2. the site's own :class:`~archiver.extract.rules.SiteRules` and the promo
    rules prune that tree; the extractor (``ARCHIVER_EXTRACTOR``, trafilatura
-   by default) and the voters each read a copy of it (copying costs a
-   quarter of parsing again);
+   by default) reads a copy of it (``Page.tree()``, copying costs a quarter
+   of parsing again) or, if it changes nothing, the tree itself
+   (``Page.view``: trafilatura);
 3. chrome lines leave the text; with ``vote`` (``ARCHIVER_VOTE``), other
    extractors vote on its short lines and long paragraphs
    (:mod:`~archiver.extract.voting`), each reading its own copy of the
@@ -134,7 +135,7 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
         h1s, titles = visible_h1s(tree), meta_titles(tree)
         language = structured.language or _language(tree)
         links = link_texts(tree)
-        # the page-level reads are done: the same tree, pruned, is what every extractor reads a copy of
+        # the page-level reads are done: the same tree, pruned, is what every extractor reads (or a copy of it)
         prune(tree, rules)
 
     def pruned() -> Any:

@@ -253,8 +253,9 @@ def voted_text(tree: HtmlElement, url: str | None, text: str, language: str | No
                meter: CpuMeter | None = None, read: Mapping[str, list[str]] | None = None) -> str:
     """The extractor's ``text`` after the vote of the rule's extractors on the parsed page ``tree``.
 
-    ``tree`` must be a page no extractor changed (trafilatura prunes the tree
-    it is given), with the site rules and promo rules applied.  A voter runs
+    ``tree`` must be a page no extractor changed (an extractor may prune a
+    tree it is given; trafilatura works on copies), with the site rules and
+    promo rules applied.  A voter runs
     only when the vote needs it (with a ``meter``, its CPU counts under
     ``vote/NAME``).  ``read`` holds voters' lines the extractor already
     read on the same tree (:attr:`MainText.ballots`).
