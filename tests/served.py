@@ -30,15 +30,16 @@ class HttpReply:
 class Served:
     """``archiver serve DB --port 0 ...`` from start() to stop()."""
 
-    def __init__(self, db_path: Path, *options: str) -> None:
+    def __init__(self, db_path: Path, *options: str, env: dict[str, str] | None = None) -> None:
         self.command = [sys.executable, "-m", "archiver.cli", "serve", str(db_path), "--port", "0", *options]
+        self.env = env
         self.process: subprocess.Popen[str] | None = None
         self.base = ""
         self.log: list[str] = []
         self._reader: threading.Thread | None = None
 
     def start(self) -> "Served":
-        self.process = subprocess.Popen(self.command, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
         deadline = time.monotonic() + 60
         assert self.process.stderr is not None
         while time.monotonic() < deadline:

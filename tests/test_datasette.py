@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import os
 import shutil
+import signal
 import sqlite3
 from pathlib import Path
 
@@ -205,3 +207,13 @@ def test_serve_refuses_a_missing_archive_with_one_sentence(tmp_path: Path) -> No
     done = run_archiver("serve", str(tmp_path / "nothing.db"))
     assert done.returncode == 1
     assert done.stderr.strip() == f"Error: No archive at {tmp_path / 'nothing.db'}; give its path: archiver serve PATH."
+
+
+def test_serve_stopped_with_sigterm_leaves_no_temporary_files(web_archive: Crawl, tmp_path: Path) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    served = Served(web_archive.db_path, env={**os.environ, "TMPDIR": str(scratch)}).start()
+    assert served.get("/archive/articles.json").status == 200
+    served.stop()
+    assert served.process is not None and served.process.returncode == 128 + signal.SIGTERM
+    assert list(scratch.iterdir()) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import tempfile
 from pathlib import Path
 
@@ -38,8 +39,15 @@ def serve(db_path: Path, host: str, port: int, warc_dir: Path | None, writable: 
         raise click.ClickException(f"No archive at {db_path}; give its path: archiver serve PATH.")
     if warc_dir is not None and not warc_dir.is_dir():
         raise click.ClickException(f"No WARC directory at {warc_dir}; give it with --warc-dir.")
+    # uvicorn re-raises a SIGTERM after its graceful shutdown, which would kill the process
+    # before the temporary metadata is removed; as SystemExit it unwinds through the with
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with tempfile.TemporaryDirectory(prefix="archiver-serve-") as tmp:
         metadata_file = Path(tmp) / "metadata.json"
         metadata_file.write_text(json.dumps(metadata(db_path.stem, warc_dir, writable)), encoding="utf-8")
         args = [str(db_path), "--metadata", str(metadata_file), "--host", host, "--port", str(port), *datasette_options]
         datasette_serve.main(args=args, prog_name="archiver serve", standalone_mode=False)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
