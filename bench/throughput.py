@@ -2,6 +2,7 @@
 
     python bench/throughput.py --runs 3             # 945 corpus pages, all three measures, three times
     python bench/throughput.py --pages 10000 --only crawl   # memory over a 10,000-page crawl
+    python bench/throughput.py --set ARCHIVER_VOTE=0       # the crawl with other settings (the rest as is)
 
 Serves the pages of ../shared/corpus/real-pages on loopback (under several
 URL prefixes when more pages than the corpus holds are asked for), then, in
@@ -15,7 +16,8 @@ one run and on the same pages:
 2. calls the pipeline's own extraction function on every page in this one
    process (same options, metadata included): the single-process rate;
 3. runs ``trafilatura -i URLS -o DIR --backup-dir DIR`` with no sleep
-   between requests, the tool a user would otherwise pick.
+   between requests, the tool a user would otherwise pick, measuring its
+   pages/s and CPU per page (it downloads in threads and extracts in one).
 
 and prints the figures and their ratios; with ``--runs N``, the crawl and
 the CLI take turns N times and the medians are given too.  For the crawl it
@@ -36,6 +38,7 @@ import sqlite3
 import statistics
 import multiprocessing
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -181,12 +184,10 @@ class TreeSampler:
         return {"crawl process": main, "workers": sum(self.cpu.values()) - main}
 
 
-def run_crawl(urls: list[str], work: Path, served, workers: int | None, server_pid: int) -> dict:
+def run_crawl(urls: list[str], work: Path, served, extra: dict[str, str], server_pid: int) -> dict:
     url_file = work / "urls.txt"
     url_file.write_text("\n".join(urls) + "\n")
-    settings = {**CRAWL_SETTINGS, "ARCHIVER_DB": str(work / "archive.db"), "ARCHIVER_WARC_DIR": str(work / "warcs")}
-    if workers is not None:
-        settings["ARCHIVER_EXTRACT_WORKERS"] = str(workers)
+    settings = {**CRAWL_SETTINGS, "ARCHIVER_DB": str(work / "archive.db"), "ARCHIVER_WARC_DIR": str(work / "warcs"), **extra}
     command = [sys.executable, "-m", "scrapy", "crawl", "article", "-a", f"urls={url_file}"]
     for key, value in settings.items():
         command += ["-s", f"{key}={value}"]
@@ -262,7 +263,8 @@ def single_process_rate(names: list[str], base: str) -> tuple[float, int]:
     return len(pages) / (time.perf_counter() - start), ok
 
 
-def trafilatura_cli_rate(urls: list[str], work: Path) -> tuple[float, int]:
+def trafilatura_cli_rate(urls: list[str], work: Path) -> tuple[float, float, int]:
+    """The CLI's pages/s, its CPU seconds (its own process, which extracts in one thread), and the files it wrote."""
     config = work / "trafilatura.cfg"
     # no sleep between requests, and loopback allowed (it blocks private addresses by default)
     config.write_text("[DEFAULT]\nSLEEP_TIME = 0\nSSRF_PROTECTION = off\nDOWNLOAD_TIMEOUT = 30\nMAX_FILE_SIZE = 20000000\n"
@@ -275,11 +277,12 @@ def trafilatura_cli_rate(urls: list[str], work: Path) -> tuple[float, int]:
     out, backup = work / "out", work / "backup"
     command = [str(Path(sys.executable).with_name("trafilatura")), "-i", str(url_file), "-o", str(out),
                "--backup-dir", str(backup), "--config-file", str(config)]
-    start = time.perf_counter()
+    start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(command, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    wall = time.perf_counter() - start
+    wall, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     written = len(list(out.glob("*"))) if out.exists() else 0
-    return len(urls) / wall, written
+    return len(urls) / wall, cpu, written
 
 
 def memory_at(samples: list[tuple[int, int]], pages: int) -> int:
@@ -294,9 +297,19 @@ def main() -> None:
     parser.add_argument("--only", choices=["crawl", "all"], default="all", help="crawl: skip the extraction and CLI comparisons")
     parser.add_argument("--runs", type=int, default=1, help="crawl and CLI runs, taking turns (medians given)")
     parser.add_argument("--workers", type=int, help="ARCHIVER_EXTRACT_WORKERS (default: the setting's default, the cores)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="another setting for the crawl, e.g. --set ARCHIVER_VOTE=0 (repeatable)")
     parser.add_argument("--keep", type=Path, help="keep the archive and logs in this directory (new or empty)")
     parser.add_argument("--reference", type=Path, help="an earlier run's fields.json: agreement field by field")
     args = parser.parse_args()
+    extra: dict[str, str] = {}
+    for pair in args.set:
+        name, equals, value = pair.partition("=")
+        if not (name and equals):
+            parser.error(f"--set {pair}: give NAME=VALUE, e.g. --set ARCHIVER_VOTE=0")
+        extra[name] = value
+    if args.workers is not None:
+        extra["ARCHIVER_EXTRACT_WORKERS"] = str(args.workers)
 
     from quality import score
 
@@ -316,7 +329,7 @@ def main() -> None:
     rates: list[tuple[float, float | None]] = []
     for run in range(1, args.runs + 1):
         (work / f"crawl{run}").mkdir(exist_ok=True)
-        crawl = run_crawl(urls, work / f"crawl{run}", served, args.workers, server.pid)
+        crawl = run_crawl(urls, work / f"crawl{run}", served, extra, server.pid)
         e2e, peak = len(urls) / crawl["wall"], max(memory for _, memory in crawl["samples"])
         checked = check_archive(crawl["db"], urls)
         print(f"\n## run {run}: archiver {e2e:.1f} pages/s, {crawl['cpu'] / len(urls) * 1000:.1f} ms CPU/page, "
@@ -334,8 +347,9 @@ def main() -> None:
         cli = None
         if args.only == "all":
             (work / f"cli{run}").mkdir(exist_ok=True)
-            cli, written = trafilatura_cli_rate(urls, work / f"cli{run}")
-            print(f"trafilatura CLI: {cli:.1f} pages/s ({written} files); ratio {e2e / cli:.2f}x", flush=True)
+            cli, cli_cpu, written = trafilatura_cli_rate(urls, work / f"cli{run}")
+            print(f"trafilatura CLI: {cli:.1f} pages/s, {cli_cpu / len(urls) * 1000:.1f} ms CPU/page "
+                  f"({cli_cpu * cli / len(urls):.2f} cores busy; {written} files); ratio {e2e / cli:.2f}x", flush=True)
         rates.append((e2e, cli))
     if args.only == "all":
         single, ok = single_process_rate(names[: len(urls)], base)
