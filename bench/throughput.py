@@ -298,7 +298,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="crawl and CLI runs, taking turns (medians given)")
     parser.add_argument("--workers", type=int, help="ARCHIVER_EXTRACT_WORKERS (default: the setting's default, the cores)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="another setting for the crawl, e.g. --set ARCHIVER_VOTE=0 (repeatable)")
+                        help="another setting for the crawl, e.g. --set ARCHIVER_VOTE=0 "
+                             "(repeatable; extraction alone runs as always)")
     parser.add_argument("--keep", type=Path, help="keep the archive and logs in this directory (new or empty)")
     parser.add_argument("--reference", type=Path, help="an earlier run's fields.json: agreement field by field")
     args = parser.parse_args()
