@@ -18,8 +18,10 @@ The stages, the same whatever the extractor:
    (``Page.view``: trafilatura);
 3. chrome lines leave the text; with ``vote`` (``ARCHIVER_VOTE``), other
    extractors vote on its short lines and long paragraphs
-   (:mod:`~archiver.extract.voting`), each reading its own copy of the
-   pruned tree, the cheapest first and only while the vote is undecided;
+   (:mod:`~archiver.extract.voting`) on the pruned tree (jusText a copy,
+   Resiliparse its serialisation; readability's lines come from
+   trafilatura's own pass), the cheapest first and only while the vote is
+   undecided;
 4. the headline by agreement of the title candidates; structured data wins
    over the extractor's metadata field by field;
 5. flags (:mod:`~archiver.extract.flags`), blocks for the site chrome memory
