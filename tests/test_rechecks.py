@@ -168,6 +168,27 @@ def test_versions_ignore_spacing_case_and_date_lines() -> None:
     assert (change.words_added, change.words_removed) == (1, 1)
 
 
+def test_words_added_and_removed_count_words_in_every_script() -> None:
+    before = "东京都今天发布了新的防灾计划。"
+    after = before + "计划将在五年内增加避难所。"  # a sentence of 12 characters added to a paragraph
+    change = compare("防灾计划", before, "防灾计划", after)
+    assert (change.words_added, change.words_removed) == (12, 0)  # not one whitespace token for another
+    assert (compare(None, after, None, after.replace("五年", "十年")).words_added) == 1
+    thai = "ผมชอบกินข้าว"  # 10 letters: 3 words at LETTERS_PER_WORD
+    assert compare(None, thai, None, thai + "มากครับ").words_added == 2  # 6 letters more
+    assert compare(None, thai, None, "").words_removed == 3
+
+
+def test_a_huge_repetitive_text_is_compared_as_bags_of_words() -> None:
+    # a page of a few repeated lines: difflib would look at a million pairs of equal lines and of words
+    old, new = "\n".join(["alpha", "beta"] * 500), "\n".join(["beta", "alpha", "alpha"] * 333)
+    change = compare("Title", old, "Title", new)
+    assert (change.words_added, change.words_removed) == (666 - 500, 500 - 333)  # alphas in, betas out
+    lines = change.diff.splitlines()
+    assert lines[:4] == ["--- previous", "+++ this version", "@@ -1,1001 +1,1000 @@", "-# Title"]  # replaced whole
+    assert lines.count("-beta") == 500 and lines.count("+alpha") == 666
+
+
 def test_the_schedule_setting() -> None:
     schedule = RecheckSchedule.parse("1d:1h,7d:1d,30d:7d")
     now = datetime(2026, 11, 21, 12, 0)

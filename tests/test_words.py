@@ -11,7 +11,7 @@ import pytest
 from conftest import Crawl, run_crawl
 from loopback import LoopbackSite, Reply
 from archiver.core.similarity import words as story_words
-from archiver.core.words import LETTERS_PER_WORD, count, tokens
+from archiver.core.words import LETTERS_PER_WORD, count, tokens, units, units_words
 
 JA_PATH = "/kokunai/2026/11/bosai-keikaku"
 JA_TITLE = "東京都、新しい防災計画を発表"
@@ -77,6 +77,14 @@ def test_words_are_counted_in_every_script() -> None:
     assert LETTERS_PER_WORD == 4
     assert count("이것은 한국어 문장입니다") == 3  # Korean is written with spaces
     assert count("") == 0
+
+
+def test_diff_units_cut_spaceless_runs_and_count_as_words_do() -> None:
+    assert units("The council, on Tuesday") == ["The", "council,", "on", "Tuesday"]  # spaced text: its tokens
+    assert units("iPhone15の発売日。") == ["iPhone15", "の", "発", "売", "日"]
+    assert units("ข้าว") == ["ข้", "า", "ว"]  # a Thai letter keeps its vowel and tone marks
+    for text in ("東京都は今日、防災計画を発表した。", "iPhone15の発売日", "ผมชอบกินข้าว", "The council voted."):
+        assert units_words(units(text)) == count(text)
 
 
 def test_story_tokens_keep_words_whole_and_cut_cjk_into_bigrams() -> None:

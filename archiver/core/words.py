@@ -63,6 +63,10 @@ _SPECIAL = re.compile(f"[{_CJK}{_SPACELESS}]")
 _PIECES = re.compile(f"([{_CJK}]+)|([{_SPACELESS}{_MARKS}]+)")
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _MARK = re.compile(f"[{_MARKS}]")
+# inside a token with CJK or spaceless-script letters: each CJK character, each spaceless letter with its
+# marks, and each run of the other letters and digits ("iPhone15の"), in the order they are written
+_UNIT = re.compile(f"[{_CJK}]|[{_SPACELESS}][{_MARKS}]*|(?:(?![{_CJK}{_SPACELESS}])[\\w{_MARKS}])+")
+_SPACELESS_LETTER = re.compile(f"[{_SPACELESS}]")
 
 
 def _spaceless_words(run: str) -> int:
@@ -83,6 +87,29 @@ def count(text: str) -> int:
         rest = _PIECES.sub(" ", token)
         total += len(_TOKEN.findall(rest))  # Latin letters or digits inside the token ("iPhone15の")
     return total
+
+
+def units(text: str) -> list[str]:
+    """The text as a word diff compares it: whitespace-separated words, but each Chinese or Japanese
+    character and each Thai, Lao, Khmer or Myanmar letter (with its marks) alone.
+
+    An edit inside a run of such characters then changes the units it touched,
+    not the whole run (a Chinese paragraph is one whitespace token).
+    :func:`units_words` counts units as :func:`count` counts words.
+    """
+    if _SPECIAL.search(text) is None:
+        return text.split()
+    out: list[str] = []
+    for token in text.split():
+        out += [token] if _SPECIAL.search(token) is None else _UNIT.findall(token)
+    return out
+
+
+def units_words(units: list[str]) -> int:
+    """How many words some of :func:`units`'s units make: a spaceless-script letter is a
+    :data:`LETTERS_PER_WORD`-th of one (rounded up), every other unit one."""
+    letters = sum(1 for unit in units if _SPACELESS_LETTER.match(unit) and _MARK.match(unit) is None)
+    return len(units) - letters + ceil(letters / LETTERS_PER_WORD)
 
 
 def tokens(text: str) -> list[str]:
