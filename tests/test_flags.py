@@ -19,7 +19,12 @@ PARAGRAPHS = "".join(f"<p>Paragraph {i}: the council met on Tuesday and voted on
     ("We value your privacy. Accept all cookies or manage your cookie preferences.", "consent"),
     ("Subscribe to continue reading. Already a subscriber? Sign in.", "paywall"),
     ("Are you a robot? Please complete the CAPTCHA below.", "captcha"),
+    ("Bitte aktivieren Sie JavaScript, um diese Seite zu sehen.", "javascript"),
+    ("Wir respektieren Ihre Privatsphäre. Alle Cookies akzeptieren | Cookie-Einstellungen", "consent"),
+    ("Ce contenu est réservé aux abonnés. Déjà abonné ? Connectez-vous.", "paywall"),
+    ("¿Eres un robot? Completa el CAPTCHA para continuar.", "captcha"),
     ("The council met on Tuesday.", None),
+    ("Der Stadtrat hat am Dienstag den Haushalt beschlossen.", None),
 ])
 def test_interstitials(text: str, kind: str | None) -> None:
     assert interstitial(None, text, len(text.split())) == kind

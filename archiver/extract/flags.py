@@ -12,14 +12,28 @@ from ..core.words import count as count_words
 
 # A page that stands in front of the article instead of it.  Phrases are
 # matched in short texts only: a long text that mentions a CAPTCHA is an article.
+# English, then German, French, Spanish, Italian, Portuguese and Dutch; no text
+# of the 945 corpus pages (all articles) holds any of them.
 INTERSTITIALS: dict[str, tuple[str, ...]] = {
     "javascript": ("enable javascript", "javascript is disabled", "javascript is required", "turn on javascript",
-                   "javascript must be enabled", "requires javascript"),
+                   "javascript must be enabled", "requires javascript",
+                   "javascript aktivieren", "aktivieren sie javascript", "javascript ist deaktiviert",
+                   "activer javascript", "activez javascript", "habilitar javascript", "habilita javascript",
+                   "activa javascript", "abilitare javascript", "abilita javascript", "ativar o javascript",
+                   "habilite o javascript", "javascript inschakelen", "schakel javascript in"),
     "consent": ("we value your privacy", "accept all cookies", "manage your cookie", "cookie preferences",
-                "consent to the use of cookies", "your privacy choices", "reject all"),
+                "consent to the use of cookies", "your privacy choices", "reject all",
+                "alle cookies akzeptieren", "cookie-einstellungen", "alle akzeptieren", "accepter tous les cookies",
+                "tout accepter", "paramètres des cookies", "gérer les cookies", "aceptar todas las cookies",
+                "configuración de cookies", "accetta tutti i cookie", "alle cookies accepteren"),
     "paywall": ("subscribe to continue reading", "to continue reading", "subscribers only", "for subscribers only",
-                "already a subscriber", "sign in to read", "subscribe to read"),
-    "captcha": ("captcha", "are you a robot", "verify you are human", "checking your browser", "unusual traffic"),
+                "already a subscriber", "sign in to read", "subscribe to read",
+                "jetzt abonnieren", "nur für abonnenten", "bereits abonnent", "réservé aux abonnés", "déjà abonné",
+                "abonnez-vous pour lire", "solo para suscriptores", "ya eres suscriptor",
+                "suscríbete para seguir leyendo", "riservato agli abbonati", "sei già abbonato",
+                "alleen voor abonnees"),
+    "captcha": ("captcha", "are you a robot", "verify you are human", "checking your browser", "unusual traffic",
+                "sind sie ein roboter", "êtes-vous un robot", "eres un robot", "no soy un robot", "sei un robot"),
 }
 INTERSTITIAL_MAX_WORDS = 300
 MOSTLY_LINKS = 0.5  # share of the text's words that are link text
