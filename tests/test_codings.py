@@ -9,6 +9,7 @@ with warcio.
 from __future__ import annotations
 
 import gzip
+import zlib
 from io import BytesIO
 
 import brotli
@@ -127,3 +128,10 @@ def test_decoding_is_bounded_and_says_what_failed() -> None:
     assert decode_body(b"", ["gzip"]) == b""  # a 304 or a redirect naming a coding, with no body
     assert decode_body(gzip.compress(b"a") + gzip.compress(b"b"), ["identity", "gzip"]) == b"ab"
     assert decode_body(gzip.compress(b"a") + b"\0\0junk", ["gzip"]) == b"a"  # padding after the last member
+
+
+def test_large_bodies_and_gzip_members_decode_whole() -> None:
+    page = b"<p>" + bytes(range(256)) * 1024 + b"</p>"  # 256 KiB, four times what a decoder gives at once
+    assert decode_body(gzip.compress(page) + gzip.compress(page), ["gzip"]) == page + page
+    assert decode_body(brotli.compress(page), ["br"]) == page
+    assert decode_body(zlib.compress(page), ["deflate"]) == page
