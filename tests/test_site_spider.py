@@ -101,3 +101,10 @@ def test_listings_and_articles_are_told_apart_by_what_they_hold() -> None:
     assert not holds_article(parse_html(f"<html><body><div>{teasers}</div></body></html>"))
     brief = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Brief"}</script>'
     assert holds_article(parse_html(f"<html><head>{brief}</head><body><p>Short brief.</p></body></html>"))
+    # running text after a comment (a CMS's markers) counts; text in a link, heading or nav does not
+    words = " ".join(["word"] * 60)
+    assert holds_article(parse_html(f"<html><body><p><!-- media: begin --><!-- end -->{words}</p></body></html>"))
+    assert not holds_article(parse_html(f"<html><body><nav><p>{words}</p></nav><h2>{words}</h2></body></html>"))
+    # a page of nested teasers 2,000 deep is read in one walk (it held the reactor thread for 9.5 s)
+    nested = "<div>" + words[:100] + " <a href='/x'>one two three four five</a> <a href='/y'>six seven eight nine</a>"
+    assert not holds_article(parse_html(f"<html><body>{nested * 2000}{'</div>' * 2000}</body></html>"))
