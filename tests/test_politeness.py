@@ -46,6 +46,7 @@ def test_crawl_delay_spaces_requests_to_the_site(tmp_path: Path, fresh_site: Dis
 def test_retry_after_values() -> None:
     assert retry_after_seconds(b"120") == 120
     assert retry_after_seconds(None) is None and retry_after_seconds(b"soon") is None
+    assert retry_after_seconds("²".encode("latin-1")) is None  # a digit to str.isdigit(), not to float()
     from datetime import datetime, timezone
     now = datetime(2026, 11, 21, 8, 0, 0, tzinfo=timezone.utc)
     assert retry_after_seconds(b"Sat, 21 Nov 2026 08:01:30 GMT", now) == 90

@@ -83,7 +83,7 @@ def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> flo
     if not value:
         return None
     text = value.decode("latin-1").strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # str.isdigit() takes "²" and other digits float() refuses
         return float(text)
     try:
         when = parsedate_to_datetime(text)
