@@ -74,6 +74,10 @@ def _count_and_flag(db: sqlite_utils.Database, row: Mapping[str, Any], previous_
 
 # site chrome memory -----------------------------------------------------------
 
+# pages of a block whose stories are read, per story asked for: chrome is on pages of many stories, and
+# any of its pages are likely to show them
+SCAN_PAGES = 25
+
 def learn_blocks(db: sqlite_utils.Database, site: str, url: str, blocks: Mapping[str, str], now: str,
                  stories: int) -> set[str]:
     """Count this page's blocks for its site; return those that are now chrome.
@@ -102,11 +106,13 @@ def learn_blocks(db: sqlite_utils.Database, site: str, url: str, blocks: Mapping
     repeated = [row[0] for chunk in chunks(keys) for row in db.execute(
         f"SELECT block FROM site_blocks WHERE site = ? AND pages >= ? AND block IN ({marks(chunk)})",
         [site, stories, *chunk])]
-    # the first ``stories`` distinct stories found end the scan, however many pages a block is on
+    # the first ``stories`` distinct stories found end the scan, and so does the SCAN_PAGES-th page of it: a
+    # block on thousands of pages of one story (copies of one page) would otherwise make every page's
+    # filing read them all, and a crawl of such pages quadratic
     return {block for block in repeated if db.execute(
-        "SELECT count(*) FROM (SELECT DISTINCT a.story_id FROM site_block_pages p JOIN articles a ON a.url = p.url "
-        "WHERE p.site = ? AND p.block = ? AND a.story_id IS NOT NULL LIMIT ?)",
-        [site, block, stories]).fetchone()[0] >= stories}
+        "SELECT count(*) FROM (SELECT DISTINCT story_id FROM (SELECT a.story_id FROM site_block_pages p "
+        "JOIN articles a ON a.url = p.url WHERE p.site = ? AND p.block = ? AND a.story_id IS NOT NULL LIMIT ?) "
+        "LIMIT ?)", [site, block, SCAN_PAGES * stories, stories]).fetchone()[0] >= stories}
 
 
 # versions and re-checks ----------------------------------------------------------
