@@ -207,3 +207,27 @@ def test_an_article_filed_again_away_from_the_story_named_after_it_leaves_it(tmp
     writer.close()
     assert story[first] != story[second]
     assert stories == {story[first]: 1, story[second]: 1}
+
+
+def test_a_story_row_counted_article_by_article_is_its_recount(tmp_path: Path) -> None:
+    from archiver.core.writer import ArchiveWriter
+    from archiver.storage import storyindex
+    from made import an_article
+
+    # near copies of one text: one story, joined on each site and date, earlier, later and on the same day
+    text = " ".join(f"Sentence {i} of the report on the council's vote to close the old bridge." for i in range(40))
+    dates = ["2026-11-20", "2026-11-20", "2026-11-18", None, "2026-11-25", "2026-11-18", "2026-11-18"]
+    writer = ArchiveWriter(tmp_path / "archive.db")
+    db = writer.storage.db
+    for i, date in enumerate(dates):
+        site = ("b.example", "a.example", "c.example")[i % 3]
+        writer.file_here(f"http://{site}/{i}", None, an_article(f"{text} Footer {i}.", title=f"Title {i}", date=date))
+        counted = list(db.query("select * from stories order by id"))
+        with writer.storage.write():
+            for row in counted:
+                storyindex.refresh_story(db, row["id"])
+        assert list(db.query("select * from stories order by id")) == counted
+    writer.close()
+    (story,) = counted
+    assert story["articles"] == len(dates) and json.loads(story["sites"]) == ["a.example", "b.example", "c.example"]
+    assert (story["first_seen"], story["title"]) == ("2026-11-18", "Title 2")  # the first of the earliest day

@@ -7,8 +7,11 @@ sharing its heaviest terms); :func:`archiver.core.similarity.decide` scores
 them; :func:`apply` writes the decision: a copy of an earlier article, in the
 story of every similar enough candidate (merging them when it links several),
 or in a new story of its own.  Every lookup goes through an index
-(``articles.content_hash``, ``story_bands.band``, ``story_terms (term, day)``),
-so the cost of an article does not grow with the archive.
+(``articles.content_hash``, ``story_bands.band``, ``story_terms (term, day)``)
+and reads at most :data:`POSTINGS` articles of each band key or term, and an
+article joining a story is counted into its row rather than the story
+recounted, so the cost of an article grows neither with the archive nor
+with its story (a page copied thousands of times).
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from .sql import chunks, marks
 
 DOCUMENTS = ""  # the story_df row that counts documents
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# of each band key and index term, the articles read to find candidates, at most: a term or a key that
+# thousands share (copies of one page) would otherwise make every article's filing read them all
+POSTINGS = 100
 _TABLES = ("stories", "story_signatures", "story_bands", "story_terms", "story_df")
 
 
@@ -83,11 +89,19 @@ def candidates(db: sqlite_utils.Database, article_id: int, signature: Signature)
 
 
 def _near(db: sqlite_utils.Database, article_id: int, minhash: np.ndarray) -> list[tuple[bytes, int, int]]:
-    """Articles sharing an LSH band key: (MinHash, copy group root, story), oldest first."""
+    """Articles sharing an LSH band key: (MinHash, copy group root, story), oldest first.
+
+    At most :data:`CANDIDATES`, those sharing most keys among the first
+    :data:`POSTINGS` of each key: thousands of near copies of one page
+    would otherwise all be read and scored for every new one.
+    """
     keys = band_keys(minhash)
+    per_key = " UNION ALL ".join(
+        "SELECT * FROM (SELECT article_id FROM story_bands WHERE band = ? AND article_id != ? ORDER BY article_id LIMIT ?)"
+        for _ in keys)
     ids = [r[0] for r in db.execute(
-        f"SELECT DISTINCT article_id FROM story_bands WHERE band IN ({marks(keys)}) AND article_id != ?",
-        [*keys, article_id])] if keys else []
+        f"SELECT article_id FROM ({per_key}) GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT ?",
+        [value for key in keys for value in (key, article_id, POSTINGS)] + [CANDIDATES])] if keys else []
     return [tuple(row) for chunk in chunks(sorted(ids)) for row in db.execute(
         "SELECT s.minhash, coalesce(a.copy_of, a.id), a.story_id FROM story_signatures s "
         f"JOIN articles a ON a.id = s.article_id WHERE s.article_id IN ({marks(chunk)}) ORDER BY s.article_id",
@@ -95,12 +109,18 @@ def _near(db: sqlite_utils.Database, article_id: int, minhash: np.ndarray) -> li
 
 
 def _similar(db: sqlite_utils.Database, article_id: int, vector: dict[str, float], day: int) -> list[tuple[str, int]]:
-    """The date window's articles sharing most of its heaviest terms: (vector JSON, story)."""
+    """The date window's articles sharing most of its heaviest terms: (vector JSON, story).
+
+    Read as :func:`_near` reads band keys: the first :data:`POSTINGS` of each term in the window.
+    """
     terms = index_terms(vector)
+    per_term = " UNION ALL ".join(
+        "SELECT * FROM (SELECT article_id FROM story_terms WHERE term = ? AND day BETWEEN ? AND ? "
+        "AND article_id != ? LIMIT ?)" for _ in terms)
     ids = [r[0] for r in db.execute(
-        f"SELECT article_id FROM story_terms WHERE term IN ({marks(terms)}) AND day BETWEEN ? AND ? "
-        "AND article_id != ? GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT ?",
-        [*terms, day - STORY_DAYS, day + STORY_DAYS, article_id, CANDIDATES])] if terms else []
+        f"SELECT article_id FROM ({per_term}) GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT ?",
+        [value for term in terms for value in (term, day - STORY_DAYS, day + STORY_DAYS, article_id, POSTINGS)]
+        + [CANDIDATES])] if terms else []
     return [tuple(row) for row in db.execute(
         "SELECT s.vector, a.story_id FROM story_signatures s JOIN articles a ON a.id = s.article_id "
         f"WHERE s.article_id IN ({marks(ids)})", ids)]
@@ -134,9 +154,36 @@ def apply(db: sqlite_utils.Database, decision: StoryDecision) -> str:
                         [(term, found.day, article_id) for term in index_terms(found.vector)])
     db.execute("UPDATE articles SET content_hash = ?, copy_of = ?, story_id = ? WHERE id = ?",
                [found.digest, decision.copy_of, story, article_id])
-    for changed in {story, found.previous_story, heir} - {None}:
-        refresh_story(db, changed)
+    if found.previous_story is not None or len(decision.stories) != 1 or not _count_in(db, story, article_id):
+        for changed in {story, found.previous_story, heir} - {None}:
+            refresh_story(db, changed)
     return decision.outcome
+
+
+def _count_in(db: sqlite_utils.Database, story_id: int, article_id: int) -> bool:
+    """Count an article filed for the first time into the row of the story it joined; False if only
+    a recount can (no row yet: a new story).
+
+    A recount (:func:`refresh_story`) reads all the story's articles, and a
+    story can have thousands (copies of one page): filing each would read them all.
+    """
+    row = db.execute(
+        "SELECT s.articles, s.sites, s.first_seen, s.last_seen, s.title, a.site, coalesce(a.date, a.extracted_at), "
+        "a.title FROM stories s, articles a WHERE s.id = ? AND a.id = ?", [story_id, article_id]).fetchone()
+    if row is None or None in (row[2], row[6]):
+        return False
+    count, sites, first, last, story_title, site, seen, title = row
+    # the title is the first article's, by date then id (the oldest of the story's first day, in id order)
+    first_title = seen < first or seen == first and db.execute(
+        "SELECT 1 FROM articles WHERE story_id = ? AND id < ? AND coalesce(date, extracted_at) = ? LIMIT 1",
+        [story_id, article_id, seen]).fetchone() is None
+    sites = json.loads(sites)
+    if site not in sites:  # in SQLite's order: null first, then by code point
+        sites = sorted([*sites, site], key=lambda value: (value is not None, value or ""))
+    db.execute("UPDATE stories SET articles = ?, sites = ?, first_seen = ?, last_seen = ?, title = ? WHERE id = ?",
+               [count + 1, json.dumps(sites, ensure_ascii=False, separators=(",", ":")), min(first, seen),
+                max(last, seen), title if first_title else story_title, story_id])
+    return True
 
 
 def _hand_over(db: sqlite_utils.Database, article_id: int) -> int | None:
