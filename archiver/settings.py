@@ -79,6 +79,9 @@ ITEM_PIPELINES = {
 # default, 5 MB, lets thousands of small pages pile up; a stopped crawl would
 # then spend minutes extracting them before it ends).
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
+# A response is held whole while it is archived (the body as received, its digests, its gzip
+# member: about three times its size): Scrapy's 1 GiB would let one response take 3 GiB.
+DOWNLOAD_MAXSIZE = 128 * 1024 * 1024
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
