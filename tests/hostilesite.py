@@ -45,11 +45,14 @@ def big_sitemap(base: str) -> bytes:
 
 
 class HostileSite(LoopbackSite):
-    """The hostile pages, an ordinary article at ``/a/N.html``, and a robots.txt forbidding ``/private``."""
+    """The hostile pages, an ordinary article at ``/a/N.html``, and a robots.txt forbidding ``/private``
+    and, past its first 600 KiB of comments, ``/late``."""
 
     def route(self, path: str) -> Reply:
         if path == "/robots.txt":
-            return Reply(200, "OK", [(b"Content-Type", b"text/plain")], b"User-agent: *\nDisallow: /private\n")
+            padding = b"# the rules below come after 600 KiB of comments\n" * 12_300
+            return Reply(200, "OK", [(b"Content-Type", b"text/plain")],
+                         b"User-agent: *\nDisallow: /private\n" + padding + b"Disallow: /late\n")
         if path == "/huge":
             return Reply(200, "OK", HTML, huge_page())
         if path == "/links":
@@ -62,7 +65,7 @@ class HostileSite(LoopbackSite):
             return Reply(503, "Service Unavailable", [(b"Retry-After", b"99999")], b"come back tomorrow")
         if path == "/sitemap.xml":
             return Reply(200, "OK", [(b"Content-Type", b"application/xml")], big_sitemap(self.base))
-        if path.startswith("/a/") or path.startswith("/private"):
+        if path.startswith(("/a/", "/private", "/late")):
             return Reply(200, "OK", HTML, story(f"Article {path}", PARAGRAPH * 200))  # 45 kB, as news pages go
         return Reply(404, "Not Found", [(b"Content-Type", b"text/plain")], b"no such page")
 

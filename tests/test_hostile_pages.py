@@ -76,3 +76,10 @@ def test_a_url_robots_txt_forbids_gets_a_row_and_no_request(tmp_path: Path, host
     assert hostile.responses_for("/private/report.html") == []
     assert error_of(crawl, hostile.url("/private/report.html")) == "not fetched: Forbidden by robots.txt"
     assert crawl.crawl_row()["failed"] == 1
+
+
+def test_only_the_first_500_kib_of_a_robots_txt_are_read(tmp_path: Path, hostile) -> None:
+    crawl = run_crawl(tmp_path, "article", {"url": hostile.url("/late/report.html")})
+    assert len(hostile.responses_for("/late/report.html")) == 1  # its rule comes after 600 KiB: not read
+    assert crawl.db["articles"].count == 1
+    assert json.loads(crawl.crawl_row()["stats"])["archiver/robots/truncated"] == 1
