@@ -78,6 +78,7 @@ def _count_and_flag(db: sqlite_utils.Database, row: Mapping[str, Any], previous_
 # any of its pages are likely to show them
 SCAN_PAGES = 25
 
+
 def learn_blocks(db: sqlite_utils.Database, site: str, url: str, blocks: Mapping[str, str], now: str,
                  stories: int) -> set[str]:
     """Count this page's blocks for its site; return those that are now chrome.
@@ -106,7 +107,7 @@ def learn_blocks(db: sqlite_utils.Database, site: str, url: str, blocks: Mapping
     repeated = [row[0] for chunk in chunks(keys) for row in db.execute(
         f"SELECT block FROM site_blocks WHERE site = ? AND pages >= ? AND block IN ({marks(chunk)})",
         [site, stories, *chunk])]
-    # the first ``stories`` distinct stories found end the scan, and so does the SCAN_PAGES-th page of it: a
+    # the first ``stories`` distinct stories found end the scan, and so do SCAN_PAGES pages per story: a
     # block on thousands of pages of one story (copies of one page) would otherwise make every page's
     # filing read them all, and a crawl of such pages quadratic
     return {block for block in repeated if db.execute(
