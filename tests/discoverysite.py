@@ -401,6 +401,9 @@ BROKEN_SITEMAP = (f'{XML_DECL}<urlset xmlns="{SITEMAP_NS}">\n<url><lastmod>2026-
                   "<url><lastmod>2026-11-1").encode()
 BROKEN_FEED = (f'{XML_DECL}<rss version="2.0"><channel><title>{SITE} & friends</title>\n'
                "<item><title>Feed: Ceasefire talks</ti></item>\n<item><title>Feed: unterminated").encode()
+# one item of 2,000 attributes: feedparser's time grows with their square (6.8 s for 32,000)
+ATTRIBUTES_FEED = (f'{XML_DECL}<rss version="2.0"><channel><title>{SITE}</title>\n<item '
+                   + " ".join(f'a{i}="v"' for i in range(2000)) + "><link>/a</link></item></channel></rss>").encode()
 
 
 def robots(base: str, crawl_delay: float | None) -> str:
@@ -431,6 +434,7 @@ def static_reply(path: str, base: str, crawl_delay: float | None = None) -> Repl
         "/broken/bad-feed.xml": ("rss", lambda: BROKEN_FEED),
         "/broken/html-feed.xml": ("rss", lambda: plain_page("Feeds", "Our feeds have moved. Please use the menu.", base, path)),
         "/broken/empty-feed.xml": ("rss", lambda: b""),
+        "/broken/attributes-feed.xml": ("rss", lambda: ATTRIBUTES_FEED),
         PDF_PATH: ("pdf", lambda: PDF),
         IMAGE_PATH: ("jpeg", lambda: JPEG),
     })

@@ -52,6 +52,7 @@ def test_a_second_run_fetches_nothing_it_has(tmp_path: Path, discovery_site: Dis
     ("/broken/bad-feed.xml", "not a feed (malformed XML"),
     ("/broken/html-feed.xml", "not RSS or Atom"),
     ("/broken/empty-feed.xml", "empty body"),
+    ("/broken/attributes-feed.xml", "not a feed (<item> has more than 500 attributes"),
 ])
 def test_a_broken_feed_is_one_log_line_and_the_crawl_finishes(tmp_path: Path, discovery_site: DiscoverySite, path: str, problem: str) -> None:
     crawl = run_crawl(tmp_path, "feed", {"url": discovery_site.url(path)})
