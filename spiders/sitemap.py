@@ -15,6 +15,7 @@ from archiver.core.dates import parse_date
 from archiver.core.media import header_text
 from archiver.crawl.basespiders import Candidate, DiscoverySpider
 from archiver.crawl.compat import SitemapWithExtras, sitemap_body
+from archiver.errors import CodingError
 
 # Where sitemaps usually are when robots.txt names none.
 USUAL_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml", "/sitemap-news.xml")
@@ -80,8 +81,10 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
 
     def read_sitemap(self, response: Response) -> tuple[str, list[dict[str, Any]]] | None:
         """The sitemap's type and entries, or None (logged once, counted) when it is not a sitemap."""
-        body = sitemap_body(self, response)
-        problem = "empty body"
+        try:
+            body, problem = sitemap_body(self, response), "empty body"
+        except CodingError as exc:  # a .xml.gz that unzips past the bound
+            body, problem = None, str(exc)
         if body and body.strip():
             try:
                 sitemap = NewsSitemap(body)

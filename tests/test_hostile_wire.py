@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,8 @@ def wire() -> RawServer:
         "/bad-status": respond(b"HTTP/1.1 abc what\r\nContent-Length: 2\r\n\r\nhi"),
         "/xxe.xml": ok(XXE, b"application/xml"),
         "/laughs.xml": ok(LAUGHS, b"application/xml"),
+        # a gzip file with no Content-Encoding, 3 MB once unzipped
+        "/big.xml.gz": ok(gzip.compress(b"<urlset>" + b" " * 3_000_000 + b"</urlset>"), b"application/octet-stream"),
     })
     yield server
     server.stop()
@@ -70,3 +73,9 @@ def test_xml_entities_in_sitemaps_neither_leak_files_nor_blow_up(tmp_path: Path,
         assert crawl.crawl_row()["finish_reason"] == "finished"
         urls = [row["url"] for row in crawl.db.query("select url from captures")]
         assert not any("root:" in url or "lollol" in url for url in urls), urls
+
+
+def test_a_gzip_sitemap_is_unzipped_within_the_bound_and_says_so_past_it(tmp_path: Path, wire: RawServer) -> None:
+    crawl = run_crawl(tmp_path, "sitemap", {"url": wire.url("/big.xml.gz")}, {"DOWNLOAD_MAXSIZE": "2000000"})
+    assert crawl.returncode == 0, crawl.stderr[-3000:]
+    assert f"Ignoring {wire.url('/big.xml.gz')}: not a sitemap (gzip: more than 2,000,000 bytes once decoded" in crawl.log

@@ -28,12 +28,15 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import ResponseDataLossError
 from scrapy.extensions.throttle import AutoThrottle
-from scrapy.http import Response
+from scrapy.http import Response, XmlResponse
 from scrapy.spiders import SitemapSpider
 from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.gz import gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
+
+from ..core.codings import MAX_DECODED_SIZE, decode_body
 
 logger = logging.getLogger(__name__)
 
@@ -201,7 +204,16 @@ def decode_request(queue: Any, data: bytes) -> Request:
 
 
 def sitemap_body(spider: SitemapSpider, response: Response) -> bytes | None:
-    """The sitemap XML of a response (gunzipped, from robots.txt-found or direct sitemaps), as SitemapSpider reads it."""
+    """The sitemap XML of a response (gunzipped, from robots.txt-found or direct sitemaps), as SitemapSpider reads it.
+
+    A gzip file (a ``.xml.gz`` served without ``Content-Encoding``) is unzipped
+    by :mod:`archiver.core.codings`, within its bound (or ``DOWNLOAD_MAXSIZE``
+    if lower), not Scrapy's ``DOWNLOAD_MAXSIZE`` alone; past it,
+    :class:`~archiver.errors.CodingError` says so.
+    """
+    if not isinstance(response, XmlResponse) and gzip_magic_number(response):
+        limit = spider.crawler.settings.getint("DOWNLOAD_MAXSIZE") or MAX_DECODED_SIZE
+        return decode_body(response.body, ["gzip"], max_size=min(limit, MAX_DECODED_SIZE))
     return spider._get_sitemap_body(response)
 
 
