@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from xml.parsers import expat
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
+from xml.parsers import expat
 
 from lxml import html as lxml_html
 
