@@ -41,6 +41,11 @@ ACCEPTED = ("gzip", "deflate", "br", "zstd")
 _IDENTITY = {"", "identity"}
 
 
+def decoding_limit(download_maxsize: int) -> int:
+    """The decoders' bound in a crawl: Scrapy's ``DOWNLOAD_MAXSIZE`` (0: none) may only lower :data:`MAX_DECODED_SIZE`."""
+    return min(download_maxsize, MAX_DECODED_SIZE) if download_maxsize else MAX_DECODED_SIZE
+
+
 def codings(values: Iterable[str | bytes]) -> list[str]:
     """The content codings named by ``Content-Encoding`` values, in the order they were applied."""
     names = []

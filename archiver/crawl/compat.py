@@ -36,7 +36,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.gz import gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 
-from ..core.codings import MAX_DECODED_SIZE, decode_body
+from ..core.codings import decode_body, decoding_limit
 
 logger = logging.getLogger(__name__)
 
@@ -207,13 +207,13 @@ def sitemap_body(spider: SitemapSpider, response: Response) -> bytes | None:
     """The sitemap XML of a response (gunzipped, from robots.txt-found or direct sitemaps), as SitemapSpider reads it.
 
     A gzip file (a ``.xml.gz`` served without ``Content-Encoding``) is unzipped
-    by :mod:`archiver.core.codings`, within its bound (or ``DOWNLOAD_MAXSIZE``
-    if lower), not Scrapy's ``DOWNLOAD_MAXSIZE`` alone; past it,
-    :class:`~archiver.errors.CodingError` says so.
+    by :mod:`archiver.core.codings` within the bound the crawl decodes to
+    (:func:`~archiver.core.codings.decoding_limit`), not Scrapy's
+    ``DOWNLOAD_MAXSIZE`` alone; past it, :class:`~archiver.errors.CodingError` says so.
     """
     if not isinstance(response, XmlResponse) and gzip_magic_number(response):
-        limit = spider.crawler.settings.getint("DOWNLOAD_MAXSIZE") or MAX_DECODED_SIZE
-        return decode_body(response.body, ["gzip"], max_size=min(limit, MAX_DECODED_SIZE))
+        limit = decoding_limit(response.meta.get("download_maxsize", spider.crawler.settings.getint("DOWNLOAD_MAXSIZE")))
+        return decode_body(response.body, ["gzip"], max_size=limit)
     return spider._get_sitemap_body(response)
 
 

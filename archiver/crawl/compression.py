@@ -18,7 +18,7 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.http import Response, TextResponse
 from scrapy.responsetypes import responsetypes
 
-from ..core.codings import ACCEPTED, MAX_DECODED_SIZE, codings, decode_body
+from ..core.codings import ACCEPTED, codings, decode_body, decoding_limit
 from ..errors import CodingError
 
 logger = logging.getLogger(__name__)
@@ -40,11 +40,8 @@ class DecodingMiddleware(HttpCompressionMiddleware):
         values = response.headers.getlist("Content-Encoding")
         if request.method == "HEAD" or not codings(values):
             return response
-        # Scrapy's DOWNLOAD_MAXSIZE (0: none) may only lower the archiver's own bound
-        limit = request.meta.get("download_maxsize", self._max_size)
-        max_size = min(limit, MAX_DECODED_SIZE) if limit else MAX_DECODED_SIZE
         try:
-            body = decode_body(response.body, values, max_size)
+            body = decode_body(response.body, values, decoding_limit(request.meta.get("download_maxsize", self._max_size)))
         except CodingError as exc:
             logger.warning("No article from %s: body could not be decoded (%s); the response is archived as received",
                            response.url, exc)

@@ -88,20 +88,25 @@ def candidates(db: sqlite_utils.Database, article_id: int, signature: Signature)
     return StoryCandidates(article_id, previous, day, digest, minhash, vector, exact, near, similar)
 
 
-def _near(db: sqlite_utils.Database, article_id: int, minhash: np.ndarray) -> list[tuple[bytes, int, int]]:
-    """Articles sharing an LSH band key: (MinHash, copy group root, story), oldest first.
+def _most_shared(db: sqlite_utils.Database, postings: str, keys: list[list[Any]]) -> list[int]:
+    """The :data:`CANDIDATES` articles that most keys list, among the first :data:`POSTINGS` of each.
 
-    At most :data:`CANDIDATES`, those sharing most keys among the first
-    :data:`POSTINGS` of each key: thousands of near copies of one page
-    would otherwise all be read and scored for every new one.
+    ``postings`` selects one key's ``article_id``s from its parameters, each
+    of ``keys`` giving them: thousands of articles sharing a key (copies of
+    one page) would otherwise all be read and scored for every new one.
     """
-    keys = band_keys(minhash)
-    per_key = " UNION ALL ".join(
-        "SELECT * FROM (SELECT article_id FROM story_bands WHERE band = ? AND article_id != ? ORDER BY article_id LIMIT ?)"
-        for _ in keys)
-    ids = [r[0] for r in db.execute(
+    if not keys:
+        return []
+    per_key = " UNION ALL ".join(f"SELECT * FROM ({postings} LIMIT ?)" for _ in keys)
+    return [r[0] for r in db.execute(
         f"SELECT article_id FROM ({per_key}) GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT ?",
-        [value for key in keys for value in (key, article_id, POSTINGS)] + [CANDIDATES])] if keys else []
+        [value for key in keys for value in (*key, POSTINGS)] + [CANDIDATES])]
+
+
+def _near(db: sqlite_utils.Database, article_id: int, minhash: np.ndarray) -> list[tuple[bytes, int, int]]:
+    """Articles sharing most LSH band keys (:func:`_most_shared`): (MinHash, copy group root, story), oldest first."""
+    ids = _most_shared(db, "SELECT article_id FROM story_bands WHERE band = ? AND article_id != ? ORDER BY article_id",
+                       [[key, article_id] for key in band_keys(minhash)])
     return [tuple(row) for chunk in chunks(sorted(ids)) for row in db.execute(
         "SELECT s.minhash, coalesce(a.copy_of, a.id), a.story_id FROM story_signatures s "
         f"JOIN articles a ON a.id = s.article_id WHERE s.article_id IN ({marks(chunk)}) ORDER BY s.article_id",
@@ -109,18 +114,10 @@ def _near(db: sqlite_utils.Database, article_id: int, minhash: np.ndarray) -> li
 
 
 def _similar(db: sqlite_utils.Database, article_id: int, vector: dict[str, float], day: int) -> list[tuple[str, int]]:
-    """The date window's articles sharing most of its heaviest terms: (vector JSON, story).
-
-    Read as :func:`_near` reads band keys: the first :data:`POSTINGS` of each term in the window.
-    """
-    terms = index_terms(vector)
-    per_term = " UNION ALL ".join(
-        "SELECT * FROM (SELECT article_id FROM story_terms WHERE term = ? AND day BETWEEN ? AND ? "
-        "AND article_id != ? LIMIT ?)" for _ in terms)
-    ids = [r[0] for r in db.execute(
-        f"SELECT article_id FROM ({per_term}) GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT ?",
-        [value for term in terms for value in (term, day - STORY_DAYS, day + STORY_DAYS, article_id, POSTINGS)]
-        + [CANDIDATES])] if terms else []
+    """The date window's articles sharing most of its heaviest terms (:func:`_most_shared`): (vector JSON, story)."""
+    ids = _most_shared(
+        db, "SELECT article_id FROM story_terms WHERE term = ? AND day BETWEEN ? AND ? AND article_id != ?",
+        [[term, day - STORY_DAYS, day + STORY_DAYS, article_id] for term in index_terms(vector)])
     return [tuple(row) for row in db.execute(
         "SELECT s.vector, a.story_id FROM story_signatures s JOIN articles a ON a.id = s.article_id "
         f"WHERE s.article_id IN ({marks(ids)})", ids)]
