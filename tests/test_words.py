@@ -83,7 +83,7 @@ def test_diff_units_cut_spaceless_runs_and_count_as_words_do() -> None:
     assert units("The council, on Tuesday") == ["The", "council,", "on", "Tuesday"]  # spaced text: its tokens
     assert units("iPhone15の発売日。") == ["iPhone15", "の", "発", "売", "日"]
     assert units("ข้าว") == ["ข้", "า", "ว"]  # a Thai letter keeps its vowel and tone marks
-    for text in ("東京都は今日、防災計画を発表した。", "iPhone15の発売日", "ผมชอบกินข้าว", "The council voted."):
+    for text in ("東京都は今日、防災計画を発表した。", "iPhone15の発売日", "ผมชอบกินข้าว", "The council voted.", "\u0e31\u0e48abc กขค"):
         assert units_words(units(text)) == count(text)
 
 

@@ -108,8 +108,9 @@ def units(text: str) -> list[str]:
 def units_words(units: list[str]) -> int:
     """How many words some of :func:`units`'s units make: a spaceless-script letter is a
     :data:`LETTERS_PER_WORD`-th of one (rounded up), every other unit one."""
-    letters = sum(1 for unit in units if _SPACELESS_LETTER.match(unit) and _MARK.match(unit) is None)
-    return len(units) - letters + ceil(letters / LETTERS_PER_WORD)
+    spaceless = [unit for unit in units if _SPACELESS_LETTER.match(unit)]
+    letters = sum(_MARK.match(unit) is None for unit in spaceless)  # a mark with no letter before it is none
+    return len(units) - len(spaceless) + ceil(letters / LETTERS_PER_WORD)
 
 
 def tokens(text: str) -> list[str]:
