@@ -59,6 +59,7 @@ def _positive(parse: Callable[[Any], T]) -> Callable[[Any], T]:
 
 _positive_size = _positive(parse_size)
 _positive_seconds = _positive(parse_seconds)
+_positive_count = _positive(parse_count)
 
 
 def _extractor(value: Any) -> str:
@@ -113,6 +114,9 @@ SETTINGS: dict[str, _Setting] = {
     "EXTRACTOR": _Setting(
         DEFAULT_EXTRACTOR, _extractor, f"the dotted path of an extractor class, such as {DEFAULT_EXTRACTOR}"
     ),
+    "SOURCE_MAX_ENTRIES": _Setting(
+        50_000, _positive_count, "a positive whole number of entries, such as 50000"
+    ),
     "VOTE": _Setting(True, parse_switch, "1 or 0 (0: the extractor's text without the other extractors' vote)"),
     "RETRY_AFTER_MAX": _Setting(600, parse_seconds, "a number of seconds, such as 600"),
     "CHROME_PAGES": _Setting(  # (named when it counted pages)
@@ -144,6 +148,7 @@ class ArchiverConfig:
     extract_timeout: float
     extract_max_bytes: int
     extractor: str
+    source_max_entries: int
     vote: bool
     retry_after_max: float
     progress_interval: float

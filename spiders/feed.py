@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import AsyncIterator
 
 import scrapy
@@ -40,10 +41,10 @@ class FeedSpider(DiscoverySpider):
                     "or Atom or JSON Feed)", response.url)
             for url in feeds:
                 self.logger.info("%s announces the feed %s", response.url, url)
-                yield scrapy.Request(url, callback=self.parse_feed, errback=self.fetch_failed)
+                self.hold_source(scrapy.Request(url, callback=self.parse_feed, errback=self.fetch_failed))
             return
-        try:
-            feed = parse_feed(response.body, response.url, content_type)
+        try:  # on a thread of its own: feedparser takes about a second for 10 MB
+            feed = await asyncio.to_thread(parse_feed, response.body, response.url, content_type)
         except FeedError as exc:
             self.crawler.stats.inc_value("archiver/sources/invalid")
             self.logger.warning("Ignoring %s: not a feed (%s; %s, %d bytes)",
@@ -52,7 +53,10 @@ class FeedSpider(DiscoverySpider):
         self.logger.info("%s: %s feed, %d entries", response.url, feed.kind, len(feed.entries))
         if feed.problem:
             self.logger.warning("Feed %s is malformed (%s); read %d entries anyway", response.url, feed.problem, len(feed.entries))
+        limit = self.archive.config.source_max_entries
+        if len(feed.entries) > limit:
+            self.source_truncated(response.url, limit)
         # each entry's hints are bound to its own Candidate, never to a loop variable
-        candidates = [Candidate(entry.url, entry.date, entry_hints(entry)) for entry in feed.entries]
+        candidates = [Candidate(entry.url, entry.date, entry_hints(entry)) for entry in feed.entries[:limit]]
         async for request in self.article_requests(response.url, candidates):
             yield request

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Iterable
+import asyncio
+from itertools import islice
+from typing import Any, AsyncIterator
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -65,53 +67,61 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
     def sitemap_request(self, url: str) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_sitemap, errback=self.fetch_failed)
 
-    def usual_sitemaps(self) -> list[scrapy.Request]:
-        return [self.sitemap_request(urljoin(self.start_url, path)) for path in USUAL_SITEMAPS]
+    def hold_usual_sitemaps(self) -> None:
+        for path in USUAL_SITEMAPS:
+            self.hold_source(self.sitemap_request(urljoin(self.start_url, path)))
 
-    def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
+    def parse_robots(self, response: Response) -> None:
         urls = list(sitemap_urls_from_robots(response.body, base_url=response.url))
         if not urls:
             self.logger.info("robots.txt at %s names no sitemap; trying %s", response.url, ", ".join(USUAL_SITEMAPS))
-            return self.usual_sitemaps()
-        return [self.sitemap_request(url) for url in urls]
+            self.hold_usual_sitemaps()
+        for url in urls:
+            self.hold_source(self.sitemap_request(url))
 
-    def robots_failed(self, failure: Any) -> list[scrapy.Request]:
+    def robots_failed(self, failure: Any) -> None:
         self.fetch_failed(failure)
-        return self.usual_sitemaps()
+        self.hold_usual_sitemaps()
 
-    def read_sitemap(self, response: Response) -> tuple[str, list[dict[str, Any]]] | None:
-        """The sitemap's type and entries, or None (logged once, counted) when it is not a sitemap."""
+    def read_sitemap(self, response: Response) -> tuple[str, list[dict[str, Any]], str | None, bool] | str:
+        """The sitemap's type, its first ``ARCHIVER_SOURCE_MAX_ENTRIES`` entries, what was malformed in it
+        and whether it listed more; or why it is not a sitemap.
+
+        Runs on a thread of its own: a sitemap of 50,000 entries takes about a second to read.
+        """
         try:
             body, problem = sitemap_body(self, response), "empty body"
         except CodingError as exc:  # a .xml.gz that unzips past the bound
             body, problem = None, str(exc)
-        if body and body.strip():
-            try:
-                sitemap = NewsSitemap(body)
-                entries = list(self.sitemap_filter(sitemap)) if sitemap.type in ("urlset", "sitemapindex") else []
-                errors = sitemap.xmliter.error_log
-            except (etree.XMLSyntaxError, StopIteration) as exc:
-                problem = f"malformed XML: {exc}" if str(exc) else "malformed XML"
-            else:
-                if sitemap.type not in ("urlset", "sitemapindex"):
-                    problem = f"root element <{sitemap.type}>"
-                elif errors and not entries:
-                    problem = f"malformed XML: {errors.last_error.message}"
-                else:
-                    if errors:
-                        self.logger.warning("Sitemap %s is malformed (%s); read %d entries anyway",
-                                            response.url, errors.last_error.message, len(entries))
-                    return sitemap.type, entries
-        self.crawler.stats.inc_value("archiver/sources/invalid")
-        content_type = header_text(response.headers.get(b"Content-Type")) or "no content type"
-        self.logger.warning("Ignoring %s: not a sitemap (%s; %s, %d bytes)", response.url, problem, content_type, len(response.body))
-        return None
+        if not body or not body.strip():
+            return problem
+        limit = self.archive.config.source_max_entries
+        try:
+            sitemap = NewsSitemap(body)
+            if sitemap.type not in ("urlset", "sitemapindex"):
+                return f"root element <{sitemap.type}>"
+            # read lazily: the entries past the limit are never parsed
+            entries = list(islice(self.sitemap_filter(sitemap), limit + 1))
+        except (etree.XMLSyntaxError, StopIteration) as exc:
+            return f"malformed XML: {exc}" if str(exc) else "malformed XML"
+        errors = sitemap.xmliter.error_log
+        if errors and not entries:
+            return f"malformed XML: {errors.last_error.message}"
+        return sitemap.type, entries[:limit], errors.last_error.message if errors else None, len(entries) > limit
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[scrapy.Request]:
-        sitemap = self.read_sitemap(response)
-        if sitemap is None:
+        sitemap = await asyncio.to_thread(self.read_sitemap, response)
+        if isinstance(sitemap, str):
+            self.crawler.stats.inc_value("archiver/sources/invalid")
+            content_type = header_text(response.headers.get(b"Content-Type")) or "no content type"
+            self.logger.warning("Ignoring %s: not a sitemap (%s; %s, %d bytes)",
+                                response.url, sitemap, content_type, len(response.body))
             return
-        kind, entries = sitemap
+        kind, entries, malformed, truncated = sitemap
+        if malformed:
+            self.logger.warning("Sitemap %s is malformed (%s); read %d entries anyway", response.url, malformed, len(entries))
+        if truncated:
+            self.source_truncated(response.url, len(entries))
         if kind == "sitemapindex":
             # a child sitemap whose lastmod is not newer than last time has not changed
             cutoff = await self.cutoff(response.url)
@@ -121,7 +131,7 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
                     self.crawler.stats.inc_value("archiver/skipped/sitemaps")
                     self.logger.debug("Skipping sitemap %s: lastmod %s is not newer", entry["loc"], date)
                     continue
-                yield self.sitemap_request(entry["loc"])
+                self.hold_source(self.sitemap_request(entry["loc"]))
             self.archive.note_source(response.url, "sitemapindex", max((d for d in dates if d), default=None))
             return
         async for request in self.article_requests(response.url, map(self.candidate, entries)):

@@ -1,4 +1,4 @@
-"""A loopback site of hostile pages: huge, link-stuffed, looping, asking to wait for a day, and a huge sitemap.
+"""A loopback site of hostile pages: huge, link-stuffed, looping, asking to wait for a day, huge sitemaps.
 
 Each page is built once, in memory, when first asked for.  ``tree_rss``
 samples the memory of a process and all its descendants while a crawl runs.
@@ -13,9 +13,11 @@ from pathlib import Path
 from loopback import LoopbackSite, Reply
 
 HTML = [(b"Content-Type", b"text/html; charset=utf-8")]
+XML = [(b"Content-Type", b"application/xml")]
 PARAGRAPH = ("<p>The harbour authority said on Monday that the new quay would open in the spring, after a winter of "
              "delays caused by storms and a shortage of steel; local fishermen welcomed the news.</p>\n")
 SITEMAP_URLS = 200_000
+INDEX_SITEMAPS, INDEX_URLS = 40, 50_000  # a sitemap index of 40 sitemaps of 50,000 URLs each (the protocol's most)
 
 
 def story(title: str, body: str) -> bytes:
@@ -36,17 +38,31 @@ def link_page() -> bytes:
     return story("Everything we ever linked to", "".join(f'<a href="/l/{i}">link {i}</a> ' for i in range(1_000_000)))
 
 
+def _sitemap(root: str, entries: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            f"{entries}</{root}>\n").encode()
+
+
 @functools.cache
 def big_sitemap(base: str) -> bytes:
     """A sitemap of 200,000 article URLs (about 11 MB)."""
-    entries = "".join(f"<url><loc>{base}/a/{i}.html</loc></url>\n" for i in range(SITEMAP_URLS))
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-            f"{entries}</urlset>\n").encode()
+    return _sitemap("urlset", "".join(f"<url><loc>{base}/a/{i}.html</loc></url>\n" for i in range(SITEMAP_URLS)))
+
+
+def sitemap_index(base: str) -> bytes:
+    return _sitemap("sitemapindex", "".join(f"<sitemap><loc>{base}/s/{n}.xml</loc></sitemap>\n"
+                                            for n in range(INDEX_SITEMAPS)))
+
+
+@functools.cache
+def indexed_sitemap(base: str, n: int) -> bytes:
+    """Sitemap ``n`` of the index: its own 50,000 article URLs (about 2.8 MB)."""
+    return _sitemap("urlset", "".join(f"<url><loc>{base}/a/{n}-{i}.html</loc></url>\n" for i in range(INDEX_URLS)))
 
 
 class HostileSite(LoopbackSite):
     """The hostile pages, an ordinary article at ``/a/N.html``, and a robots.txt forbidding ``/private``
-    and, past its first 600 KiB of comments, ``/late``."""
+    and, past its first 600 KiB of comments, ``/late``; a sitemap of 200,000 URLs, and an index of 40 of 50,000."""
 
     def route(self, path: str) -> Reply:
         if path == "/robots.txt":
@@ -64,7 +80,11 @@ class HostileSite(LoopbackSite):
         if path == "/busy":
             return Reply(503, "Service Unavailable", [(b"Retry-After", b"99999")], b"come back tomorrow")
         if path == "/sitemap.xml":
-            return Reply(200, "OK", [(b"Content-Type", b"application/xml")], big_sitemap(self.base))
+            return Reply(200, "OK", XML, big_sitemap(self.base))
+        if path == "/index.xml":
+            return Reply(200, "OK", XML, sitemap_index(self.base))
+        if path.startswith("/s/") and path.endswith(".xml"):
+            return Reply(200, "OK", XML, indexed_sitemap(self.base, int(path[3:-4])))
         if path.startswith(("/a/", "/private", "/late")):
             return Reply(200, "OK", HTML, story(f"Article {path}", PARAGRAPH * 200))  # 45 kB, as news pages go
         return Reply(404, "Not Found", [(b"Content-Type", b"text/plain")], b"no such page")

@@ -1,21 +1,24 @@
-"""A sitemap of 200,000 URLs streams: article requests start at once, memory stays bounded, CLOSESPIDER_* end it on time.
+"""Big sitemaps stay bounded: a 200,000-URL sitemap streams, a source is read to ARCHIVER_SOURCE_MAX_ENTRIES,
+and the sitemaps of an index are fetched as their entries drain, not all at once.
 
-Printed (with -s): how soon the first article request follows the sitemap, for the README's figures.
+Printed (with -s): how soon the first article request follows the sitemap, and peak memory, for the README.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from conftest import finish_crawl, start_crawl
-from hostilesite import HostileSite, TreeMemory
+from conftest import Crawl, finish_crawl, start_crawl
+from hostilesite import INDEX_SITEMAPS, HostileSite, TreeMemory
 
 
-def test_a_200_000_url_sitemap_streams_and_the_crawl_ends_when_told(tmp_path: Path) -> None:
+def crawl_sitemap(tmp_path: Path, path: str, settings: dict[str, str]) -> tuple[Crawl, list[tuple[str, float]], int]:
+    """Crawl a sitemap of the hostile site: the crawl, the paths requested (with when), peak memory of the tree."""
     site = HostileSite().start()
     try:
-        process = start_crawl(tmp_path, "sitemap", {"url": site.url("/sitemap.xml")},
-                              {"CLOSESPIDER_TIMEOUT": "20", "CONCURRENT_REQUESTS_PER_DOMAIN": "16"})
+        process = start_crawl(tmp_path, "sitemap", {"url": site.url(path)},
+                              {"CONCURRENT_REQUESTS_PER_DOMAIN": "16", **settings})
         memory = TreeMemory(process.pid)
         crawl = finish_crawl(tmp_path, process)
         peak = memory.stop()
@@ -23,6 +26,16 @@ def test_a_200_000_url_sitemap_streams_and_the_crawl_ends_when_told(tmp_path: Pa
     finally:
         site.stop()
     assert crawl.returncode == 0, crawl.stderr[-3000:]
+    return crawl, requests, peak
+
+
+def stats(crawl: Crawl) -> dict:
+    return json.loads(crawl.crawl_row()["stats"])
+
+
+def test_a_200_000_url_sitemap_streams_and_the_crawl_ends_when_told(tmp_path: Path) -> None:
+    crawl, requests, peak = crawl_sitemap(tmp_path, "/sitemap.xml",
+                                          {"CLOSESPIDER_TIMEOUT": "20", "ARCHIVER_SOURCE_MAX_ENTRIES": "200000"})
     assert crawl.crawl_row()["finish_reason"] == "closespider_timeout"
     sitemap_at = next(at for path, at in requests if path == "/sitemap.xml")
     article_times = [at for path, at in requests if path.startswith("/a/")]
@@ -32,3 +45,27 @@ def test_a_200_000_url_sitemap_streams_and_the_crawl_ends_when_told(tmp_path: Pa
     assert peak < 1.5 * 2**30
     assert crawl.crawl_row()["found"] == 200_000
     assert len(article_times) < 200_000  # requested as the scheduler drained, until the timeout
+    assert "archiver/sources/truncated" not in stats(crawl)
+
+
+def test_a_sitemap_is_read_to_its_first_50_000_entries_and_says_so(tmp_path: Path) -> None:
+    crawl, _, _ = crawl_sitemap(tmp_path, "/sitemap.xml", {"CLOSESPIDER_PAGECOUNT": "20"})
+    assert crawl.crawl_row()["found"] == 50_000  # the sitemap protocol's most, as Google reads them
+    assert stats(crawl)["archiver/sources/truncated"] == 1
+    assert ("/sitemap.xml lists more than 50000 entries; read the first 50000 "
+            "(raise ARCHIVER_SOURCE_MAX_ENTRIES to read more)") in crawl.stderr
+    assert crawl.db["articles"].count > 0
+
+
+def test_the_sitemaps_of_an_index_are_fetched_as_the_backlog_drains(tmp_path: Path) -> None:
+    crawl, requests, peak = crawl_sitemap(tmp_path, "/index.xml", {"CLOSESPIDER_TIMEOUT": "15"})
+    sitemaps = [path for path, _ in requests if path.startswith("/s/")]
+    articles = [path for path, _ in requests if path.startswith("/a/")]
+    print(f"{len(sitemaps)} of {INDEX_SITEMAPS} sitemaps and {len(articles)} articles fetched in 15 s; "
+          f"peak memory {peak / 2**20:.0f} MiB")
+    # two at a time, and no more while 100,000 URLs wait: 40 at once would hold 2,000,000
+    assert len(sitemaps) == 2
+    assert crawl.crawl_row()["found"] == 100_000
+    assert stats(crawl)["archiver/sources/held"] == INDEX_SITEMAPS
+    assert crawl.db["articles"].count > 0
+    assert peak < 2**30

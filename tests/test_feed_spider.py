@@ -67,3 +67,11 @@ def test_a_page_without_feeds_says_so(tmp_path: Path, discovery_site: DiscoveryS
     crawl = run_crawl(tmp_path, "feed", {"url": discovery_site.url("/")})
     assert crawl.returncode == 0
     assert f"No feed at {discovery_site.url('/')}" in crawl.log
+
+
+def test_a_feed_is_read_to_its_first_source_max_entries(tmp_path: Path, discovery_site: DiscoverySite) -> None:
+    crawl = run_crawl(tmp_path, "feed", {"url": discovery_site.url("/feeds/rss.xml")}, {"ARCHIVER_SOURCE_MAX_ENTRIES": "3"})
+    assert archived_keys(crawl, discovery_site) == set(FEED_KEYS["/feeds/rss.xml"][:3])  # in the feed's order
+    assert crawl.crawl_row()["found"] == 3
+    assert json.loads(crawl.crawl_row()["stats"])["archiver/sources/truncated"] == 1
+    assert "lists more than 3 entries; read the first 3 (raise ARCHIVER_SOURCE_MAX_ENTRIES to read more)" in crawl.log

@@ -23,7 +23,7 @@ from ..errors import SpiderArgumentError
 from ..extract import page_head
 from .arguments import check_url, switch
 from .capture import META_CAPTURE_ID, META_PREVIOUS, META_UNCHANGED
-from .compat import spider_closing
+from .compat import on_request_done, spider_closing
 from .extension import ArchiveExtension
 from .compression import META_UNDECODABLE
 from .items import ArchivedPage
@@ -34,6 +34,14 @@ from .items import ArchivedPage
 # small, and a closing spider stops the feeding.
 BATCH = 500
 QUEUE_LOW = 2_000
+# Sources a source lists (a sitemap index's sitemaps, robots.txt's, a page's
+# feeds) are held and fetched SOURCES_AT_ONCE at a time, and only while the
+# backlog has fewer than BACKLOG_LOW candidates: each may list 50,000 more
+# (about 25 MiB in the backlog), so an index of 1,000 sitemaps is read as
+# its entries are fetched, never all at once.
+SOURCES_AT_ONCE = 2
+BACKLOG_LOW = 5_000
+META_SOURCE = "archiver_source"  # on a held source's request: its place in the queue of sources
 
 
 class ArchiveSpider(scrapy.Spider):
@@ -147,6 +155,9 @@ class DiscoverySpider(ArchiveSpider):
     last complete crawl) are skipped.  Archived articles of the start URL's
     site whose re-check is due are fetched too, listed or not.  ``-a
     recrawl=1`` fetches everything listed again.
+
+    Sources a source lists are held (:meth:`hold_source`) and fetched a few at
+    a time as the backlog drains.
     """
 
     kind = ""  # sources.kind
@@ -156,6 +167,8 @@ class DiscoverySpider(ArchiveSpider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "DiscoverySpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider._source_opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider._source_done, signal=signals.request_dropped)  # a duplicate sitemap URL
         return spider
 
     def __init__(self, url: str | None = None, since: str | None = None, **kwargs: Any):
@@ -165,6 +178,9 @@ class DiscoverySpider(ArchiveSpider):
         self.start_url = check_url(url)
         self._backlog: deque[Candidate] = deque()
         self._feeder: asyncio.Future | None = None
+        self._held_sources: deque[scrapy.Request] = deque()
+        self._sources_out: set[int] = set()  # the held sources released and not yet done with
+        self._sources_released = 0
         self.since: datetime | None = None
         if since is not None:
             try:
@@ -238,10 +254,49 @@ class DiscoverySpider(ArchiveSpider):
             batch = [self._backlog.popleft() for _ in range(min(BATCH, len(self._backlog)))]
             async for request in self._checked(batch):
                 self.crawler.engine.crawl(request)
+            self._release_sources()
+
+    def source_truncated(self, url: str, read: int) -> None:
+        """Say that a source listed more entries than ``ARCHIVER_SOURCE_MAX_ENTRIES``, of which ``read`` were read."""
+        self.crawler.stats.inc_value("archiver/sources/truncated")
+        self.logger.warning("%s lists more than %d entries; read the first %d (raise ARCHIVER_SOURCE_MAX_ENTRIES "
+                            "to read more)", url, read, read)
+
+    def hold_source(self, request: scrapy.Request) -> None:
+        """Fetch a source (a sitemap, a feed) once the backlog has room for what it may list."""
+        self._held_sources.append(request)
+        self.crawler.stats.inc_value("archiver/sources/held")
+        self._release_sources()
+
+    def _release_sources(self) -> None:
+        # a distributed crawl's frontier is in Redis: its sources go there at once, and a worker that dies holds none
+        hold = not self.archive.config.frontier
+        while self._held_sources and not spider_closing(self.crawler):
+            if hold and (len(self._sources_out) >= SOURCES_AT_ONCE or len(self._backlog) >= BACKLOG_LOW):
+                return
+            request = self._held_sources.popleft()
+            self._sources_released += 1
+            if hold:
+                self._sources_out.add(self._sources_released)
+            # first in the scheduler's queue: the articles queued before it are not waiting for it
+            self.crawler.engine.crawl(request.replace(priority=request.priority + 1,
+                                                      meta={**request.meta, META_SOURCE: self._sources_released}))
+
+    def _source_opened(self, spider: scrapy.Spider) -> None:
+        on_request_done(self.crawler, self._source_done)  # the engine is done once the callback has run
+
+    def _source_done(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
+        if request.meta.get(META_SOURCE) in self._sources_out:
+            self._sources_out.discard(request.meta[META_SOURCE])
+            self._release_sources()
 
     def spider_idle(self) -> None:
-        """Never close while the backlog holds candidates (the feeder may be waiting to run)."""
-        if self._backlog:
+        """Never close while the backlog or the held sources hold anything (the feeder may be waiting to run)."""
+        if self._held_sources and not self._backlog:
+            # nothing is in flight: a released source that never came back (dropped on its way) holds no place
+            self._sources_out.clear()
+            self._release_sources()
+        if self._backlog or self._held_sources:
             self._feed_soon()
             raise DontCloseSpider
 
