@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import AsyncIterator
 
 import scrapy
@@ -43,8 +42,8 @@ class FeedSpider(DiscoverySpider):
                 self.logger.info("%s announces the feed %s", response.url, url)
                 self.hold_source(scrapy.Request(url, callback=self.parse_feed, errback=self.fetch_failed))
             return
-        try:  # on a thread of its own: feedparser takes about a second for 10 MB
-            feed = await asyncio.to_thread(parse_feed, response.body, response.url, content_type)
+        try:  # on the archiver-read thread: feedparser takes about 0.4 s a MB
+            feed = await self.read(parse_feed, response.body, response.url, content_type)
         except FeedError as exc:
             self.crawler.stats.inc_value("archiver/sources/invalid")
             self.logger.warning("Ignoring %s: not a feed (%s; %s, %d bytes)",

@@ -43,6 +43,21 @@ def test_a_50_mb_page_and_a_million_links_are_archived_whole_and_extracted_withi
     assert links == 1 or "no article: extraction took longer than" in error_of(crawl, hostile.url("/links"))
 
 
+def test_a_site_crawl_reads_a_page_of_a_million_links_for_its_first_links_within_bounds(tmp_path: Path, hostile) -> None:
+    process = start_crawl(tmp_path, "site", {"url": hostile.url("/links"), "depth": "1"})
+    memory = TreeMemory(process.pid)
+    crawl = finish_crawl(tmp_path, process)
+    peak = memory.stop()
+    print(f"peak memory of the process tree: {peak / 2**20:.0f} MiB")
+    assert crawl.returncode == 0, crawl.stderr[-3000:]
+    # read from what extraction reads (5 MB: 145,056 links), on a thread, to its first 10,000:
+    # the whole page's million links took 1.3 GiB and 33 s of the reactor thread
+    assert peak < 800 * 2**20
+    assert f"Read the first 10000 of the 145056 links on {hostile.url('/links')}" in crawl.stderr
+    assert json.loads(crawl.crawl_row()["stats"])["archiver/site/links_cut"] == 1
+    assert crawl.db.execute("select count(*) from captures where url like ?", [hostile.url("/l/%")]).fetchone()[0] == 499
+
+
 def test_an_extraction_past_its_time_limit_gives_a_row_saying_so(tmp_path: Path, hostile) -> None:
     crawl = run_crawl(tmp_path, "article", {"url": f"{hostile.url('/links')},{hostile.url('/a/1.html')}"},
                       {"ARCHIVER_EXTRACT_TIMEOUT": "2"})  # the links page takes 25 s, an article 0.1 s

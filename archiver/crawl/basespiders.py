@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, AsyncIterator, Iterable
+from typing import Any, AsyncIterator, Callable, Iterable, TypeVar
 from urllib.parse import urlsplit
 
 import scrapy
@@ -42,6 +43,8 @@ QUEUE_LOW = 2_000
 SOURCES_AT_ONCE = 2
 BACKLOG_LOW = 5_000
 META_SOURCE = "archiver_source"  # on a held source's request: its place in the queue of sources
+
+T = TypeVar("T")
 
 
 class ArchiveSpider(scrapy.Spider):
@@ -168,6 +171,7 @@ class DiscoverySpider(ArchiveSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider._source_opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider._close_reader, signal=signals.spider_closed)
         crawler.signals.connect(spider._source_done, signal=signals.request_dropped)  # a duplicate sitemap URL
         return spider
 
@@ -179,6 +183,8 @@ class DiscoverySpider(ArchiveSpider):
         self._backlog: deque[Candidate] = deque()
         self._feeder: asyncio.Future | None = None
         self._held_sources: deque[scrapy.Request] = deque()
+        # one thread reads sources and pages for their links: one at a time, so at most one parse tree is held
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="archiver-read")
         self._sources_out: set[int] = set()  # the held sources released and not yet done with
         self._sources_released = 0
         self.since: datetime | None = None
@@ -255,6 +261,13 @@ class DiscoverySpider(ArchiveSpider):
             async for request in self._checked(batch):
                 self.crawler.engine.crawl(request)
             self._release_sources()
+
+    def _close_reader(self) -> None:
+        self._reader.shutdown(wait=False, cancel_futures=True)  # the reactor never waits for a parse to end
+
+    async def read(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` on the ``archiver-read`` thread: parsing a source or a page is off the reactor's."""
+        return await asyncio.get_running_loop().run_in_executor(self._reader, function, *args)
 
     def source_truncated(self, url: str, read: int) -> None:
         """Say that a source listed more entries than ``ARCHIVER_SOURCE_MAX_ENTRIES``, of which ``read`` were read."""
