@@ -7,14 +7,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 import scrapy
 from courlan.filters import is_navigation_page, is_not_crawlable, type_filter
-from courlan.urlutils import extract_domain
 from scrapy.http import HtmlResponse, Response
 from scrapy.linkextractors import LinkExtractor
 from w3lib.url import canonicalize_url
 
 from archiver.errors import SpiderArgumentError
 from archiver.crawl.arguments import pattern, switch, whole_number
-from archiver.crawl.basespiders import Candidate, DiscoverySpider
+from archiver.crawl.basespiders import Candidate, DiscoverySpider, site_of
 from archiver.extract.listing import is_listing
 
 # Path segments and query keys of pages that are plainly not articles and not
@@ -89,7 +88,7 @@ class SiteSpider(DiscoverySpider):
                                    restrict_xpaths=f"({ANCHORS})[position() <= {self.links_per_page}]")
         start = urlsplit(self.start_url)
         self.host = start.hostname or ""
-        self.domain = extract_domain(self.start_url) or self.host
+        self.domain = site_of(self.start_url)
         self.seen: set[str] = set()
 
     def on_site(self, url: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any, AsyncIterator
 from urllib.parse import urljoin, urlsplit
@@ -14,7 +15,8 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from archiver.core.dates import parse_date
 from archiver.core.media import header_text
-from archiver.crawl.basespiders import Candidate, DiscoverySpider
+from archiver.crawl.arguments import switch
+from archiver.crawl.basespiders import Candidate, DiscoverySpider, site_of
 from archiver.crawl.compat import SitemapWithExtras, sitemap_body
 from archiver.errors import CodingError
 
@@ -36,6 +38,17 @@ class NewsSitemap(SitemapWithExtras):
         return {"news": news} if news else {}
 
 
+@dataclass(frozen=True)
+class SitemapRead:
+    """What a sitemap (or sitemap index) lists, read to ``ARCHIVER_SOURCE_MAX_ENTRIES`` entries."""
+
+    kind: str  # "urlset" or "sitemapindex"
+    entries: list[dict[str, Any]]  # on the crawl's site (or all, with -a offsite=1)
+    malformed: str | None  # what the XML parser recovered from
+    more: bool  # it listed more entries than were read
+    offsite: list[str]  # the locations left out: on another site
+
+
 def _looks_like_sitemap(url: str) -> bool:
     path = urlsplit(url).path.lower()
     return "sitemap" in path or path.endswith((".xml", ".xml.gz"))
@@ -47,11 +60,17 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
     -a url=SITE_OR_SITEMAP   a site (its robots.txt is read) or a sitemap / sitemap index URL
     -a since=DATE_OR_AGE     only entries whose lastmod or news:publication_date is this recent
     -a recrawl=1             fetch listed articles again even when their re-check is not due
+    -a offsite=1             also read entries on other sites than the URL's (its registered domain)
     """
 
     name = "sitemap"
     kind = "sitemap"
     url_help = "a site such as https://example.org/ or a sitemap URL"
+
+    def __init__(self, url: str | None = None, offsite: str | None = None, **kwargs: Any):
+        super().__init__(url=url, offsite=offsite, **kwargs)
+        self.offsite = switch("offsite", offsite)
+        self.site = site_of(self.start_url)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if _looks_like_sitemap(self.start_url):
@@ -82,11 +101,10 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
         self.fetch_failed(failure)
         self.hold_usual_sitemaps()
 
-    def read_sitemap(self, response: Response) -> tuple[str, list[dict[str, Any]], str | None, bool] | str:
-        """The sitemap's type, its first ``ARCHIVER_SOURCE_MAX_ENTRIES`` entries, what was malformed in it
-        and whether it listed more; or why it is not a sitemap.
+    def read_sitemap(self, response: Response) -> SitemapRead | str:
+        """The sitemap as read (:class:`SitemapRead`), or why it is not a sitemap.
 
-        Runs on the ``archiver-read`` thread: a sitemap of 50,000 entries takes about a second to read.
+        Runs on the ``archiver-read`` thread: a sitemap of 50,000 entries takes about half a second to read.
         """
         try:
             body, problem = sitemap_body(self, response), "empty body"
@@ -106,7 +124,11 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
         errors = sitemap.xmliter.error_log
         if errors and not entries:
             return f"malformed XML: {errors.last_error.message}"
-        return sitemap.type, entries[:limit], errors.last_error.message if errors else None, len(entries) > limit
+        kept, offsite = [], []
+        for entry in entries[:limit]:
+            (kept if self.offsite or site_of(entry["loc"]) == self.site else offsite).append(entry)
+        return SitemapRead(sitemap.type, kept, errors.last_error.message if errors else None, len(entries) > limit,
+                           [entry["loc"] for entry in offsite])
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[scrapy.Request]:
         sitemap = await self.read(self.read_sitemap, response)
@@ -116,12 +138,17 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
             self.logger.warning("Ignoring %s: not a sitemap (%s; %s, %d bytes)",
                                 response.url, sitemap, content_type, len(response.body))
             return
-        kind, entries, malformed, truncated = sitemap
-        if malformed:
-            self.logger.warning("Sitemap %s is malformed (%s); read %d entries anyway", response.url, malformed, len(entries))
-        if truncated:
-            self.source_truncated(response.url, len(entries))
-        if kind == "sitemapindex":
+        entries, read = sitemap.entries, len(sitemap.entries) + len(sitemap.offsite)
+        if sitemap.malformed:
+            self.logger.warning("Sitemap %s is malformed (%s); read %d entries anyway", response.url, sitemap.malformed, read)
+        if sitemap.more:
+            self.source_truncated(response.url, read)
+        if sitemap.offsite:
+            self.crawler.stats.inc_value("archiver/skipped/offsite", len(sitemap.offsite))
+            left = len(sitemap.offsite)
+            self.logger.warning("Skipping %d %s of %s on other sites than %s (%s first); -a offsite=1 reads them",
+                                left, "entry" if left == 1 else "entries", response.url, self.site, sitemap.offsite[0])
+        if sitemap.kind == "sitemapindex":
             # a child sitemap whose lastmod is not newer than last time has not changed
             cutoff = await self.cutoff(response.url)
             dates = [parse_date(entry.get("lastmod")) for entry in entries]

@@ -13,6 +13,7 @@ crawler by different ways:
   crawler must not follow (login, share, print, feed, PDF, image, another
   host), and a two-article loop (a39 <-> a40).
 
+A sitemap index and a sitemap that also list another site's URLs (``/sitemaps/mixed*.xml``).
 Also malformed, empty and HTML-in-disguise sitemaps and feeds under
 /broken/, and a page answering 429 with Retry-After once.  The module
 constants describe it all, so tests can compute the sets they expect.
@@ -348,6 +349,24 @@ def articles_sitemap(base: str) -> str:
     return f'{XML_DECL}<urlset xmlns="{SITEMAP_NS}">\n{items}</urlset>\n'
 
 
+def elsewhere(base: str) -> str:
+    """The same server as another site would be (127.0.0.2, which the SSRF guard refuses in the tests)."""
+    return base.replace("127.0.0.1", "127.0.0.2")
+
+
+def mixed_index(base: str) -> str:
+    maps = [base + "/sitemaps/mixed.xml", elsewhere(base) + "/sitemaps/news.xml"]
+    items = "".join(f"<sitemap><loc>{url}</loc></sitemap>\n" for url in maps)
+    return f'{XML_DECL}<sitemapindex xmlns="{SITEMAP_NS}">\n{items}</sitemapindex>\n'
+
+
+def mixed_sitemap(base: str) -> str:
+    """Two of the site's articles, and two URLs of another site."""
+    urls = [base + ARTICLES[k].path for k in KEYS[:2]] + [elsewhere(base) + f"/news/elsewhere-{i}/" for i in (1, 2)]
+    items = "".join(f"<url><loc>{url}</loc></url>\n" for url in urls)
+    return f'{XML_DECL}<urlset xmlns="{SITEMAP_NS}">\n{items}</urlset>\n'
+
+
 def news_sitemap(base: str) -> str:
     items = "".join(
         f"<url><loc>{base}{a.path}</loc><news:news><news:publication><news:name>{SITE}</news:name>"
@@ -424,6 +443,8 @@ def static_reply(path: str, base: str, crawl_delay: float | None = None) -> Repl
         "/sitemap_index.xml": ("xml", lambda: sitemap_index(base)),
         "/sitemaps/articles.xml": ("xml", lambda: articles_sitemap(base)),
         "/sitemaps/news.xml": ("xml", lambda: news_sitemap(base)),
+        "/sitemaps/mixed-index.xml": ("xml", lambda: mixed_index(base)),
+        "/sitemaps/mixed.xml": ("xml", lambda: mixed_sitemap(base)),
         "/feeds/rss.xml": ("rss", lambda: rss(base, FEED_KEYS["/feeds/rss.xml"], "/feeds/rss.xml", SITE)),
         "/feeds/blog.rss": ("rss", lambda: rss(base, FEED_KEYS["/blog/"], "/feeds/blog.rss", f"{SITE} newsroom blog")),
         "/feeds/atom.xml": ("atom", lambda: atom(base)),

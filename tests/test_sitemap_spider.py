@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import archived_keys, run_crawl
-from discoverysite import ARTICLE_PATHS, PRIVATE_PATH, SITEMAP_KEYS, DiscoverySite
+from discoverysite import ARTICLE_PATHS, KEYS, PRIVATE_PATH, SITEMAP_KEYS, DiscoverySite
 
 
 def test_site_sitemaps_archive_every_listed_article_robots_allowing(tmp_path: Path, discovery_site: DiscoverySite) -> None:
@@ -101,3 +101,22 @@ def test_without_a_sitemap_in_robots_the_usual_places_are_tried(tmp_path: Path, 
     tried = {r["url"].removeprefix(news_site.base) for r in crawl.db.query("select url from captures where status = 404")}
     assert tried == {"/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml", "/sitemap-news.xml"}
     assert "names no sitemap; trying /sitemap.xml" in crawl.log
+
+
+def test_entries_on_other_sites_are_skipped_and_said(tmp_path: Path, discovery_site: DiscoverySite) -> None:
+    crawl = run_crawl(tmp_path, "sitemap", {"url": discovery_site.url("/sitemaps/mixed-index.xml")})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    assert archived_keys(crawl, discovery_site) == set(KEYS[:2])
+    captured = [row["url"] for row in crawl.db.query("select url from captures")]
+    assert not [url for url in captured if "127.0.0.2" in url]  # neither the sitemap nor the articles of the other site
+    assert json.loads(crawl.crawl_row()["stats"])["archiver/skipped/offsite"] == 3
+    assert f"Skipping 2 entries of {discovery_site.url('/sitemaps/mixed.xml')} on other sites than 127.0.0.1" in crawl.log
+    assert f"Skipping 1 entry of {discovery_site.url('/sitemaps/mixed-index.xml')}" in crawl.log
+
+
+def test_offsite_1_reads_them(tmp_path: Path, discovery_site: DiscoverySite) -> None:
+    crawl = run_crawl(tmp_path, "sitemap", {"url": discovery_site.url("/sitemaps/mixed.xml"), "offsite": "1"})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    errors = {row["url"]: row["error"] for row in crawl.db.query("select url, error from captures")}
+    other = [url for url in errors if "/news/elsewhere-" in url]
+    assert len(other) == 2 and all("refused: 127.0.0.2" in errors[url] for url in other)  # asked for (and refused)

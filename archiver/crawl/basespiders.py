@@ -11,6 +11,7 @@ from typing import Any, AsyncIterator, Callable, Iterable, TypeVar
 from urllib.parse import urlsplit
 
 import scrapy
+from courlan.urlutils import extract_domain
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
@@ -138,6 +139,11 @@ class ArchiveSpider(scrapy.Spider):
         while (stats.get_value("scheduler/enqueued", 0) - stats.get_value("scheduler/dequeued", 0) >= QUEUE_LOW
                and not spider_closing(self.crawler)):
             await asyncio.sleep(0.2)
+
+
+def site_of(url: str) -> str:
+    """The site a URL is on: its registered domain (``news.example.org``: ``example.org``), else its host (an IP address)."""
+    return extract_domain(url) or urlsplit(url).hostname or ""
 
 
 @dataclass(frozen=True)
