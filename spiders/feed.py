@@ -32,7 +32,7 @@ class FeedSpider(DiscoverySpider):
     async def parse_feed(self, response: Response, page: bool = False) -> AsyncIterator[scrapy.Request]:
         content_type = header_text(response.headers.get(b"Content-Type")) or ""
         if page and isinstance(response, TextResponse) and is_html_page(response.body, content_type):
-            feeds = discover_feeds(response.text, response.url)
+            feeds = await self.read(lambda: discover_feeds(response.text, response.url))
             if not feeds:
                 self.crawler.stats.inc_value("archiver/sources/invalid")
                 self.logger.warning(

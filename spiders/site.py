@@ -7,9 +7,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import scrapy
 from courlan.filters import is_navigation_page, is_not_crawlable, type_filter
-from scrapy.http import HtmlResponse, Response
+from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
-from w3lib.url import canonicalize_url
+from w3lib.url import canonicalize_url, safe_url_string
 
 from archiver.errors import SpiderArgumentError
 from archiver.crawl.arguments import pattern, switch, whole_number
@@ -86,8 +86,8 @@ class SiteSpider(DiscoverySpider):
         self.links_per_page = max(LINKS_PER_PAGE, self.max_pages)
         self.links = LinkExtractor(allow=pattern("allow", allow), deny=pattern("deny", deny), unique=True,
                                    restrict_xpaths=f"({ANCHORS})[position() <= {self.links_per_page}]")
-        start = urlsplit(self.start_url)
-        self.host = start.hostname or ""
+        # in ASCII, as links give it (bücher.de: xn--bcher-kva.de)
+        self.host = urlsplit(safe_url_string(self.start_url)).hostname or ""
         self.domain = site_of(self.start_url)
         self.seen: set[str] = set()
 
@@ -112,8 +112,7 @@ class SiteSpider(DiscoverySpider):
             yield page
             return
         follow = response.meta.get("depth", 0) < self.max_depth
-        # what extraction reads of the page (ARCHIVER_EXTRACT_MAX_BYTES), parsed on the archiver-read thread
-        listed, links, cut = await self.read(self.read_page, response.replace(body=page.body), listing, follow)
+        listed, links, cut = await self.read(self.read_page, response, page.body, listing, follow)
         # what the page holds decides, never its og:type (archiver/extract/listing.py)
         if listed:
             page.not_article = "listing page (site crawl)"
@@ -137,9 +136,15 @@ class SiteSpider(DiscoverySpider):
         async for request in self.article_requests(self.start_url, articles):
             yield request
 
-    def read_page(self, page: HtmlResponse, listing: bool, follow: bool) -> tuple[bool, list[tuple[str, str, str]], int]:
+    def read_page(self, response: TextResponse, head: bytes, listing: bool,
+                  follow: bool) -> tuple[bool, list[tuple[str, str, str]], int]:
         """Whether the page is a listing; its links to follow (URL, kind, canonical URL), on the site and not
-        skipped; and how many links it has when that is more than :attr:`links_per_page` (else 0)."""
+        skipped; and how many links it has when that is more than :attr:`links_per_page` (else 0).
+
+        Runs on the ``archiver-read`` thread, on what extraction reads of the page (``head``,
+        ``ARCHIVER_EXTRACT_MAX_BYTES``) in the page's encoding (which, undeclared, takes decoding it all).
+        """
+        page = response.replace(body=head)
         listed = is_listing(page.selector.root, by_url=listing)
         if not follow:
             return listed, [], 0

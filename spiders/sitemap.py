@@ -124,9 +124,11 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
         errors = sitemap.xmliter.error_log
         if errors and not entries:
             return f"malformed XML: {errors.last_error.message}"
+        # an index may list sitemaps on its own site too (one that robots.txt names, on a CDN's domain)
+        sites = {self.site, site_of(response.url)} if sitemap.type == "sitemapindex" else {self.site}
         kept, offsite = [], []
         for entry in entries[:limit]:
-            (kept if self.offsite or site_of(entry["loc"]) == self.site else offsite).append(entry)
+            (kept if self.offsite or site_of(entry["loc"]) in sites else offsite).append(entry)
         return SitemapRead(sitemap.type, kept, errors.last_error.message if errors else None, len(entries) > limit,
                            [entry["loc"] for entry in offsite])
 

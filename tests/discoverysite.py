@@ -13,7 +13,8 @@ crawler by different ways:
   crawler must not follow (login, share, print, feed, PDF, image, another
   host), and a two-article loop (a39 <-> a40).
 
-A sitemap index and a sitemap that also list another site's URLs (``/sitemaps/mixed*.xml``).
+A sitemap index and a sitemap that also list another site's URLs (``/sitemaps/mixed*.xml``), and an
+index listing one sitemap a thousand times over.
 Also malformed, empty and HTML-in-disguise sitemaps and feeds under
 /broken/, and a page answering 429 with Retry-After once.  The module
 constants describe it all, so tests can compute the sets they expect.
@@ -360,6 +361,12 @@ def mixed_index(base: str) -> str:
     return f'{XML_DECL}<sitemapindex xmlns="{SITEMAP_NS}">\n{items}</sitemapindex>\n'
 
 
+def repeated_index(base: str) -> str:
+    """An index listing the two sitemaps, then the first again 998 times."""
+    items = "".join(f"<sitemap><loc>{base}/sitemaps/{name}.xml</loc></sitemap>\n" for name in ["news", "articles"] + ["news"] * 998)
+    return f'{XML_DECL}<sitemapindex xmlns="{SITEMAP_NS}">\n{items}</sitemapindex>\n'
+
+
 def mixed_sitemap(base: str) -> str:
     """Two of the site's articles, and two URLs of another site."""
     urls = [base + ARTICLES[k].path for k in KEYS[:2]] + [elsewhere(base) + f"/news/elsewhere-{i}/" for i in (1, 2)]
@@ -445,6 +452,7 @@ def static_reply(path: str, base: str, crawl_delay: float | None = None) -> Repl
         "/sitemaps/news.xml": ("xml", lambda: news_sitemap(base)),
         "/sitemaps/mixed-index.xml": ("xml", lambda: mixed_index(base)),
         "/sitemaps/mixed.xml": ("xml", lambda: mixed_sitemap(base)),
+        "/sitemaps/repeated-index.xml": ("xml", lambda: repeated_index(base)),
         "/feeds/rss.xml": ("rss", lambda: rss(base, FEED_KEYS["/feeds/rss.xml"], "/feeds/rss.xml", SITE)),
         "/feeds/blog.rss": ("rss", lambda: rss(base, FEED_KEYS["/blog/"], "/feeds/blog.rss", f"{SITE} newsroom blog")),
         "/feeds/atom.xml": ("atom", lambda: atom(base)),

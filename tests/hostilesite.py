@@ -49,8 +49,9 @@ def big_sitemap(base: str) -> bytes:
     return _sitemap("urlset", "".join(f"<url><loc>{base}/a/{i}.html</loc></url>\n" for i in range(SITEMAP_URLS)))
 
 
-def sitemap_index(base: str) -> bytes:
-    return _sitemap("sitemapindex", "".join(f"<sitemap><loc>{base}/s/{n}.xml</loc></sitemap>\n"
+def sitemap_index(base: str, folder: str = "s") -> bytes:
+    """The index of the 40 sitemaps (under ``/r/``: each redirects to its place under ``/s/``)."""
+    return _sitemap("sitemapindex", "".join(f"<sitemap><loc>{base}/{folder}/{n}.xml</loc></sitemap>\n"
                                             for n in range(INDEX_SITEMAPS)))
 
 
@@ -81,8 +82,10 @@ class HostileSite(LoopbackSite):
             return Reply(503, "Service Unavailable", [(b"Retry-After", b"99999")], b"come back tomorrow")
         if path == "/sitemap.xml":
             return Reply(200, "OK", XML, big_sitemap(self.base))
-        if path == "/index.xml":
-            return Reply(200, "OK", XML, sitemap_index(self.base))
+        if path in ("/index.xml", "/index-redirected.xml"):
+            return Reply(200, "OK", XML, sitemap_index(self.base, "s" if path == "/index.xml" else "r"))
+        if path.startswith("/r/"):
+            return Reply(301, "Moved Permanently", [(b"Location", ("/s/" + path[3:]).encode())])
         if path.startswith("/s/") and path.endswith(".xml"):
             return Reply(200, "OK", XML, indexed_sitemap(self.base, int(path[3:-4])))
         if path.startswith(("/a/", "/private", "/late")):

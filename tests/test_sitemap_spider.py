@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import archived_keys, run_crawl
-from discoverysite import ARTICLE_PATHS, KEYS, PRIVATE_PATH, SITEMAP_KEYS, DiscoverySite
+from hostilesite import PARAGRAPH, story
+from loopback import LoopbackSite, Reply
+from discoverysite import ARTICLE_PATHS, KEYS, PRIVATE_PATH, SITEMAP_KEYS, SITEMAP_NS, DiscoverySite
 
 
 def test_site_sitemaps_archive_every_listed_article_robots_allowing(tmp_path: Path, discovery_site: DiscoverySite) -> None:
@@ -120,3 +122,44 @@ def test_offsite_1_reads_them(tmp_path: Path, discovery_site: DiscoverySite) -> 
     errors = {row["url"]: row["error"] for row in crawl.db.query("select url, error from captures")}
     other = [url for url in errors if "/news/elsewhere-" in url]
     assert len(other) == 2 and all("refused: 127.0.0.2" in errors[url] for url in other)  # asked for (and refused)
+
+
+def test_a_sitemap_listed_a_thousand_times_is_read_once(tmp_path: Path, discovery_site: DiscoverySite) -> None:
+    crawl = run_crawl(tmp_path, "sitemap", {"url": discovery_site.url("/sitemaps/repeated-index.xml")})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]  # and no error in a signal handler (run_crawl checks)
+    # the copies wait while both sitemaps are read, then are let go (and dropped as duplicates) in one go
+    assert archived_keys(crawl, discovery_site) == set(SITEMAP_KEYS)
+    assert json.loads(crawl.crawl_row()["stats"])["dupefilter/filtered"] == 998
+
+
+class CdnSite(LoopbackSite):
+    """A site whose robots.txt names a sitemap index on a CDN's host (``localhost``, the same server)."""
+
+    def route(self, path: str) -> Reply:
+        port = self.base.rsplit(":", 1)[1]
+        site, cdn, other = (f"http://{host}:{port}" for host in ("127.0.0.1", "localhost", "127.0.0.2"))
+        xml = [(b"Content-Type", b"application/xml")]
+        if path == "/robots.txt":
+            return Reply(200, "OK", [(b"Content-Type", b"text/plain")], f"User-agent: *\nSitemap: {cdn}/cdn/index.xml\n".encode())
+        if path == "/cdn/index.xml":  # a sitemap on its own (the CDN's) site, one on a third
+            maps = "".join(f"<sitemap><loc>{url}</loc></sitemap>" for url in (f"{cdn}/cdn/news.xml", f"{other}/cdn/x.xml"))
+            return Reply(200, "OK", xml, f'<sitemapindex xmlns="{SITEMAP_NS}">{maps}</sitemapindex>'.encode())
+        if path == "/cdn/news.xml":  # articles of the site, and a page of the CDN's own
+            urls = "".join(f"<url><loc>{url}</loc></url>" for url in (f"{site}/a/1.html", f"{site}/a/2.html", f"{cdn}/a/3.html"))
+            return Reply(200, "OK", xml, f'<urlset xmlns="{SITEMAP_NS}">{urls}</urlset>'.encode())
+        if path.startswith("/a/"):
+            return Reply(200, "OK", [(b"Content-Type", b"text/html; charset=utf-8")], story(f"Article {path}", PARAGRAPH * 5))
+        return Reply(404, "Not Found", [], b"")
+
+
+def test_a_sitemap_index_robots_txt_names_elsewhere_lists_its_own_sitemaps(tmp_path: Path) -> None:
+    site = CdnSite().start()
+    try:
+        crawl = run_crawl(tmp_path, "sitemap", {"url": site.url("/")})
+    finally:
+        site.stop()
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    cdn = site.base.replace("127.0.0.1", "localhost")
+    assert {row["url"] for row in crawl.db.query("select url from articles")} == {site.url("/a/1.html"), site.url("/a/2.html")}
+    assert {row["url"] for row in crawl.db.query("select url from sources")} == {cdn + "/cdn/index.xml", cdn + "/cdn/news.xml"}
+    assert json.loads(crawl.crawl_row()["stats"])["archiver/skipped/offsite"] == 2  # the third site's sitemap, the CDN's page

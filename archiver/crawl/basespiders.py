@@ -17,6 +17,7 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
+from w3lib.url import safe_url_string
 
 from ..core.dates import iso_utc, parse_since
 from ..core.records import RecheckState
@@ -142,7 +143,12 @@ class ArchiveSpider(scrapy.Spider):
 
 
 def site_of(url: str) -> str:
-    """The site a URL is on: its registered domain (``news.example.org``: ``example.org``), else its host (an IP address)."""
+    """The site a URL is on: its registered domain (``news.example.org``: ``example.org``), else its host (an IP address).
+
+    An internationalized name counts in its ASCII form (``bücher.de``: ``xn--bcher-kva.de``), as links give it.
+    """
+    if not url.isascii():
+        url = safe_url_string(url)
     return extract_domain(url) or urlsplit(url).hostname or ""
 
 
@@ -178,6 +184,7 @@ class DiscoverySpider(ArchiveSpider):
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider._source_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._close_reader, signal=signals.spider_closed)
+        crawler.signals.connect(spider._source_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(spider._source_done, signal=signals.request_dropped)  # a duplicate sitemap URL
         return spider
 
@@ -191,8 +198,10 @@ class DiscoverySpider(ArchiveSpider):
         self._held_sources: deque[scrapy.Request] = deque()
         # one thread reads sources and pages for their links: one at a time, so at most one parse tree is held
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="archiver-read")
-        self._sources_out: set[int] = set()  # the held sources released and not yet done with
+        # a released source -> its requests the engine has (the first, then a redirect's or a retry's)
+        self._sources_out: dict[int, int] = {}
         self._sources_released = 0
+        self._releasing = False
         self.since: datetime | None = None
         if since is not None:
             try:
@@ -288,26 +297,39 @@ class DiscoverySpider(ArchiveSpider):
         self._release_sources()
 
     def _release_sources(self) -> None:
+        if self._releasing:  # called again from within engine.crawl (a duplicate dropped): the loop below goes on
+            return
         # a distributed crawl's frontier is in Redis: its sources go there at once, and a worker that dies holds none
         hold = not self.archive.config.frontier
-        while self._held_sources and not spider_closing(self.crawler):
-            if hold and (len(self._sources_out) >= SOURCES_AT_ONCE or len(self._backlog) >= BACKLOG_LOW):
-                return
-            request = self._held_sources.popleft()
-            self._sources_released += 1
-            if hold:
-                self._sources_out.add(self._sources_released)
-            # first in the scheduler's queue: the articles queued before it are not waiting for it
-            self.crawler.engine.crawl(request.replace(priority=request.priority + 1,
-                                                      meta={**request.meta, META_SOURCE: self._sources_released}))
+        self._releasing = True
+        try:
+            while self._held_sources and not spider_closing(self.crawler):
+                if hold and (len(self._sources_out) >= SOURCES_AT_ONCE or len(self._backlog) >= BACKLOG_LOW):
+                    return
+                request = self._held_sources.popleft()
+                self._sources_released += 1
+                if hold:
+                    self._sources_out[self._sources_released] = 0
+                # first in the scheduler's queue: the articles queued before it are not waiting for it
+                self.crawler.engine.crawl(request.replace(priority=request.priority + 1,
+                                                          meta={**request.meta, META_SOURCE: self._sources_released}))
+        finally:
+            self._releasing = False
 
     def _source_opened(self, spider: scrapy.Spider) -> None:
         on_request_done(self.crawler, self._source_done)  # the engine is done once the callback has run
 
-    def _source_done(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
+    def _source_scheduled(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
         if request.meta.get(META_SOURCE) in self._sources_out:
-            self._sources_out.discard(request.meta[META_SOURCE])
-            self._release_sources()
+            self._sources_out[request.meta[META_SOURCE]] += 1
+
+    def _source_done(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
+        token = request.meta.get(META_SOURCE)
+        if token in self._sources_out:
+            self._sources_out[token] -= 1
+            if self._sources_out[token] <= 0:  # read, or failed: not waiting for a redirect or a retry
+                del self._sources_out[token]
+                self._release_sources()
 
     def spider_idle(self) -> None:
         """Never close while the backlog or the held sources hold anything (the feeder may be waiting to run)."""
