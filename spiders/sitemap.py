@@ -22,6 +22,10 @@ from archiver.errors import CodingError
 
 # Where sitemaps usually are when robots.txt names none.
 USUAL_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml", "/sitemap-news.xml")
+# Sitemap indexes read in a chain at most: the protocol allows one, sites nest a few; a server that makes
+# up a new index for every index (/index/1 -> /index/2 -> ...) would otherwise keep a crawl going forever.
+MAX_INDEXES = 3
+META_INDEXES = "archiver_sitemap_indexes"  # how many sitemap indexes led to a sitemap
 
 
 class NewsSitemap(SitemapWithExtras):
@@ -82,8 +86,9 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
         async for request in self.due_rechecks():
             yield request
 
-    def sitemap_request(self, url: str) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.fetch_failed)
+    def sitemap_request(self, url: str, depth: int = 0) -> scrapy.Request:
+        """A sitemap's request; ``depth``: how many sitemap indexes led to it."""
+        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.fetch_failed, meta={META_INDEXES: depth})
 
     def hold_usual_sitemaps(self) -> None:
         for path in USUAL_SITEMAPS:
@@ -150,6 +155,13 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
             left = len(sitemap.offsite)
             self.logger.warning("Skipping %d %s of %s on other sites than %s (%s first); -a offsite=1 reads them",
                                 left, "entry" if left == 1 else "entries", response.url, self.site, sitemap.offsite[0])
+        depth = response.meta.get(META_INDEXES, 0)
+        if sitemap.kind == "sitemapindex" and depth >= MAX_INDEXES:
+            self.crawler.stats.inc_value("archiver/sources/too_deep")
+            self.logger.warning("Ignoring the sitemap index %s: %d sitemap indexes lead to it (an index of indexes "
+                                "of indexes is read; one deeper is a loop of generated URLs, or a mistake)",
+                                response.url, depth)
+            return
         if sitemap.kind == "sitemapindex":
             # a child sitemap whose lastmod is not newer than last time has not changed
             cutoff = await self.cutoff(response.url)
@@ -159,7 +171,7 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
                     self.crawler.stats.inc_value("archiver/skipped/sitemaps")
                     self.logger.debug("Skipping sitemap %s: lastmod %s is not newer", entry["loc"], date)
                     continue
-                self.hold_source(self.sitemap_request(entry["loc"]))
+                self.hold_source(self.sitemap_request(entry["loc"], depth + 1))
             self.archive.note_source(response.url, "sitemapindex", max((d for d in dates if d), default=None))
             return
         async for request in self.article_requests(response.url, map(self.candidate, entries)):

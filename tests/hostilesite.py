@@ -63,7 +63,7 @@ def indexed_sitemap(base: str, n: int) -> bytes:
 
 class HostileSite(LoopbackSite):
     """The hostile pages, an ordinary article at ``/a/N.html``, and a robots.txt forbidding ``/private``
-    and, past its first 600 KiB of comments, ``/late``; a sitemap of 200,000 URLs, and an index of 40 of 50,000."""
+    and, past its first 600 KiB of comments, ``/late``; a sitemap of 200,000 URLs, an index of 40 of 50,000, and an endless chain of indexes."""
 
     def route(self, path: str) -> Reply:
         if path == "/robots.txt":
@@ -84,6 +84,12 @@ class HostileSite(LoopbackSite):
             return Reply(200, "OK", XML, big_sitemap(self.base))
         if path in ("/index.xml", "/index-redirected.xml"):
             return Reply(200, "OK", XML, sitemap_index(self.base, "s" if path == "/index.xml" else "r"))
+        if path.startswith("/chain/"):  # an endless chain of indexes, each also listing a sitemap of one article
+            n = int(path.removeprefix("/chain/").removesuffix(".xml").removesuffix("-articles"))
+            if path.endswith("-articles.xml"):
+                return Reply(200, "OK", XML, _sitemap("urlset", f"<url><loc>{self.base}/a/chain-{n}.html</loc></url>"))
+            maps = (f"{self.base}/chain/{n + 1}.xml", f"{self.base}/chain/{n}-articles.xml")
+            return Reply(200, "OK", XML, _sitemap("sitemapindex", "".join(f"<sitemap><loc>{m}</loc></sitemap>" for m in maps)))
         if path.startswith("/r/"):
             return Reply(301, "Moved Permanently", [(b"Location", ("/s/" + path[3:]).encode())])
         if path.startswith("/s/") and path.endswith(".xml"):

@@ -73,3 +73,14 @@ def test_the_sitemaps_of_an_index_are_fetched_as_the_backlog_drains(tmp_path: Pa
     assert stats(crawl)["archiver/sources/held"] == INDEX_SITEMAPS
     assert crawl.db["articles"].count > 0
     assert peak < 2**30
+
+
+def test_an_endless_chain_of_sitemap_indexes_is_read_three_deep(tmp_path: Path) -> None:
+    crawl, requests, _ = crawl_sitemap(tmp_path, "/chain/0.xml", {"CLOSESPIDER_TIMEOUT": "60"})
+    assert crawl.crawl_row()["finish_reason"] == "finished"
+    assert sorted(path for path, _ in requests if path.startswith("/chain/") and "-" not in path) == \
+        ["/chain/0.xml", "/chain/1.xml", "/chain/2.xml", "/chain/3.xml"]
+    assert {row["url"].rsplit("/", 1)[1] for row in crawl.db.query("select url from articles")} == \
+        {"chain-0.html", "chain-1.html", "chain-2.html"}
+    assert stats(crawl)["archiver/sources/too_deep"] == 1
+    assert "/chain/3.xml: 3 sitemap indexes lead to it" in crawl.stderr
