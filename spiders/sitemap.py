@@ -47,7 +47,7 @@ class SitemapRead:
     """What a sitemap (or sitemap index) lists, read to ``ARCHIVER_SOURCE_MAX_ENTRIES`` entries."""
 
     kind: str  # "urlset" or "sitemapindex"
-    entries: list[dict[str, Any]]  # on the crawl's site (or all, with -a offsite=1)
+    candidates: list[Candidate]  # each entry on the crawl's site (or all, with -a offsite=1): its URL, date, hints
     malformed: str | None  # what the XML parser recovered from
     more: bool  # it listed more entries than were read
     offsite: list[str]  # the locations left out: on another site
@@ -134,7 +134,8 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
         kept, offsite = [], []
         for entry in entries[:limit]:
             (kept if self.offsite or site_of(entry["loc"]) in sites else offsite).append(entry)
-        return SitemapRead(sitemap.type, kept, errors.last_error.message if errors else None, len(entries) > limit,
+        return SitemapRead(sitemap.type, [self.candidate(entry) for entry in kept],
+                           errors.last_error.message if errors else None, len(entries) > limit,
                            [entry["loc"] for entry in offsite])
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[scrapy.Request]:
@@ -145,7 +146,7 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
             self.logger.warning("Ignoring %s: not a sitemap (%s; %s, %d bytes)",
                                 response.url, sitemap, content_type, len(response.body))
             return
-        entries, read = sitemap.entries, len(sitemap.entries) + len(sitemap.offsite)
+        candidates, read = sitemap.candidates, len(sitemap.candidates) + len(sitemap.offsite)
         if sitemap.malformed:
             self.logger.warning("Sitemap %s is malformed (%s); read %d entries anyway", response.url, sitemap.malformed, read)
         if sitemap.more:
@@ -165,16 +166,16 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
         if sitemap.kind == "sitemapindex":
             # a child sitemap whose lastmod is not newer than last time has not changed
             cutoff = await self.cutoff(response.url)
-            dates = [parse_date(entry.get("lastmod")) for entry in entries]
-            for entry, date in zip(entries, dates):
-                if self.is_old(date, cutoff):
+            for child in candidates:  # an index entry's date is its lastmod
+                if self.is_old(child.date, cutoff):
                     self.crawler.stats.inc_value("archiver/skipped/sitemaps")
-                    self.logger.debug("Skipping sitemap %s: lastmod %s is not newer", entry["loc"], date)
+                    self.logger.debug("Skipping sitemap %s: lastmod %s is not newer", child.url, child.date)
                     continue
-                self.hold_source(self.sitemap_request(entry["loc"], depth + 1))
-            self.archive.note_source(response.url, "sitemapindex", max((d for d in dates if d), default=None))
+                self.hold_source(self.sitemap_request(child.url, depth + 1))
+            newest = max((child.date for child in candidates if child.date), default=None)
+            self.archive.note_source(response.url, "sitemapindex", newest)
             return
-        async for request in self.article_requests(response.url, map(self.candidate, entries)):
+        async for request in self.article_requests(response.url, candidates):
             yield request
 
     @staticmethod

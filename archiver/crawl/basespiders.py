@@ -19,6 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
+from ..config import ArchiverConfig
 from ..core.dates import iso_utc, parse_since
 from ..core.records import RecheckState
 from ..core.media import header_text, is_html
@@ -26,10 +27,11 @@ from ..errors import SpiderArgumentError
 from ..extract import page_head
 from .arguments import check_url, switch
 from .capture import META_CAPTURE_ID, META_PREVIOUS, META_UNCHANGED
-from .compat import on_request_done, spider_closing
+from .compat import spider_closing
 from .extension import ArchiveExtension
 from .compression import META_UNDECODABLE
 from .items import ArchivedPage
+from .sources import HeldSources
 
 # A long source (a sitemap of 200,000 URLs) is checked against the archive
 # BATCH at a time, and fed to the scheduler while it holds fewer than
@@ -37,14 +39,6 @@ from .items import ArchivedPage
 # small, and a closing spider stops the feeding.
 BATCH = 500
 QUEUE_LOW = 2_000
-# Sources a source lists (a sitemap index's sitemaps, robots.txt's, a page's
-# feeds) are held and fetched SOURCES_AT_ONCE at a time, and only while the
-# backlog has fewer than BACKLOG_LOW candidates: each may list 50,000 more
-# (about 25 MiB in the backlog), so an index of 1,000 sitemaps is read as
-# its entries are fetched, never all at once.
-SOURCES_AT_ONCE = 2
-BACKLOG_LOW = 5_000
-META_SOURCE = "archiver_source"  # on a held source's request: its place in the queue of sources
 
 T = TypeVar("T")
 
@@ -171,8 +165,9 @@ class DiscoverySpider(ArchiveSpider):
     site whose re-check is due are fetched too, listed or not.  ``-a
     recrawl=1`` fetches everything listed again.
 
-    Sources a source lists are held (:meth:`hold_source`) and fetched a few at
-    a time as the backlog drains.
+    Sources a source lists are held (:meth:`hold_source`,
+    :class:`~archiver.crawl.sources.HeldSources`) and fetched a few at a time
+    as the backlog drains.
     """
 
     kind = ""  # sources.kind
@@ -182,10 +177,9 @@ class DiscoverySpider(ArchiveSpider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "DiscoverySpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
-        crawler.signals.connect(spider._source_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._close_reader, signal=signals.spider_closed)
-        crawler.signals.connect(spider._source_scheduled, signal=signals.request_scheduled)
-        crawler.signals.connect(spider._source_done, signal=signals.request_dropped)  # a duplicate sitemap URL
+        distributed = bool(ArchiverConfig.from_crawler(crawler).frontier)
+        spider.sources = HeldSources(crawler, lambda: len(spider._backlog), hold=not distributed)
         return spider
 
     def __init__(self, url: str | None = None, since: str | None = None, **kwargs: Any):
@@ -195,13 +189,8 @@ class DiscoverySpider(ArchiveSpider):
         self.start_url = check_url(url)
         self._backlog: deque[Candidate] = deque()
         self._feeder: asyncio.Future | None = None
-        self._held_sources: deque[scrapy.Request] = deque()
         # one thread reads sources and pages for their links: one at a time, so at most one parse tree is held
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="archiver-read")
-        # a released source -> its requests the engine has (the first, then a redirect's or a retry's)
-        self._sources_out: dict[int, int] = {}
-        self._sources_released = 0
-        self._releasing = False
         self.since: datetime | None = None
         if since is not None:
             try:
@@ -275,7 +264,7 @@ class DiscoverySpider(ArchiveSpider):
             batch = [self._backlog.popleft() for _ in range(min(BATCH, len(self._backlog)))]
             async for request in self._checked(batch):
                 self.crawler.engine.crawl(request)
-            self._release_sources()
+            self.sources.release()
 
     def _close_reader(self) -> None:
         self._reader.shutdown(wait=False, cancel_futures=True)  # the reactor never waits for a parse to end
@@ -292,52 +281,13 @@ class DiscoverySpider(ArchiveSpider):
 
     def hold_source(self, request: scrapy.Request) -> None:
         """Fetch a source (a sitemap, a feed) once the backlog has room for what it may list."""
-        self._held_sources.append(request)
-        self.crawler.stats.inc_value("archiver/sources/held")
-        self._release_sources()
-
-    def _release_sources(self) -> None:
-        if self._releasing:  # called again from within engine.crawl (a duplicate dropped): the loop below goes on
-            return
-        # a distributed crawl's frontier is in Redis: its sources go there at once, and a worker that dies holds none
-        hold = not self.archive.config.frontier
-        self._releasing = True
-        try:
-            while self._held_sources and not spider_closing(self.crawler):
-                if hold and (len(self._sources_out) >= SOURCES_AT_ONCE or len(self._backlog) >= BACKLOG_LOW):
-                    return
-                request = self._held_sources.popleft()
-                self._sources_released += 1
-                if hold:
-                    self._sources_out[self._sources_released] = 0
-                # first in the scheduler's queue: the articles queued before it are not waiting for it
-                self.crawler.engine.crawl(request.replace(priority=request.priority + 1,
-                                                          meta={**request.meta, META_SOURCE: self._sources_released}))
-        finally:
-            self._releasing = False
-
-    def _source_opened(self, spider: scrapy.Spider) -> None:
-        on_request_done(self.crawler, self._source_done)  # the engine is done once the callback has run
-
-    def _source_scheduled(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
-        if request.meta.get(META_SOURCE) in self._sources_out:
-            self._sources_out[request.meta[META_SOURCE]] += 1
-
-    def _source_done(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
-        token = request.meta.get(META_SOURCE)
-        if token in self._sources_out:
-            self._sources_out[token] -= 1
-            if self._sources_out[token] <= 0:  # read, or failed: not waiting for a redirect or a retry
-                del self._sources_out[token]
-                self._release_sources()
+        self.sources.hold(request)
 
     def spider_idle(self) -> None:
         """Never close while the backlog or the held sources hold anything (the feeder may be waiting to run)."""
-        if self._held_sources and not self._backlog:
-            # nothing is in flight: a released source that never came back (dropped on its way) holds no place
-            self._sources_out.clear()
-            self._release_sources()
-        if self._backlog or self._held_sources:
+        if self.sources and not self._backlog:
+            self.sources.idle()
+        if self._backlog or self.sources:
             self._feed_soon()
             raise DontCloseSpider
 

@@ -11,7 +11,7 @@ fails there, by name, rather than deep inside a crawl.
 | ``Downloader._get_slot``, ``Downloader._latercall``, ``Slot.latercall``, ``Downloader.per_slot_settings``, ``Downloader.slots`` | ``Crawl-delay`` floors and ``Retry-After`` pauses |
 | ``RobotsTxtMiddleware._parsers``, ``._parse_robots``, ``._robots_error`` | one robots.txt fetch shared by a distributed crawl's workers (:mod:`.hosts`) |
 | ``ExecutionEngine._slot.closing`` | a long sitemap or feed stops when the spider closes |
-| ``ExecutionEngine._remove_request`` | a distributed crawl's claim on a request ends once the engine is done with it (:mod:`.frontier`); a held sitemap or feed frees its place once read (:mod:`.basespiders`) |
+| ``ExecutionEngine._remove_request`` | a distributed crawl's claim on a request ends once the engine is done with it (:mod:`.frontier`); a held sitemap or feed frees its place once read (:mod:`.sources`) |
 | ``ExecutionEngine._slot.nextcall`` | an idle worker of a distributed crawl looks at the frontier again within a second, not Scrapy's 5 s |
 | scrapy-redis ``Base._decode_request`` (queue) | a request claimed from the shared frontier, decoded as scrapy-redis encoded it |
 | ``SitemapSpider._get_sitemap_body``, ``Sitemap._process_sitemap_element``, ``Sitemap._get_tag_name`` | Google News fields of sitemaps |
