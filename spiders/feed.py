@@ -42,8 +42,9 @@ class FeedSpider(DiscoverySpider):
                 self.logger.info("%s announces the feed %s", response.url, url)
                 self.hold_source(scrapy.Request(url, callback=self.parse_feed, errback=self.fetch_failed))
             return
-        try:  # on the archiver-read thread: feedparser takes about 0.4 s a MB
-            feed = await self.read(parse_feed, response.body, response.url, content_type)
+        limit = self.archive.config.source_max_entries
+        try:  # on the archiver-read thread
+            feed = await self.read(parse_feed, response.body, response.url, content_type, limit)
         except FeedError as exc:
             self.crawler.stats.inc_value("archiver/sources/invalid")
             self.logger.warning("Ignoring %s: not a feed (%s; %s, %d bytes)",
@@ -52,10 +53,9 @@ class FeedSpider(DiscoverySpider):
         self.logger.info("%s: %s feed, %d entries", response.url, feed.kind, len(feed.entries))
         if feed.problem:
             self.logger.warning("Feed %s is malformed (%s); read %d entries anyway", response.url, feed.problem, len(feed.entries))
-        limit = self.archive.config.source_max_entries
-        if len(feed.entries) > limit:
+        if feed.truncated:
             self.source_truncated(response.url, limit)
         # each entry's hints are bound to its own Candidate, never to a loop variable
-        candidates = [Candidate(entry.url, entry.date, entry_hints(entry)) for entry in feed.entries[:limit]]
+        candidates = [Candidate(entry.url, entry.date, entry_hints(entry)) for entry in feed.entries]
         async for request in self.article_requests(response.url, candidates):
             yield request

@@ -11,7 +11,7 @@ from conftest import run_crawl
 # Python runs a sitecustomize module it finds on the path at start-up: this one says, as the
 # crawl process ends (not the workers' fork server), which of these packages it loaded
 PROBE = """import atexit, sys
-WATCHED = ("redis", "scrapy_redis", "aiohttp", "feedparser", "trafilatura", "htmldate", "wordfreq")
+WATCHED = ("redis", "scrapy_redis", "aiohttp", "trafilatura", "htmldate", "wordfreq")
 if "crawl" in sys.argv:
     atexit.register(lambda: sys.stderr.write(f"LOADED {sorted(m for m in WATCHED if m in sys.modules)}\\n"))
 """
