@@ -23,6 +23,22 @@ def test_no_url_given(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("spider, args, message", [
+    ("site", {"url": "http://127.0.0.1:9/", "maxpages": "3"},
+     "The site spider takes no -a maxpages: did you mean -a max_pages? "
+     "(it takes -a allow, deny, depth, max_pages, recrawl, since, subdomains, url)."),
+    ("article", {"url": "http://127.0.0.1:9/", "since": "2d"}, "The article spider takes no -a since (it takes -a recrawl, url, urls)."),
+    ("feed", {"ulr": "http://127.0.0.1:9/feed"}, "The feed spider takes no -a ulr: did you mean -a url? (it takes -a recrawl, since, url)."),
+])
+def test_an_argument_the_spider_does_not_take(tmp_path: Path, spider: str, args: dict, message: str) -> None:
+    assert error_line(run_crawl(tmp_path, spider, args)) == message  # ignored before: a crawl of 500 pages, not 3
+
+
+def test_a_spider_that_does_not_exist(tmp_path: Path) -> None:
+    assert error_line(run_crawl(tmp_path, "articles", {"url": "http://127.0.0.1:9/"})) == (
+        "there is no spider named 'articles'; the spiders are article, feed, site, sitemap (scrapy list).")
+
+
 def test_missing_url_file(tmp_path: Path) -> None:
     message = error_line(run_crawl(tmp_path, "article", {"urls": str(tmp_path / "nope.txt")}))
     assert message.startswith(f"Cannot read the URL list '{tmp_path / 'nope.txt'}' (No such file or directory)")

@@ -142,6 +142,8 @@ def test_robots_middleware_hooks() -> None:
     assert list(inspect.signature(RobotsTxtMiddleware._parse_robots).parameters) == ["self", "response", "netloc", "request"]
     assert list(inspect.signature(RobotsTxtMiddleware._robots_error).parameters) == ["self", "exc", "netloc"]
     assert "self._parsers" in inspect.getsource(RobotsTxtMiddleware.robot_parser)
+    # the message RobotsErrorLine turns into one line
+    assert '"Error downloading %(request)s: %(f_exception)s"' in inspect.getsource(RobotsTxtMiddleware.robot_parser)
 
     class Told(compat.RobotsWithHooks):
         told: list[str] = []

@@ -61,6 +61,10 @@ def test_a_private_address_is_refused_with_a_row_saying_how_to_allow_it(tmp_path
     assert errors(crawl, inside.url("/robots.txt")) == [why]
     assert crawl.db["articles"].count == 0
     assert '"archiver/refused": 2' in crawl.crawl_row()["stats"]
+    # the log says so too, in a line each, not as a failed DNS lookup with tracebacks
+    assert f"Not archived: {inside.url('/admin')} ({why})" in crawl.log
+    assert f"Could not fetch {inside.url('/robots.txt')} ({why})" in crawl.log
+    assert "Traceback" not in crawl.log and "DNS lookup failed" not in crawl.log and "CRITICAL" not in crawl.log
 
 
 def test_redirects_and_sitemap_entries_into_the_network_are_refused(tmp_path: Path, inside, outside) -> None:

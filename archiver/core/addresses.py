@@ -25,10 +25,6 @@ _KINDS: tuple[tuple[str, str], ...] = (
 )
 
 
-class AddressRefused(Exception):
-    """A request was refused before connecting: its host is on a network the crawl may not reach."""
-
-
 def parse_networks(value: object) -> tuple[Network, ...]:
     """``"10.0.0.0/8,127.0.0.1/32"`` (or a list) as networks; ValueError for anything else."""
     items: Iterable[str] = value.split(",") if isinstance(value, str) else (value or [])  # type: ignore[assignment]

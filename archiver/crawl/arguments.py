@@ -6,8 +6,11 @@ with one sentence that says what to give instead.
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import re
 from pathlib import Path
+from typing import Iterable
 from urllib.parse import urlsplit
 
 from ..core.values import parse_count, parse_switch
@@ -84,3 +87,29 @@ def pattern(name: str, value: str | None) -> list[str]:
     except re.error as exc:
         raise SpiderArgumentError(f"-a {name}={value} is not a valid regular expression ({exc}).") from None
     return [value]
+
+
+def spider_arguments(spider: type) -> list[str]:
+    """The ``-a`` names a spider class takes: the parameters of its and its bases' ``__init__`` (Scrapy's own aside)."""
+    names: set[str] = set()
+    for cls in spider.__mro__:
+        init = vars(cls).get("__init__")
+        if init is None or cls.__module__.startswith("scrapy"):
+            continue
+        names.update(name for name, parameter in inspect.signature(init).parameters.items()
+                     if name != "self" and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY))
+    return sorted(names)
+
+
+def check_names(spider: type, name: str, given: Iterable[str]) -> None:
+    """Raise if an ``-a`` name is none the spider takes: a misspelt one would be ignored without a word.
+
+    Names starting with ``_`` pass: scrapyd gives every crawl ``-a _job=ID``.
+    """
+    known = spider_arguments(spider)
+    for key in given:
+        if key.startswith("_") or key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f": did you mean -a {close[0]}?" if close else ""
+        raise SpiderArgumentError(f"The {name} spider takes no -a {key}{hint} (it takes -a {', '.join(known)}).")

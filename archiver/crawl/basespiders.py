@@ -25,10 +25,11 @@ from ..core.records import RecheckState
 from ..core.media import header_text, is_html
 from ..errors import SpiderArgumentError
 from ..extract import page_head
-from .arguments import check_url, switch
+from .arguments import check_names, check_url, switch
 from .capture import META_CAPTURE_ID, META_PREVIOUS, META_UNCHANGED
 from .compat import spider_closing
 from .extension import ArchiveExtension
+from .guard import refused_because
 from .compression import META_UNDECODABLE
 from .items import ArchivedPage
 from .sources import HeldSources
@@ -54,6 +55,7 @@ class ArchiveSpider(scrapy.Spider):
     """
 
     def __init__(self, *args: Any, recrawl: str | None = None, **kwargs: Any):
+        check_names(type(self), self.name, kwargs)
         super().__init__(*args, recrawl=recrawl, **kwargs)
         self.archiver_args = {key: value for key, value in {**kwargs, "recrawl": recrawl}.items() if value is not None}
         self.recrawl = switch("recrawl", recrawl)
@@ -125,7 +127,8 @@ class ArchiveSpider(scrapy.Spider):
             self.logger.warning("No article from %s: %s (the response is archived)", request.url, reason)
             self.archive.io.submit(self.archive.writer.no_article, capture_id, reason)
             return
-        reason = failure.getErrorMessage() or failure.type.__name__
+        host = urlsplit(request.url).hostname if request is not None else None
+        reason = refused_because(host) or failure.getErrorMessage() or failure.type.__name__
         self.logger.warning("Not archived: %s (%s)", getattr(request, "url", "?"), reason)
 
     async def scheduler_room(self) -> None:

@@ -10,6 +10,7 @@ fails there, by name, rather than deep inside a crawl.
 | ``AutoThrottle._response_downloaded``, ``AutoThrottle._get_slot`` | AutoThrottle never below a site's floor |
 | ``Downloader._get_slot``, ``Downloader._latercall``, ``Slot.latercall``, ``Downloader.per_slot_settings``, ``Downloader.slots`` | ``Crawl-delay`` floors and ``Retry-After`` pauses |
 | ``RobotsTxtMiddleware._parsers``, ``._parse_robots``, ``._robots_error`` | one robots.txt fetch shared by a distributed crawl's workers (:mod:`.hosts`) |
+| the robots.txt middleware's log message for a failed fetch | one warning line instead of an error with a traceback |
 | ``ExecutionEngine._slot.closing`` | a long sitemap or feed stops when the spider closes |
 | ``ExecutionEngine._remove_request`` | a distributed crawl's claim on a request ends once the engine is done with it (:mod:`.frontier`); a held sitemap or feed frees its place once read (:mod:`.sources`) |
 | ``ExecutionEngine._slot.nextcall`` | an idle worker of a distributed crawl looks at the frontier again within a second, not Scrapy's 5 s |
@@ -34,9 +35,11 @@ from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_excep
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.gz import gzip_magic_number
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.sitemap import Sitemap
 
 from ..core.codings import decode_body, decoding_limit
+from .guard import refused_because
 
 logger = logging.getLogger(__name__)
 
@@ -126,9 +129,33 @@ class FlooredAutoThrottle(AutoThrottle):
 ROBOTS_MAX_BYTES = 500 * 1024
 
 
+class RobotsErrorLine(logging.Filter):
+    """Scrapy logs a robots.txt it could not fetch as an ERROR naming the page that asked, with a traceback
+    (80 lines for a name that does not resolve): one WARNING line instead, naming the robots.txt and why."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, dict) else {}
+        if record.msg == "Error downloading %(request)s: %(f_exception)s" and isinstance(args.get("request"), Request):
+            request, exception = args["request"], args["f_exception"]
+            url = urlparse_cached(request)
+            record.msg = "Could not fetch %(robots)s (%(why)s): its pages are fetched as if it allowed them all"
+            why = refused_because(url.hostname) or str(exception) or type(exception).__name__
+            record.args = {"robots": f"{url.scheme}://{url.netloc}/robots.txt", "why": why}
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 class RobotsWithHooks(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, telling :meth:`fetched` and :meth:`fetch_failed` how each fetch went,
-    and reading the first :data:`ROBOTS_MAX_BYTES` of a robots.txt only."""
+    and reading the first :data:`ROBOTS_MAX_BYTES` of a robots.txt only; a failed fetch is one log line
+    (:class:`RobotsErrorLine`)."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        robots_logger = logging.getLogger(RobotsTxtMiddleware.__module__)
+        if not any(isinstance(f, RobotsErrorLine) for f in robots_logger.filters):
+            robots_logger.addFilter(RobotsErrorLine())
 
     @property
     def parsers(self) -> dict[str, Any]:

@@ -19,12 +19,20 @@ from typing import Any, Sequence
 from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.datatypes import LocalCache
 from twisted.internet.defer import Deferred
+from twisted.internet.error import DNSLookupError
 
-from ..core.addresses import AddressRefused, Network, parse_networks, refusal
+from ..core.addresses import Network, parse_networks, refusal
 
 # host -> why it was refused.  Twisted reports a failed lookup as "no results"
 # whatever the resolver raised, so the capture middleware reads the reason here.
 REFUSED: LocalCache[str, str] = LocalCache(10_000)
+
+
+class AddressRefused(DNSLookupError):
+    """A lookup that gave an address the crawl may not connect to.
+
+    A lookup error to Twisted, which otherwise logs what a resolver raises as CRITICAL, with its traceback.
+    """
 
 
 def refused_because(host: str | None) -> str | None:

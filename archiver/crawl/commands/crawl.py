@@ -29,8 +29,15 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("give exactly one spider name: scrapy crawl NAME")
         assert self.crawler_process
         errors: list[ArchiverError] = []
+        try:
+            crawler = self._create_crawler(args[0])
+        except KeyError:  # Scrapy's spider loader: "Spider not found"
+            names = ", ".join(sorted(self.crawler_process.spider_loader.list()))
+            print(f"Error: there is no spider named {args[0]!r}; the spiders are {names} (scrapy list).", file=sys.stderr)
+            self.exitcode = 2
+            return
         # The archiver runs on Scrapy's default asyncio reactor, so this is an asyncio task.
-        crawl = self.crawler_process.crawl(self._create_crawler(args[0]), **opts.spargs)
+        crawl = self.crawler_process.crawl(crawler, **opts.spargs)
         crawl.add_done_callback(lambda task: _collect(task, errors))
         self.crawler_process.start()
         if errors:
