@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import islice
 from typing import Any, AsyncIterator
 from urllib.parse import urljoin, urlsplit
@@ -16,7 +17,7 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 from archiver.core.dates import parse_date
 from archiver.core.media import header_text
 from archiver.crawl.arguments import switch
-from archiver.crawl.basespiders import Candidate, DiscoverySpider, site_of
+from archiver.crawl.basespiders import META_HOLDS, Candidate, DiscoverySpider, site_of
 from archiver.crawl.compat import SitemapWithExtras, sitemap_body
 from archiver.errors import CodingError
 
@@ -86,9 +87,10 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
         async for request in self.due_rechecks():
             yield request
 
-    def sitemap_request(self, url: str, depth: int = 0) -> scrapy.Request:
-        """A sitemap's request; ``depth``: how many sitemap indexes led to it."""
-        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.fetch_failed, meta={META_INDEXES: depth})
+    def sitemap_request(self, url: str, depth: int = 0, holds: tuple[tuple[str, datetime], ...] = ()) -> scrapy.Request:
+        """A sitemap's request; ``depth``: how many sitemap indexes led to it; ``holds``: see :data:`META_HOLDS`."""
+        meta = {META_INDEXES: depth, **({META_HOLDS: holds} if holds else {})}
+        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.fetch_failed, meta=meta)
 
     def hold_usual_sitemaps(self) -> None:
         for path in USUAL_SITEMAPS:
@@ -140,7 +142,9 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[scrapy.Request]:
         sitemap = await self.read(self.read_sitemap, response)
+        holds = response.meta.get(META_HOLDS, ())
         if isinstance(sitemap, str):
+            self.hold_watermarks(response.request)  # a server's error page now, the sitemap next time
             self.crawler.stats.inc_value("archiver/sources/invalid")
             content_type = header_text(response.headers.get(b"Content-Type")) or "no content type"
             self.logger.warning("Ignoring %s: not a sitemap (%s; %s, %d bytes)",
@@ -171,11 +175,12 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
                     self.crawler.stats.inc_value("archiver/skipped/sitemaps")
                     self.logger.debug("Skipping sitemap %s: lastmod %s is not newer", child.url, child.date)
                     continue
-                self.hold_source(self.sitemap_request(child.url, depth + 1))
+                dated = ((response.url, child.date),) if child.date else ()
+                self.hold_source(self.sitemap_request(child.url, depth + 1, (*holds, *dated)))
             newest = max((child.date for child in candidates if child.date), default=None)
-            self.archive.note_source(response.url, "sitemapindex", newest)
+            await self.note_source(response.url, "sitemapindex", newest)
             return
-        async for request in self.article_requests(response.url, candidates):
+        async for request in self.article_requests(response.url, candidates, holds):
             yield request
 
     @staticmethod

@@ -41,6 +41,10 @@ from .sources import HeldSources
 BATCH = 500
 QUEUE_LOW = 2_000
 
+# ((source URL, date), ...): the sitemaps and feeds that listed what a request is to archive, and the date
+# each gave it; if it is not archived, their watermarks stay below those dates, so the next run tries again
+META_HOLDS = "archiver_holds"
+
 T = TypeVar("T")
 
 
@@ -108,9 +112,15 @@ class ArchiveSpider(scrapy.Spider):
             not_article=f"body could not be decoded ({undecodable})" if undecodable else None,
         )
 
+    def hold_watermarks(self, request: scrapy.Request) -> None:
+        """What ``request`` was to read was not: the sources that listed it keep their watermarks below it."""
+        self.archive.hold_watermarks(request.meta.get(META_HOLDS, ()))
+
     def fetch_failed(self, failure: Failure) -> None:
         """Errback: the capture middleware has already recorded the failure; count it and say it once here."""
         request = getattr(failure, "request", None)
+        if request is not None and not (failure.check(IgnoreRequest) and META_CAPTURE_ID not in request.meta):
+            self.hold_watermarks(request)  # failed, not refused (robots.txt, offsite, the address guard)
         if failure.check(HttpError):
             response = failure.value.response
             self.crawler.stats.inc_value("archiver/failed")
@@ -158,6 +168,10 @@ class Candidate:
     hints: dict[str, Any] = field(default_factory=dict)
 
 
+# a candidate as a source listed it: (the source's URL, the source's own holds, the candidate)
+Listed = tuple[str, tuple[tuple[str, datetime], ...], Candidate]
+
+
 class DiscoverySpider(ArchiveSpider):
     """Base of the spiders that find article URLs themselves (sitemaps, feeds, links).
 
@@ -190,7 +204,7 @@ class DiscoverySpider(ArchiveSpider):
         if not url:
             raise SpiderArgumentError(f"Say where to start: -a url=URL ({self.url_help}).")
         self.start_url = check_url(url)
-        self._backlog: deque[Candidate] = deque()
+        self._backlog: deque[Listed] = deque()
         self._feeder: asyncio.Future | None = None
         # one thread reads sources and pages for their links: one at a time, so at most one parse tree is held
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="archiver-read")
@@ -218,8 +232,11 @@ class DiscoverySpider(ArchiveSpider):
             return False
         return date < moment or (inclusive and date == moment)
 
-    async def article_requests(self, source: str, candidates: Iterable[Candidate]) -> AsyncIterator[scrapy.Request]:
+    async def article_requests(self, source: str, candidates: Iterable[Candidate],
+                               holds: tuple[tuple[str, datetime], ...] = ()) -> AsyncIterator[scrapy.Request]:
         """Requests for the candidates a source listed that are new; counts the rest.
+
+        ``holds``: those of the source's own request (the sitemap index that listed it, :data:`META_HOLDS`).
 
         The first :data:`BATCH` are yielded at once; the rest wait in the
         backlog, fed to the scheduler as it drains (:meth:`_feed`): Scrapy holds
@@ -229,7 +246,7 @@ class DiscoverySpider(ArchiveSpider):
         stats = self.crawler.stats
         cutoff = await self.cutoff(source)
         newest: datetime | None = None
-        fresh: list[Candidate] = []
+        fresh: list[Listed] = []
         for candidate in candidates:
             stats.inc_value("archiver/found")
             if candidate.date is not None and (newest is None or candidate.date > newest):
@@ -237,22 +254,38 @@ class DiscoverySpider(ArchiveSpider):
             if self.is_old(candidate.date, cutoff):
                 stats.inc_value("archiver/skipped/old")
                 continue
-            fresh.append(candidate)
-        self.archive.note_source(source, self.kind, newest)
+            fresh.append((source, holds, candidate))
+        await self.note_source(source, self.kind, newest)
         async for request in self._checked(fresh[:BATCH]):
             yield request
         if len(fresh) > BATCH:
             self._backlog.extend(fresh[BATCH:])
             self._feed_soon()
 
-    async def _checked(self, candidates: list[Candidate]) -> AsyncIterator[scrapy.Request]:
-        """The candidates' requests that are due, their re-check states read in one call to the I/O thread."""
-        if not candidates:
+    async def note_source(self, source: str, kind: str, newest: datetime | None) -> None:
+        """Remember the newest entry date a source listed: its watermark once the crawl completes.
+
+        Not when ``-a since`` skipped entries newer than the watermark: they would be passed over for good.
+        """
+        if self.since is not None and newest is not None:
+            known = await self.archive.run(self.archive.writer.watermark, source)
+            if known is None or self.since > known:
+                newest = None
+        self.archive.note_source(source, kind, newest)
+
+    async def _checked(self, entries: list[Listed]) -> AsyncIterator[scrapy.Request]:
+        """The entries' requests that are due, their re-check states read in one call to the I/O thread."""
+        if not entries:
             return
-        batch = [self.article_request(c.url, c.hints) for c in candidates]
+        batch = [self.article_request(candidate.url, candidate.hints) for _, _, candidate in entries]
         states = await self.archive.recheck_states([r.url for r in batch])
-        for request in batch:
-            checked = self.with_recheck(request, states[request.url])
+        for (source, holds, candidate), request in zip(entries, batch):
+            state = states[request.url]
+            if state is None:  # not archived yet: a failure holds the watermarks back
+                dated = ((source, candidate.date),) if candidate.date else ()
+                if holds or dated:
+                    request.meta[META_HOLDS] = (*holds, *dated)
+            checked = self.with_recheck(request, state)
             if checked is not None:
                 yield checked
 

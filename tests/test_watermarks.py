@@ -1,0 +1,111 @@
+"""Watermarks never pass what a crawl failed to archive: a failed entry, sitemap or `-a since` gap is read next time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import Crawl, run_crawl
+from discoverysite import ARTICLES, KEYS, SITEMAP_NS, article_page
+from loopback import LoopbackSite, Reply
+
+# a1 and a2 in sitemap a (lastmod 10 November), b1 in sitemap b (12 November); f1 and f2 in the feed
+DATES = {"a1": "2026-11-09T08:00:00Z", "a2": "2026-11-10T08:00:00Z", "b1": "2026-11-12T08:00:00Z",
+         "f1": "Mon, 09 Nov 2026 08:00:00 GMT", "f2": "Wed, 11 Nov 2026 08:00:00 GMT"}
+PAGES = {name: ARTICLES[key] for name, key in zip(DATES, KEYS)}
+
+
+class WatermarkSite(LoopbackSite):
+    """An index of two sitemaps and a feed; any path in ``down`` answers 503 until taken out."""
+
+    def __init__(self) -> None:
+        self.down: set[str] = set()
+        super().__init__()
+
+    def route(self, path: str) -> Reply:
+        if path in self.down:
+            return Reply(503, "Service Unavailable", [(b"Retry-After", b"0")], b"down for maintenance")
+        pages = {page.path: page for page in PAGES.values()}
+        if path in pages:
+            return Reply(200, "OK", [(b"Content-Type", b"text/html; charset=utf-8")], article_page(pages[path], self.base))
+        xml = {"/index.xml": self.index, "/sitemaps/a.xml": lambda: self.sitemap("a1", "a2"),
+               "/sitemaps/b.xml": lambda: self.sitemap("b1"), "/feed.xml": self.feed}
+        if path in xml:
+            return Reply(200, "OK", [(b"Content-Type", b"application/xml")], xml[path]().encode())
+        return Reply(404, "Not Found", [(b"Content-Type", b"text/plain")], b"not found")
+
+    def index(self) -> str:
+        children = "".join(f"<sitemap><loc>{self.url(f'/sitemaps/{name}.xml')}</loc><lastmod>{date}</lastmod></sitemap>"
+                           for name, date in (("a", DATES["a2"]), ("b", DATES["b1"])))
+        return f'<?xml version="1.0"?><sitemapindex xmlns="{SITEMAP_NS}">{children}</sitemapindex>'
+
+    def sitemap(self, *names: str) -> str:
+        urls = "".join(f"<url><loc>{self.url(PAGES[n].path)}</loc><lastmod>{DATES[n]}</lastmod></url>" for n in names)
+        return f'<?xml version="1.0"?><urlset xmlns="{SITEMAP_NS}">{urls}</urlset>'
+
+    def feed(self) -> str:
+        items = "".join(f"<item><title>{n}</title><link>{self.url(PAGES[n].path)}</link><pubDate>{DATES[n]}</pubDate></item>"
+                        for n in ("f1", "f2"))
+        return f'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>{items}</channel></rss>'
+
+
+@pytest.fixture
+def site():
+    server = WatermarkSite().start()
+    yield server
+    server.stop()
+
+
+def crawl(tmp_path: Path, site: WatermarkSite, spider: str, path: str, **args: str) -> Crawl:
+    done = run_crawl(tmp_path, spider, {"url": site.url(path), **args}, {"RETRY_TIMES": "0"})
+    assert done.returncode == 0 and done.crawl_row()["finish_reason"] == "finished", done.log[-3000:]
+    return done
+
+
+def archived(crawl: Crawl, site: WatermarkSite) -> set[str]:
+    urls = {row["url"] for row in crawl.db.query("select url from articles")}
+    return {name for name, page in PAGES.items() if site.url(page.path) in urls}
+
+
+def watermark(crawl: Crawl, site: WatermarkSite, path: str) -> str | None:
+    rows = list(crawl.db.query("select watermark from sources where url = ?", [site.url(path)]))
+    return rows[0]["watermark"] if rows else None
+
+
+def test_an_entry_that_failed_is_fetched_next_time(tmp_path: Path, site: WatermarkSite) -> None:
+    site.down.add(PAGES["a2"].path)
+    first = crawl(tmp_path, site, "sitemap", "/sitemaps/a.xml")
+    assert archived(first, site) == {"a1"}
+    # held just below the entry that failed, not at the newest entry listed
+    assert watermark(first, site, "/sitemaps/a.xml") < DATES["a2"].removesuffix("Z")
+    site.down.clear()
+    second = crawl(tmp_path, site, "sitemap", "/sitemaps/a.xml")
+    assert archived(second, site) == {"a1", "a2"}
+    assert (second.crawl_row()["new"], second.crawl_row()["skipped_old"]) == (1, 1)
+    assert watermark(second, site, "/sitemaps/a.xml") == DATES["a2"]
+
+
+@pytest.mark.parametrize("down", ["/sitemaps/b.xml", PAGES["b1"].path])
+def test_a_sitemap_index_holds_for_a_child_that_failed_or_an_entry_of_it(tmp_path: Path, site: WatermarkSite, down: str) -> None:
+    site.down.add(down)
+    first = crawl(tmp_path, site, "sitemap", "/index.xml")
+    assert archived(first, site) == {"a1", "a2"}
+    assert watermark(first, site, "/index.xml") < DATES["b1"].removesuffix("Z")
+    site.down.clear()
+    second = crawl(tmp_path, site, "sitemap", "/index.xml")
+    assert archived(second, site) == {"a1", "a2", "b1"}
+    assert watermark(second, site, "/index.xml") == DATES["b1"]
+    assert len(site.responses_for("/sitemaps/a.xml")) == 1  # unchanged since: not read again
+
+
+def test_since_moves_no_watermark_past_what_it_skipped(tmp_path: Path, site: WatermarkSite) -> None:
+    first = crawl(tmp_path, site, "feed", "/feed.xml", since="2026-11-10")
+    assert archived(first, site) == {"f2"}
+    assert watermark(first, site, "/feed.xml") is None
+    second = crawl(tmp_path, site, "feed", "/feed.xml")
+    assert archived(second, site) == {"f1", "f2"}
+    assert watermark(second, site, "/feed.xml") == "2026-11-11T08:00:00Z"
+    # a since that leaves no gap after the watermark moves it on
+    assert watermark(crawl(tmp_path, site, "feed", "/feed.xml", since="2026-11-01"), site, "/feed.xml") == "2026-11-11T08:00:00Z"
