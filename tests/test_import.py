@@ -210,6 +210,16 @@ def arc_file(news_site: NewsSite, path: Path) -> str:
     return url
 
 
+def test_a_file_that_is_no_warc_stops_before_the_archive_is_made(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Notes\nNothing archived here.\n")
+    done = import_(tmp_path, notes)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (f"Error: {notes} is not a WARC or ARC file (it starts b'# Notes\\nNothing '); "
+                                   "give .warc, .warc.gz, .arc, .arc.gz files or folders holding them.")
+    assert not (tmp_path / "archive.db").exists()
+
+
 def test_an_arc_file(news_site: NewsSite, tmp_path: Path) -> None:
     made = tmp_path / "old.arc"
     url = arc_file(news_site, made)

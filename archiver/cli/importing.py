@@ -30,6 +30,8 @@ from . import BATCH, DB_OPTION, EXTRACTOR_OPTION, VOTE_OPTION, WARC_DIR_OPTION, 
 from .reextract import extract_or_reason, page_job
 
 SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+# how a WARC or ARC file starts: a gzip member, a WARC record, an ARC file header
+SIGNATURES = (b"\x1f\x8b", b"WARC/", b"filedesc://")
 
 
 def archive_files(paths: tuple[Path, ...]) -> list[Path]:
@@ -41,6 +43,18 @@ def archive_files(paths: tuple[Path, ...]) -> list[Path]:
         else:
             found.append(path)
     return list(dict.fromkeys(p.resolve() for p in found))
+
+
+def check_named(paths: tuple[Path, ...]) -> None:
+    """Stop, before the archive is opened, at a file named that is no WARC or ARC file (a slip of the shell)."""
+    for path in paths:
+        if path.is_dir():
+            continue
+        with path.open("rb") as file:
+            head = file.read(32)
+        if not head.startswith(SIGNATURES):
+            raise click.ClickException(f"{path} is not a WARC or ARC file (it starts {head[:16]!r}); give "
+                                       f"{', '.join(SUFFIXES)} files or folders holding them.")
 
 
 class Importer:
@@ -175,6 +189,7 @@ def import_(paths: tuple[Path, ...], db_path: Path, warc_dir: Path, extractor: s
     importing a file twice adds nothing.  Exits with status 1 when a file was
     damaged or could not be read.
     """
+    check_named(paths)
     files = archive_files(paths)
     if not files:
         raise click.ClickException(f"No WARC or ARC files ({', '.join(SUFFIXES)}) in {', '.join(map(str, paths))}; "
