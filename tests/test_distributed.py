@@ -107,9 +107,9 @@ def twice_reported(output: str) -> int:
 
 
 def twice_in(db: sqlite_utils.Database) -> int:
-    """Captures whose URL already has a full record of the same bytes."""
+    """HTML captures whose URL already has a full record of the same bytes."""
     rows = db.execute("SELECT count(*) FROM captures WHERE revisit IS NULL AND warc_record_id IS NOT NULL "
-                      "GROUP BY url, payload_digest HAVING count(*) > 1").fetchall()
+                      "AND lower(content_type) LIKE '%html%' GROUP BY url, payload_digest HAVING count(*) > 1").fetchall()
     return sum(count - 1 for (count,) in rows)
 
 

@@ -1,4 +1,4 @@
-"""`archiver merge` reads a shard a crawl is still writing as a consistent snapshot, and merges the rest later."""
+"""`archiver merge` reads a shard a crawl is still writing as a consistent snapshot, and merges the rest later; what it counts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from conftest import finish_crawl, run_archiver, start_crawl
+from conftest import finish_crawl, run_archiver, run_crawl, start_crawl
+from discoverysite import DiscoverySite
 from manysite import ManySite
 
 
@@ -40,3 +41,10 @@ def test_a_shard_merged_while_its_crawl_writes_then_again_when_done(tmp_path: Pa
     assert f"{40 - during} articles added" in output
     missing = run_archiver("merge", str(tmp_path / "merged.db"), str(tmp_path / "nothing.db"))
     assert missing.returncode == 1 and "No shard at" in missing.stderr
+
+
+def test_sources_fetched_again_by_each_run_are_no_page_archived_twice(tmp_path: Path, discovery_site: DiscoverySite) -> None:
+    for _ in range(2):  # robots.txt and the sitemaps, twice with the same bytes; the articles once
+        crawl = run_crawl(tmp_path, "sitemap", {"url": discovery_site.url("/")})
+        assert crawl.returncode == 0, crawl.stderr[-2000:]
+    assert "; 0 pages archived twice with the same bytes" in merge(tmp_path, tmp_path / "archive.db")

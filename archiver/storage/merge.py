@@ -81,10 +81,14 @@ def capture(db: sqlite_utils.Database, row: dict[str, Any]) -> tuple[int, bool]:
 
 
 def same_bytes_before(db: sqlite_utils.Database, capture_id: int, url: str, digest: str | None) -> bool:
-    """Whether another full record of this URL holds the same payload (the page was archived twice)."""
+    """Whether another full record of this HTML page holds the same payload (the page was archived twice).
+
+    Pages only: every run fetches robots.txt, sitemaps and feeds again, with the same bytes as often as not.
+    """
     return digest is not None and _one(
         db, "SELECT 1 FROM captures WHERE url = ? AND payload_digest = ? AND revisit IS NULL AND id != ? "
-            "AND warc_record_id IS NOT NULL LIMIT 1", [url, digest, capture_id]) is not None
+            "AND warc_record_id IS NOT NULL AND lower(content_type) LIKE '%html%' LIMIT 1",
+        [url, digest, capture_id]) is not None
 
 
 def unlinked_revisits(db: sqlite_utils.Database) -> list[dict[str, Any]]:
