@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from itertools import islice
 from typing import Any, AsyncIterator
 from urllib.parse import urljoin, urlsplit
@@ -17,7 +16,7 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 from archiver.core.dates import parse_date
 from archiver.core.media import header_text
 from archiver.crawl.arguments import switch
-from archiver.crawl.basespiders import META_HOLDS, Candidate, DiscoverySpider, site_of
+from archiver.crawl.basespiders import META_RETRY, Candidate, DiscoverySpider, site_of
 from archiver.crawl.compat import SitemapWithExtras, sitemap_body
 from archiver.errors import CodingError
 
@@ -75,7 +74,6 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
     def __init__(self, url: str | None = None, offsite: str | None = None, **kwargs: Any):
         super().__init__(url=url, offsite=offsite, **kwargs)
         self.offsite = switch("offsite", offsite)
-        self.site = site_of(self.start_url)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if _looks_like_sitemap(self.start_url):
@@ -87,10 +85,17 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
         async for request in self.due_rechecks():
             yield request
 
-    def sitemap_request(self, url: str, depth: int = 0, holds: tuple[tuple[str, datetime], ...] = ()) -> scrapy.Request:
-        """A sitemap's request; ``depth``: how many sitemap indexes led to it; ``holds``: see :data:`META_HOLDS`."""
-        meta = {META_INDEXES: depth, **({META_HOLDS: holds} if holds else {})}
+    def sitemap_request(self, url: str, depth: int = 0) -> scrapy.Request:
+        """A sitemap's request; ``depth``: how many sitemap indexes led to it.
+
+        An index's sitemap is read again only when its lastmod is newer: if it
+        cannot be fetched, the next runs try again (:data:`META_RETRY`).
+        """
+        meta = {META_INDEXES: depth, **({META_RETRY: "sitemap"} if depth else {})}
         return scrapy.Request(url, callback=self.parse_sitemap, errback=self.fetch_failed, meta=meta)
+
+    def retry_request(self, url: str, kind: str) -> scrapy.Request | None:
+        return self.sitemap_request(url, depth=1) if kind == "sitemap" else super().retry_request(url, kind)
 
     def hold_usual_sitemaps(self) -> None:
         for path in USUAL_SITEMAPS:
@@ -142,14 +147,14 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[scrapy.Request]:
         sitemap = await self.read(self.read_sitemap, response)
-        holds = response.meta.get(META_HOLDS, ())
         if isinstance(sitemap, str):
-            self.hold_watermarks(response.request)  # a server's error page now, the sitemap next time
+            self.retry_later(response.request, f"not a sitemap ({sitemap})")  # an error page now, the sitemap later
             self.crawler.stats.inc_value("archiver/sources/invalid")
             content_type = header_text(response.headers.get(b"Content-Type")) or "no content type"
             self.logger.warning("Ignoring %s: not a sitemap (%s; %s, %d bytes)",
                                 response.url, sitemap, content_type, len(response.body))
             return
+        self.fetched_after_all(response)
         candidates, read = sitemap.candidates, len(sitemap.candidates) + len(sitemap.offsite)
         if sitemap.malformed:
             self.logger.warning("Sitemap %s is malformed (%s); read %d entries anyway", response.url, sitemap.malformed, read)
@@ -175,12 +180,11 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
                     self.crawler.stats.inc_value("archiver/skipped/sitemaps")
                     self.logger.debug("Skipping sitemap %s: lastmod %s is not newer", child.url, child.date)
                     continue
-                dated = ((response.url, child.date),) if child.date else ()
-                self.hold_source(self.sitemap_request(child.url, depth + 1, (*holds, *dated)))
+                self.hold_source(self.sitemap_request(child.url, depth + 1))
             newest = max((child.date for child in candidates if child.date), default=None)
             await self.note_source(response.url, "sitemapindex", newest)
             return
-        async for request in self.article_requests(response.url, candidates, holds):
+        async for request in self.article_requests(response.url, candidates):
             yield request
 
     @staticmethod

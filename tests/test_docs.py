@@ -61,7 +61,7 @@ def documented_columns(table: str) -> set[str]:
 
 def test_every_table_column_is_documented(tmp_path: Path) -> None:
     storage = Storage(tmp_path / "archive.db")
-    for table in ("captures", "articles", "crawls", "sources", "site_rules", "stories"):
+    for table in ("captures", "articles", "crawls", "sources", "retries", "site_rules", "stories"):
         assert set(storage.db[table].columns_dict) <= documented_columns(table), table
     storage.close()
 

@@ -1,4 +1,4 @@
-"""Watermarks never pass what a crawl failed to archive: a failed entry, sitemap or `-a since` gap is read next time."""
+"""What a sitemap lists and a crawl fails to fetch is tried again by the next runs; `-a since` moves no watermark past a gap."""
 
 from __future__ import annotations
 
@@ -74,30 +74,48 @@ def watermark(crawl: Crawl, site: WatermarkSite, path: str) -> str | None:
     return rows[0]["watermark"] if rows else None
 
 
-def test_an_entry_that_failed_is_fetched_next_time(tmp_path: Path, site: WatermarkSite) -> None:
+def retries(crawl: Crawl) -> list[tuple]:
+    return [(r["url"], r["kind"], r["tries"]) for r in crawl.db.query("select url, kind, tries from retries order by url")]
+
+
+def test_an_entry_that_failed_is_fetched_by_the_next_run(tmp_path: Path, site: WatermarkSite) -> None:
     site.down.add(PAGES["a2"].path)
     first = crawl(tmp_path, site, "sitemap", "/sitemaps/a.xml")
     assert archived(first, site) == {"a1"}
-    # held just below the entry that failed, not at the newest entry listed
-    assert watermark(first, site, "/sitemaps/a.xml") < DATES["a2"].removesuffix("Z")
+    assert retries(first) == [(site.url(PAGES["a2"].path), "article", 1)]
+    # the watermark moves on: one page that never comes back must not make every run read all after it
+    assert watermark(first, site, "/sitemaps/a.xml") == DATES["a2"]
     site.down.clear()
     second = crawl(tmp_path, site, "sitemap", "/sitemaps/a.xml")
     assert archived(second, site) == {"a1", "a2"}
-    assert (second.crawl_row()["new"], second.crawl_row()["skipped_old"]) == (1, 1)
-    assert watermark(second, site, "/sitemaps/a.xml") == DATES["a2"]
+    row = second.crawl_row()
+    assert (row["new"], row["skipped_old"]) == (1, 2)  # a2 tried again, though the sitemap lists it as old
+    assert retries(second) == []
+    assert len(site.responses_for(PAGES["a1"].path)) == 1
 
 
 @pytest.mark.parametrize("down", ["/sitemaps/b.xml", PAGES["b1"].path])
-def test_a_sitemap_index_holds_for_a_child_that_failed_or_an_entry_of_it(tmp_path: Path, site: WatermarkSite, down: str) -> None:
+def test_a_sitemap_of_an_index_or_its_entry_that_failed_is_tried_again(tmp_path: Path, site: WatermarkSite, down: str) -> None:
     site.down.add(down)
     first = crawl(tmp_path, site, "sitemap", "/index.xml")
     assert archived(first, site) == {"a1", "a2"}
-    assert watermark(first, site, "/index.xml") < DATES["b1"].removesuffix("Z")
+    assert watermark(first, site, "/index.xml") == DATES["b1"]
     site.down.clear()
     second = crawl(tmp_path, site, "sitemap", "/index.xml")
     assert archived(second, site) == {"a1", "a2", "b1"}
-    assert watermark(second, site, "/index.xml") == DATES["b1"]
+    assert retries(second) == []
     assert len(site.responses_for("/sitemaps/a.xml")) == 1  # unchanged since: not read again
+    # b1 alone was down: the page is tried again, its sitemap not read again
+    assert len(site.responses_for("/sitemaps/b.xml")) == (2 if down == "/sitemaps/b.xml" else 1)
+
+
+def test_an_entry_that_keeps_failing_is_tried_by_three_runs_in_all(tmp_path: Path, site: WatermarkSite) -> None:
+    site.down.add(PAGES["a2"].path)
+    for run in range(4):
+        done = crawl(tmp_path, site, "sitemap", "/sitemaps/a.xml")
+    assert len(site.responses_for(PAGES["a2"].path)) == 3 and len(site.responses_for(PAGES["a1"].path)) == 1
+    assert retries(done) == [(site.url(PAGES["a2"].path), "article", 3)]
+    assert "HTTP 503" in next(done.db.query("select error from retries"))["error"]
 
 
 def test_since_moves_no_watermark_past_what_it_skipped(tmp_path: Path, site: WatermarkSite) -> None:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from ..extract import Article, SiteRules, site_rules
 from ..extract.blocks import CHROME_STORIES
-from ..storage import Storage, articles, captures, crawls, storyindex
+from ..storage import Storage, articles, captures, crawls, retries, storyindex
 from .dates import iso_utc, parse_date
 from .lock import RunningMark
 from .records import Capture, CrawlEnd, PendingDiff, Previous, RecheckState, Saved, Stored
@@ -247,6 +247,21 @@ class ArchiveWriter:
     def due_urls(self, site: str, limit: int = 10_000) -> list[str]:
         """Archived article URLs of a site whose re-check is due."""
         return articles.due_urls(self.storage.db, site, iso_utc(), limit)
+
+    def note_failure(self, url: str, site: str, kind: str, error: str) -> None:
+        """What a source listed failed to fetch: the next runs try again (``retries``)."""
+        with self.storage.write() as db:
+            retries.note(db, url, site, kind, error, iso_utc())
+
+    def clear_retry(self, url: str) -> None:
+        """A URL that had failed was fetched."""
+        with self.storage.write() as db:
+            retries.clear(db, url)
+
+    def retries(self, site: str, limit: int = 10_000) -> list[tuple[str, str]]:
+        """What earlier runs failed to fetch on a site, to try again: (URL, kind) pairs."""
+        with self.storage.write() as db:
+            return retries.due(db, site, limit)
 
     def watermark(self, url: str) -> datetime | None:
         """The newest entry date an earlier complete crawl saw at this sitemap or feed."""

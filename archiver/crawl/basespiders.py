@@ -41,9 +41,10 @@ from .sources import HeldSources
 BATCH = 500
 QUEUE_LOW = 2_000
 
-# ((source URL, date), ...): the sitemaps and feeds that listed what a request is to archive, and the date
-# each gave it; if it is not archived, their watermarks stay below those dates, so the next run tries again
-META_HOLDS = "archiver_holds"
+# What a sitemap or feed listed ("article", "sitemap"): if it cannot be fetched, the next runs try again
+# (the ``retries`` table); and True on such a request of a later run, which clears the row once fetched.
+META_RETRY = "archiver_retry"
+META_RETRYING = "archiver_retrying"
 
 T = TypeVar("T")
 
@@ -112,22 +113,16 @@ class ArchiveSpider(scrapy.Spider):
             not_article=f"body could not be decoded ({undecodable})" if undecodable else None,
         )
 
-    def hold_watermarks(self, request: scrapy.Request) -> None:
-        """What ``request`` was to read was not: the sources that listed it keep their watermarks below it."""
-        self.archive.hold_watermarks(request.meta.get(META_HOLDS, ()))
-
     def fetch_failed(self, failure: Failure) -> None:
         """Errback: the capture middleware has already recorded the failure; count it and say it once here."""
         request = getattr(failure, "request", None)
-        if request is not None and not (failure.check(IgnoreRequest) and META_CAPTURE_ID not in request.meta):
-            self.hold_watermarks(request)  # failed, not refused (robots.txt, offsite, the address guard)
+        self.crawler.stats.inc_value("archiver/failed")
         if failure.check(HttpError):
             response = failure.value.response
-            self.crawler.stats.inc_value("archiver/failed")
             self.logger.warning("No article from %s: HTTP %d (the response is archived)", response.url, response.status)
+            self.retry_later(request, f"HTTP {response.status}")
             return
-        self.crawler.stats.inc_value("archiver/failed")
-        if failure.check(IgnoreRequest):
+        if failure.check(IgnoreRequest):  # settled: robots.txt, offsite, too many redirects
             capture_id = request.meta.get(META_CAPTURE_ID) if request is not None else None
             reason = failure.getErrorMessage() or "ignored"
             if capture_id is None:  # never sent (robots.txt, offsite): the capture middleware made its row
@@ -137,9 +132,25 @@ class ArchiveSpider(scrapy.Spider):
             self.logger.warning("No article from %s: %s (the response is archived)", request.url, reason)
             self.archive.io.submit(self.archive.writer.no_article, capture_id, reason)
             return
-        host = urlsplit(request.url).hostname if request is not None else None
-        reason = refused_because(host) or failure.getErrorMessage() or failure.type.__name__
+        refused = refused_because(urlsplit(request.url).hostname) if request is not None else None
+        reason = refused or failure.getErrorMessage() or failure.type.__name__
         self.logger.warning("Not archived: %s (%s)", getattr(request, "url", "?"), reason)
+        if not refused:  # a refused address stays refused
+            self.retry_later(request, reason)
+
+    def retry_later(self, request: scrapy.Request | None, error: str) -> None:
+        """What a sitemap or feed listed could not be fetched: the next runs try again (``retries``)."""
+        kind = request.meta.get(META_RETRY) if request is not None else None
+        if kind is None:
+            return
+        url = listed_url(request)
+        self.crawler.stats.inc_value("archiver/retries/noted")
+        self.archive.io.submit(self.archive.writer.note_failure, url, site_of(url), kind, error)
+
+    def fetched_after_all(self, response: Response) -> None:
+        """A URL an earlier run failed to fetch came: it waits no more."""
+        if response.meta.get(META_RETRYING):
+            self.archive.io.submit(self.archive.writer.clear_retry, listed_url(response.request))
 
     async def scheduler_room(self) -> None:
         """Wait while the scheduler holds :data:`QUEUE_LOW` requests or more: a long URL list stays out of memory."""
@@ -147,6 +158,11 @@ class ArchiveSpider(scrapy.Spider):
         while (stats.get_value("scheduler/enqueued", 0) - stats.get_value("scheduler/dequeued", 0) >= QUEUE_LOW
                and not spider_closing(self.crawler)):
             await asyncio.sleep(0.2)
+
+
+def listed_url(request: scrapy.Request) -> str:
+    """The URL as requested first, before any redirect."""
+    return (request.meta.get("redirect_urls") or [request.url])[0]
 
 
 def site_of(url: str) -> str:
@@ -167,9 +183,6 @@ class Candidate:
     date: datetime | None = None
     hints: dict[str, Any] = field(default_factory=dict)
 
-
-# a candidate as a source listed it: (the source's URL, the source's own holds, the candidate)
-Listed = tuple[str, tuple[tuple[str, datetime], ...], Candidate]
 
 
 class DiscoverySpider(ArchiveSpider):
@@ -204,7 +217,8 @@ class DiscoverySpider(ArchiveSpider):
         if not url:
             raise SpiderArgumentError(f"Say where to start: -a url=URL ({self.url_help}).")
         self.start_url = check_url(url)
-        self._backlog: deque[Listed] = deque()
+        self.site = site_of(self.start_url)
+        self._backlog: deque[Candidate] = deque()
         self._feeder: asyncio.Future | None = None
         # one thread reads sources and pages for their links: one at a time, so at most one parse tree is held
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="archiver-read")
@@ -232,11 +246,8 @@ class DiscoverySpider(ArchiveSpider):
             return False
         return date < moment or (inclusive and date == moment)
 
-    async def article_requests(self, source: str, candidates: Iterable[Candidate],
-                               holds: tuple[tuple[str, datetime], ...] = ()) -> AsyncIterator[scrapy.Request]:
+    async def article_requests(self, source: str, candidates: Iterable[Candidate]) -> AsyncIterator[scrapy.Request]:
         """Requests for the candidates a source listed that are new; counts the rest.
-
-        ``holds``: those of the source's own request (the sitemap index that listed it, :data:`META_HOLDS`).
 
         The first :data:`BATCH` are yielded at once; the rest wait in the
         backlog, fed to the scheduler as it drains (:meth:`_feed`): Scrapy holds
@@ -246,7 +257,7 @@ class DiscoverySpider(ArchiveSpider):
         stats = self.crawler.stats
         cutoff = await self.cutoff(source)
         newest: datetime | None = None
-        fresh: list[Listed] = []
+        fresh: list[Candidate] = []
         for candidate in candidates:
             stats.inc_value("archiver/found")
             if candidate.date is not None and (newest is None or candidate.date > newest):
@@ -254,7 +265,7 @@ class DiscoverySpider(ArchiveSpider):
             if self.is_old(candidate.date, cutoff):
                 stats.inc_value("archiver/skipped/old")
                 continue
-            fresh.append((source, holds, candidate))
+            fresh.append(candidate)
         await self.note_source(source, self.kind, newest)
         async for request in self._checked(fresh[:BATCH]):
             yield request
@@ -273,18 +284,16 @@ class DiscoverySpider(ArchiveSpider):
                 newest = None
         self.archive.note_source(source, kind, newest)
 
-    async def _checked(self, entries: list[Listed]) -> AsyncIterator[scrapy.Request]:
-        """The entries' requests that are due, their re-check states read in one call to the I/O thread."""
-        if not entries:
+    async def _checked(self, candidates: list[Candidate]) -> AsyncIterator[scrapy.Request]:
+        """The candidates' requests that are due, their re-check states read in one call to the I/O thread."""
+        if not candidates:
             return
-        batch = [self.article_request(candidate.url, candidate.hints) for _, _, candidate in entries]
+        batch = [self.article_request(c.url, c.hints) for c in candidates]
         states = await self.archive.recheck_states([r.url for r in batch])
-        for (source, holds, candidate), request in zip(entries, batch):
+        for request in batch:
             state = states[request.url]
-            if state is None:  # not archived yet: a failure holds the watermarks back
-                dated = ((source, candidate.date),) if candidate.date else ()
-                if holds or dated:
-                    request.meta[META_HOLDS] = (*holds, *dated)
+            if state is None:  # not archived yet: if it cannot be fetched, the next runs try again
+                request.meta[META_RETRY] = "article"
             checked = self.with_recheck(request, state)
             if checked is not None:
                 yield checked
@@ -328,16 +337,32 @@ class DiscoverySpider(ArchiveSpider):
             raise DontCloseSpider
 
     async def due_rechecks(self) -> AsyncIterator[scrapy.Request]:
-        """Re-checks of the site's archived articles that are due, whether or not a source lists them."""
+        """Re-checks of the site's archived articles that are due, whether or not a source lists them;
+        and what earlier runs could not fetch (``retries``), whether or not a source still lists it."""
         for url in await self.archive.due_urls(urlsplit(self.start_url).hostname or ""):
             request = await self.fetch_or_recheck(self.article_request(url))
             if request is not None:
                 yield request
+        for url, kind in await self.archive.run(self.archive.writer.retries, self.site):
+            request = self.retry_request(url, kind)
+            if request is None:
+                continue
+            request = request.replace(meta={**request.meta, META_RETRY: kind, META_RETRYING: True})
+            if kind == "article":  # once only, though a source lists it too
+                request = await self.fetch_or_recheck(request)
+            if request is not None:
+                self.crawler.stats.inc_value("archiver/retries/tried")
+                yield request
+
+    def retry_request(self, url: str, kind: str) -> scrapy.Request | None:
+        """The request that tries again what an earlier run failed to fetch; sources override it for theirs."""
+        return self.article_request(url) if kind == "article" else None
 
     def article_request(self, url: str, hints: dict[str, Any] | None = None) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed, cb_kwargs={"hints": hints or {}})
 
     def parse_article(self, response: Response, hints: dict[str, Any]) -> ArchivedPage:
+        self.fetched_after_all(response)
         page = self.page(response)
         page.hints = hints
         return page

@@ -17,9 +17,9 @@ import logging
 import sqlite3
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -65,7 +65,6 @@ class ArchiveExtension:
         self.config = ArchiverConfig.from_crawler(crawler)
         self.site_rules: dict[str, SiteRules] = {}
         self._sources: dict[str, tuple[str, datetime | None]] = {}
-        self._held: dict[str, datetime] = {}  # source URL -> the oldest date of what it listed and was not archived
         self._reported: set[str] = set()
         self._closed = False
         self._reactor_cpu = time.thread_time()  # reset when the spider opens
@@ -181,8 +180,7 @@ class ArchiveExtension:
         stats = dict(self.stats.get_stats())
         stats.setdefault("finish_reason", reason)
         counters = {column: int(stats.get(stat, 0)) for column, stat in COUNTER_STATS.items()}
-        sources = {url: (kind, self._below_held(url, newest)) for url, (kind, newest) in self._sources.items()}
-        return CrawlEnd(reason, stats, counters, sources)
+        return CrawlEnd(reason, stats, counters, dict(self._sources))
 
     def _finish(self, end: CrawlEnd) -> None:
         """On the I/O thread: the crawl's row and WARC file, then the database."""
@@ -300,15 +298,3 @@ class ArchiveExtension:
         if known is not None and (newest is None or known > newest):
             newest = known
         self._sources[url] = (kind, newest)
-
-    def hold_watermarks(self, holds: Iterable[tuple[str, datetime]]) -> None:
-        """What a source listed at this date was not archived: its watermark must stay below the date."""
-        for url, date in holds:
-            if url not in self._held or date < self._held[url]:
-                self._held[url] = date
-
-    def _below_held(self, url: str, newest: datetime | None) -> datetime | None:
-        held = self._held.get(url)
-        if held is None or newest is None or newest < held:
-            return newest
-        return held - timedelta(microseconds=1)  # watermarks are inclusive: the held entry is newer

@@ -2,7 +2,7 @@
 
 No other package writes SQL.  ``schema`` creates and evolves the tables with
 ``sqlite_utils.Migrations``; ``database`` holds the connection and its write
-transactions; ``captures``, ``articles``, ``crawls`` and ``storyindex`` are
+transactions; ``captures``, ``articles``, ``crawls``, ``retries`` and ``storyindex`` are
 what the archive writer and the commands write and read, ``reading`` what the
 web pages read.  Records come in and go out as the typed records of
 :mod:`archiver.core.records`; only these modules know the columns.

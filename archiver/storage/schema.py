@@ -238,3 +238,12 @@ def m009_block_pages_by_page(db: sqlite_utils.Database) -> None:
     """
     db["site_block_pages"].create_index(["site", "url", "block"])
     db.execute("DROP INDEX idx_site_block_pages_site_url")
+
+
+@migrations()
+def m010_retries(db: sqlite_utils.Database) -> None:
+    """What a sitemap or feed listed and a crawl could not fetch (an HTTP error, a time-out): the next runs try again."""
+    db["retries"].create(
+        {"url": str, "site": str, "kind": str, "tries": int, "error": str, "failed_at": str}, pk="url"
+    )
+    db["retries"].create_index(["site", "failed_at"])
