@@ -109,6 +109,13 @@ def test_a_json_feed_is_read_to_the_entries_asked_for() -> None:
     assert feed.truncated
 
 
+def test_brackets_in_a_json_feeds_text_are_not_counted() -> None:
+    code = "if (x) { y[0] = {}; }" * 50
+    items = [{"url": f"/code/{n}", "content_html": f"<pre>{code}</pre>"} for n in range(20)]
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}).encode()
+    assert len(parse_feed(body, FEED_URL, "application/feed+json", 20).entries) == 20
+
+
 @pytest.mark.parametrize("items, max_entries, reason", [
     # 40 objects and arrays an entry: 160 for three, and "[]," is 2.4 GiB of lists in 128 MiB
     ("[]," * 200 + "[]", 3, "JSON of 203 objects and arrays, more than 3 entries could hold; not read"),
@@ -118,3 +125,34 @@ def test_a_json_feed_that_would_not_fit_in_memory_is_not_read(items: str, max_en
     body = f'{{"version": "https://jsonfeed.org/version/1.1", "items": [{items}]}}'.encode()
     with pytest.raises(FeedError, match="^" + re.escape(reason)):
         parse_feed(body, FEED_URL, "application/feed+json", max_entries)
+
+
+@pytest.mark.parametrize("root", ['<rss version="2.0" xmlns="http://backend.userland.com/rss2">',
+                                  '<rss version="2.0" xmlns="http://blogs.law.harvard.edu/tech/rss">'])
+def test_rss_in_a_namespace_of_its_own(root: str) -> None:
+    body = f"{root}<channel><item><title>Ferry</title><link>https://news.example/ferry</link></item></channel></rss>"
+    assert entries(body) == [("https://news.example/ferry", "Ferry", None, None)]
+
+
+def test_atom_without_its_namespace_and_an_entry_known_by_its_id() -> None:
+    body = """<feed><entry><title>Dam</title><link href="https://news.example/dam"/></entry>
+<entry><title>Weir</title><id>https://news.example/weir</id></entry><entry><title>No link</title><id>tag:x,2026:1</id></entry></feed>"""
+    assert [(url, title) for url, title, _, _ in entries(body, "application/atom+xml")] == [
+        ("https://news.example/dam", "Dam"), ("https://news.example/weir", "Weir")]
+
+
+def test_titles_keep_what_only_looks_like_markup() -> None:
+    rss = """<rss version="2.0"><channel><item><title>std::vector&lt;int&gt; explained</title>
+<link>https://news.example/vector</link></item><item><guid ispermalink="false">https://news.example/feed/42</guid></item>
+</channel></rss>"""
+    assert [entry[:2] for entry in entries(rss)] == [("https://news.example/vector", "std::vector<int> explained")]
+    atom = """<feed xmlns="http://www.w3.org/2005/Atom"><entry><title type="text">Why &lt;blink&gt; died</title>
+<link href="https://news.example/blink"/></entry></feed>"""
+    assert entries(atom, "application/atom+xml")[0][1] == "Why <blink> died"
+
+
+def test_an_entry_of_a_long_text_does_not_cut_the_feed() -> None:
+    long = "word &amp; " * 1_200_000  # 13 MB of escaped text in one node: past libxml2's 10 MB bound
+    items = f"<item><link>/long</link><description>{long}</description></item><item><link>/after</link></item>"
+    assert [url for url, *_ in entries(f'<rss version="2.0"><channel>{items}</channel></rss>')] == [
+        "https://news.example/long", "https://news.example/after"]

@@ -50,9 +50,12 @@ def check_named(paths: tuple[Path, ...]) -> None:
     for path in paths:
         if path.is_dir():
             continue
-        with path.open("rb") as file:
-            head = file.read(32)
-        if not head.startswith(SIGNATURES):
+        try:
+            with path.open("rb") as file:
+                head = file.read(32)
+        except OSError:
+            continue  # the import counts it unreadable, with the others
+        if head and not head.startswith(SIGNATURES):  # an empty file is an empty WARC file
             raise click.ClickException(f"{path} is not a WARC or ARC file (it starts {head[:16]!r}); give "
                                        f"{', '.join(SUFFIXES)} files or folders holding them.")
 

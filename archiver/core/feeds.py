@@ -11,6 +11,7 @@ and returns entries.
 from __future__ import annotations
 
 import codecs
+import html
 import io
 import json
 import re
@@ -60,6 +61,7 @@ class Feed:
 
 # A JSON Feed item is an object with a few more (authors, attachments) and their lists.
 CONTAINERS_PER_ENTRY = 40
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 
 
 def _is_json(body: bytes, content_type: str) -> bool:
@@ -69,7 +71,9 @@ def _is_json(body: bytes, content_type: str) -> bool:
 def _json_feed(body: bytes, url: str, max_entries: int) -> Feed:
     """Read a JSON Feed whole, unless it holds more objects and arrays than its entries could need."""
     # json parses a document whole: 128 MiB of "[]," would be 2.4 GiB of lists
-    containers = body.count(b"{") + body.count(b"[")  # an upper bound: brackets in strings count too
+    structure = _JSON_STRING.sub(b'""', body)  # brackets in text (code in content_html) are no objects
+    containers = structure.count(b"{") + structure.count(b"[")
+    del structure
     if containers > (max_entries + 1) * CONTAINERS_PER_ENTRY:
         raise FeedError(f"JSON of {containers:,} objects and arrays, more than {max_entries:,} entries could hold; "
                         "not read (raise ARCHIVER_SOURCE_MAX_ENTRIES to read it)")
@@ -108,6 +112,8 @@ XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 # An entry's date: when it was published (RSS, Atom 1.0 and 0.3, Dublin Core terms), else when it changed.
 DATES = ("pubDate", "published", "issued", "created", "updated", "modified", "date")
 _DECLARES_ENCODING = re.compile(rb"^<\?xml[^>]*\sencoding\s*=")
+INLINE_TAGS = re.compile(r"</?(?:a|abbr|b|big|br|cite|code|del|em|font|i|ins|kbd|mark|q|s|small|span|strike|strong|sub|"
+                         r"sup|tt|u)\b[^<>]*>", re.IGNORECASE)
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -122,30 +128,43 @@ def _name(tag: object) -> tuple[str, str]:
 
 
 def _kind(root: etree._Element) -> str | None:
-    """The format a root element starts, named as feedparser names it (``rss20``, ``atom10``...); None for no feed."""
+    """The format a root element starts, named as feedparser names it (``rss20``, ``atom10``...); None for no feed.
+
+    Whatever its namespace: RSS 2.0 in UserLand's or Harvard's, Atom in none.
+    """
     namespace, local = _name(root.tag)
-    if local == "feed" and namespace in ATOM_NAMESPACES:
-        return ATOM_NAMESPACES[namespace]
-    if local == "rss" and not namespace:
+    if local == "feed":
+        return ATOM_NAMESPACES.get(namespace, "atom10")
+    if local == "rss":
         return "rss" + "".join(c for c in root.get("version", "") if c.isdigit())
     if local == "RDF":
         return "rss10"
     return None
 
 
-def _is_entry(element: etree._Element) -> bool:
+def _is_entry(element: etree._Element, own: str) -> bool:
+    """An ``<item>`` or ``<entry>``, in a feed's namespace (``own``, its root's) or a known one."""
     namespace, local = _name(element.tag)
-    return (local == "item" and namespace in RSS_NAMESPACES) or (local == "entry" and namespace in ATOM_NAMESPACES)
+    if local == "item":
+        return namespace in RSS_NAMESPACES or namespace == own
+    return local == "entry" and (namespace in ATOM_NAMESPACES or namespace == own)
 
 
-def _plain(element: etree._Element) -> str | None:
-    """An element's text as a reader sees it: markup (escaped HTML in RSS, Atom's html and xhtml) removed."""
+def _text(element: etree._Element, markup: str) -> str | None:
+    """An element's text as a reader sees it, its whitespace collapsed.
+
+    ``markup`` says what the text may hold: ``html`` (Atom's type="html": tags removed, entities read),
+    ``rss`` (RSS text is often escaped HTML: inline tags removed, entities read; ``vector<int>`` kept),
+    ``text`` or ``xhtml`` (Atom's: as it is; xhtml's markup is elements, already left out).
+    """
     text = "".join(element.itertext())
-    if "<" in text or "&" in text:
+    if markup == "html" and ("<" in text or "&" in text):
         try:
             text = lxml_html.fragment_fromstring(text, create_parent="div").text_content()
         except (ValueError, etree.ParserError):
             pass
+    elif markup == "rss" and ("<" in text or "&" in text):
+        text = html.unescape(INLINE_TAGS.sub("", text))
     return " ".join(text.split()) or None
 
 
@@ -158,13 +177,18 @@ def _base(element: etree._Element, url: str) -> str:
     return url
 
 
-def _xml_entry(item: etree._Element, url: str) -> FeedEntry | None:
-    """An ``<item>`` or ``<entry>``; None without a link (RSS's ``<link>``, Atom's alternate, a permalink guid)."""
-    link = alternate = guid = title = author = None
+def _xml_entry(item: etree._Element, url: str, own: str) -> FeedEntry | None:
+    """An ``<item>`` or ``<entry>``; None without a link.
+
+    Its link is RSS's ``<link>``, else Atom's alternate (the HTML one first), else a permalink ``<guid>`` or
+    an Atom ``<id>`` that is a URL.
+    """
+    link = alternate = guid = ident = title = author = None
     dates: dict[str, str] = {}
+    atom = _name(item.tag)[1] == "entry"
     for child in item:
         namespace, local = _name(child.tag)
-        if namespace not in ENTRY_NAMESPACES:
+        if namespace not in ENTRY_NAMESPACES and namespace != own:
             continue
         text = (child.text or "").strip()
         if local == "link" and child.get("href") is None:
@@ -173,16 +197,18 @@ def _xml_entry(item: etree._Element, url: str) -> FeedEntry | None:
             # the first alternate, unless a later one is the HTML page and it is not
             if alternate is None or ("html" in child.get("type", "html") and "html" not in alternate[1]):
                 alternate = (urljoin(_base(child, url), child.get("href", "").strip()), child.get("type", "html"))
-        elif local == "guid" and child.get("isPermaLink", "true").lower() != "false" and text:
+        elif local == "guid" and child.get("isPermaLink", child.get("ispermalink", "true")).lower() != "false" and text:
             guid = urljoin(_base(child, url), text)
+        elif local == "id" and text.startswith(("http://", "https://")):
+            ident = text
         elif local == "title" and title is None:
-            title = _plain(child)
+            title = _text(child, child.get("type", "text") if atom else "rss")
         elif local in ("author", "creator") and author is None:
             names = [el for el in child if _name(el.tag)[1] == "name"]
-            author = _plain(names[0] if names else child)
+            author = _text(names[0] if names else child, "rss")
         elif local in DATES and text:
             dates.setdefault(local, text)
-    found = link or (alternate and alternate[0]) or guid
+    found = link or (alternate and alternate[0]) or guid or ident
     if not found:
         return None
     date = next((dates[key] for key in DATES if key in dates), None)
@@ -202,9 +228,11 @@ def _xml_source(body: bytes, content_type: str) -> bytes:
 
 def _xml_feed(body: bytes, url: str, content_type: str, max_entries: int) -> Feed:
     """Read RSS or Atom as a stream: each entry once, then dropped; stop past ``max_entries``."""
-    events = etree.iterparse(io.BytesIO(_xml_source(body, content_type)), events=("start", "end"),
-                             recover=True, resolve_entities=False, no_network=True, remove_comments=True)
-    kind, root, entries, fatal = None, "", [], None
+    # huge_tree: libxml2's bounds (text of 10 MB, 256 levels) would cut a long entry and all after it; the
+    # download is bounded (DOWNLOAD_MAXSIZE), and each entry is dropped once read
+    events = etree.iterparse(io.BytesIO(_xml_source(body, content_type)), events=("start", "end"), recover=True,
+                             resolve_entities=False, no_network=True, remove_comments=True, huge_tree=True)
+    kind, own, root, entries, fatal = None, "", "", [], None
     stopped_at: int | None = None  # the line of the first entry past max_entries
     containers: list[etree._Element] = []  # the root, and RSS's <channel>: what entries sit in
     try:
@@ -214,18 +242,20 @@ def _xml_feed(body: bytes, url: str, content_type: str, max_entries: int) -> Fee
                     if (kind := _kind(element)) is None:
                         root = _name(element.tag)[1]
                         break
+                    own = _name(element.tag)[0]
                     containers.append(element)
                 elif element.getparent() is containers[0] and _name(element.tag)[1] == "channel":
                     containers.append(element)
                 continue
-            if _is_entry(element):
+            is_entry = _is_entry(element, own)
+            if is_entry:
                 if len(entries) == max_entries:
                     stopped_at = element.sourceline or 0  # libxml2 reads on in chunks: its faults past here are not ours
                     break
-                entry = _xml_entry(element, url)
+                entry = _xml_entry(element, url, own)
                 if entry:
                     entries.append(entry)
-            if element.getparent() in containers:  # an entry or what sits beside entries: done with
+            if is_entry or element.getparent() in containers:  # done with: an entry, or what sits beside entries
                 element.clear()
                 while element.getprevious() is not None:
                     del element.getparent()[0]

@@ -89,6 +89,11 @@ def pattern(name: str, value: str | None) -> list[str]:
     return [value]
 
 
+# Scrapy's components read these spider attributes, and -a sets them (deprecated for settings, still working)
+SCRAPY_ATTRIBUTES = ("user_agent", "http_user", "http_pass", "http_auth_domain", "download_timeout",
+                     "download_maxsize", "download_warnsize")
+
+
 def spider_arguments(spider: type) -> list[str]:
     """The ``-a`` names a spider class takes: the parameters of its and its bases' ``__init__`` (Scrapy's own aside)."""
     names: set[str] = set()
@@ -104,11 +109,12 @@ def spider_arguments(spider: type) -> list[str]:
 def check_names(spider: type, name: str, given: Iterable[str]) -> None:
     """Raise if an ``-a`` name is none the spider takes: a misspelt one would be ignored without a word.
 
-    Names starting with ``_`` pass: scrapyd gives every crawl ``-a _job=ID``.
+    Names starting with ``_`` pass (scrapyd gives every crawl ``-a _job=ID``), and so do the spider
+    attributes Scrapy's components read (:data:`SCRAPY_ATTRIBUTES`).
     """
     known = spider_arguments(spider)
     for key in given:
-        if key.startswith("_") or key in known:
+        if key.startswith("_") or key in known or key in SCRAPY_ATTRIBUTES:
             continue
         close = difflib.get_close_matches(key, known, n=1)
         hint = f": did you mean -a {close[0]}?" if close else ""
