@@ -154,7 +154,7 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
             self.logger.warning("Ignoring %s: not a sitemap (%s; %s, %d bytes)",
                                 response.url, sitemap, content_type, len(response.body))
             return
-        self.fetched_after_all(response)
+        self.settled(response.request)
         candidates, read = sitemap.candidates, len(sitemap.candidates) + len(sitemap.offsite)
         if sitemap.malformed:
             self.logger.warning("Sitemap %s is malformed (%s); read %d entries anyway", response.url, sitemap.malformed, read)

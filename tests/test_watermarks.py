@@ -22,9 +22,13 @@ class WatermarkSite(LoopbackSite):
 
     def __init__(self) -> None:
         self.down: set[str] = set()
+        self.disallowed: set[str] = set()  # by robots.txt
         super().__init__()
 
     def route(self, path: str) -> Reply:
+        if path == "/robots.txt":
+            rules = "".join(f"Disallow: {p}\n" for p in sorted(self.disallowed))
+            return Reply(200, "OK", [(b"Content-Type", b"text/plain")], f"User-agent: *\n{rules}".encode())
         if path in self.down:
             return Reply(503, "Service Unavailable", [(b"Retry-After", b"0")], b"down for maintenance")
         pages = {page.path: page for page in PAGES.values()}
@@ -116,6 +120,13 @@ def test_an_entry_that_keeps_failing_is_tried_by_three_runs_in_all(tmp_path: Pat
     assert len(site.responses_for(PAGES["a2"].path)) == 3 and len(site.responses_for(PAGES["a1"].path)) == 1
     assert retries(done) == [(site.url(PAGES["a2"].path), "article", 3)]
     assert "HTTP 503" in next(done.db.query("select error from retries"))["error"]
+
+
+def test_an_entry_robots_txt_now_forbids_is_let_go(tmp_path: Path, site: WatermarkSite) -> None:
+    site.down.add(PAGES["a2"].path)
+    assert retries(crawl(tmp_path, site, "sitemap", "/sitemaps/a.xml")) == [(site.url(PAGES["a2"].path), "article", 1)]
+    site.disallowed.add(PAGES["a2"].path)
+    assert retries(crawl(tmp_path, site, "sitemap", "/sitemaps/a.xml")) == []
 
 
 def test_since_moves_no_watermark_past_what_it_skipped(tmp_path: Path, site: WatermarkSite) -> None:

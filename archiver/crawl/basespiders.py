@@ -123,6 +123,7 @@ class ArchiveSpider(scrapy.Spider):
             self.retry_later(request, f"HTTP {response.status}")
             return
         if failure.check(IgnoreRequest):  # settled: robots.txt, offsite, too many redirects
+            self.settled(request)
             capture_id = request.meta.get(META_CAPTURE_ID) if request is not None else None
             reason = failure.getErrorMessage() or "ignored"
             if capture_id is None:  # never sent (robots.txt, offsite): the capture middleware made its row
@@ -135,7 +136,9 @@ class ArchiveSpider(scrapy.Spider):
         refused = refused_because(urlsplit(request.url).hostname) if request is not None else None
         reason = refused or failure.getErrorMessage() or failure.type.__name__
         self.logger.warning("Not archived: %s (%s)", getattr(request, "url", "?"), reason)
-        if not refused:  # a refused address stays refused
+        if refused:  # and stays refused
+            self.settled(request)
+        else:
             self.retry_later(request, reason)
 
     def retry_later(self, request: scrapy.Request | None, error: str) -> None:
@@ -147,10 +150,10 @@ class ArchiveSpider(scrapy.Spider):
         self.crawler.stats.inc_value("archiver/retries/noted")
         self.archive.io.submit(self.archive.writer.note_failure, url, site_of(url), kind, error)
 
-    def fetched_after_all(self, response: Response) -> None:
-        """A URL an earlier run failed to fetch came: it waits no more."""
-        if response.meta.get(META_RETRYING):
-            self.archive.io.submit(self.archive.writer.clear_retry, listed_url(response.request))
+    def settled(self, request: scrapy.Request | None) -> None:
+        """A URL an earlier run failed to fetch came, or is refused for good: it waits no more."""
+        if request is not None and request.meta.get(META_RETRYING):
+            self.archive.io.submit(self.archive.writer.clear_retry, listed_url(request))
 
     async def scheduler_room(self) -> None:
         """Wait while the scheduler holds :data:`QUEUE_LOW` requests or more: a long URL list stays out of memory."""
@@ -182,7 +185,6 @@ class Candidate:
     url: str
     date: datetime | None = None
     hints: dict[str, Any] = field(default_factory=dict)
-
 
 
 class DiscoverySpider(ArchiveSpider):
@@ -362,7 +364,7 @@ class DiscoverySpider(ArchiveSpider):
         return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed, cb_kwargs={"hints": hints or {}})
 
     def parse_article(self, response: Response, hints: dict[str, Any]) -> ArchivedPage:
-        self.fetched_after_all(response)
+        self.settled(response.request)
         page = self.page(response)
         page.hints = hints
         return page
