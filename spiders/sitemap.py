@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, AsyncIterator
@@ -10,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from lxml import etree
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
@@ -17,7 +19,7 @@ from archiver.core.dates import parse_date
 from archiver.core.media import header_text
 from archiver.crawl.arguments import switch
 from archiver.crawl.basespiders import META_RETRY, Candidate, DiscoverySpider, site_of
-from archiver.crawl.compat import SitemapWithExtras, sitemap_body
+from archiver.crawl.compat import RobotsWithHooks, SitemapWithExtras, sitemap_body
 from archiver.errors import CodingError
 
 # Where sitemaps usually are when robots.txt names none.
@@ -79,9 +81,11 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
         if _looks_like_sitemap(self.start_url):
             yield self.sitemap_request(self.start_url)
         else:
-            yield scrapy.Request(
-                urljoin(self.start_url, "/robots.txt"), callback=self.parse_robots, errback=self.robots_failed
-            )
+            # fetched once: the robots.txt middleware takes this copy for its rules (RobotsWithHooks.adopt)
+            self._robots_read = asyncio.Event()
+            yield scrapy.Request(urljoin(self.start_url, "/robots.txt"), callback=self.parse_robots,
+                                 errback=self.robots_failed, meta={"dont_obey_robotstxt": True})
+            await self._robots_read.wait()  # a re-check sent before would make the middleware fetch it itself
         async for request in self.due_rechecks():
             yield request
 
@@ -101,7 +105,17 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
         for path in USUAL_SITEMAPS:
             self.hold_source(self.sitemap_request(urljoin(self.start_url, path)))
 
-    def parse_robots(self, response: Response) -> None:
+    async def adopt_robots(self, response: Response | None) -> None:
+        """The robots.txt middleware's rules from this response (if any), then the re-checks may go."""
+        try:
+            middleware = self.crawler.get_downloader_middleware(RobotsWithHooks)
+            if response is not None and middleware is not None:  # None: ROBOTSTXT_OBEY is off
+                await middleware.adopt(response)
+        finally:
+            self._robots_read.set()
+
+    async def parse_robots(self, response: Response) -> None:
+        await self.adopt_robots(response)
         urls = list(sitemap_urls_from_robots(response.body, base_url=response.url))
         if not urls:
             self.logger.info("robots.txt at %s names no sitemap; trying %s", response.url, ", ".join(USUAL_SITEMAPS))
@@ -109,7 +123,8 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
         for url in urls:
             self.hold_source(self.sitemap_request(url))
 
-    def robots_failed(self, failure: Any) -> None:
+    async def robots_failed(self, failure: Any) -> None:
+        await self.adopt_robots(failure.value.response if failure.check(HttpError) else None)
         self.fetch_failed(failure)
         self.hold_usual_sitemaps()
 

@@ -47,7 +47,9 @@ def test_a_second_run_archives_nothing_new(tmp_path: Path, discovery_site: Disco
     assert archived_keys(second, discovery_site) == archived_keys(first, discovery_site)
     assert {key: len(discovery_site.requested(ARTICLE_PATHS[key])) for key in SITEMAP_KEYS} == before
     row = second.crawl_row()
-    assert row["new"] == 0 and row["fetched"] == 3  # robots.txt (for its rules, then its Sitemap lines) and the index
+    assert row["new"] == 0 and row["fetched"] == 2  # robots.txt (read once for its rules and its Sitemap lines) and the index
+    robots = [r["crawl_id"] for r in second.db.query("select crawl_id from captures where url = ?", [discovery_site.url("/robots.txt")])]
+    assert len(robots) == len(set(robots)) == 2  # once a run
     # both sitemaps' lastmod in the index are no newer than last time: not even fetched
     assert json.loads(row["stats"])["archiver/skipped/sitemaps"] == 2
 

@@ -9,7 +9,7 @@ fails there, by name, rather than deep inside a crawl.
 | ``_ScrapyAgent``, its ``_cb_latency``, ``HTTP11DownloadHandler``'s ``_contextFactory``, ``_bind_address``, ``_pool``, ``_default_maxsize``, ``_default_warnsize``, ``_fail_on_dataloss(_warned)``, ``_tls_verbose_logging``, ``scrapy.utils._download_handlers`` | the status line with its reason phrase (:mod:`.download`) |
 | ``AutoThrottle._response_downloaded``, ``AutoThrottle._get_slot`` | AutoThrottle never below a site's floor |
 | ``Downloader._get_slot``, ``Downloader._latercall``, ``Slot.latercall``, ``Downloader.per_slot_settings``, ``Downloader.slots`` | ``Crawl-delay`` floors and ``Retry-After`` pauses |
-| ``RobotsTxtMiddleware._parsers``, ``._parse_robots``, ``._robots_error`` | one robots.txt fetch shared by a distributed crawl's workers (:mod:`.hosts`) |
+| ``RobotsTxtMiddleware._parsers``, ``._parse_robots``, ``._robots_error`` | one robots.txt fetch shared by a distributed crawl's workers (:mod:`.hosts`); the sitemap spider's own robots.txt read for the rules too |
 | the robots.txt middleware's log message for a failed fetch | one warning line instead of an error with a traceback |
 | ``ExecutionEngine._slot.closing`` | a long sitemap or feed stops when the spider closes |
 | ``ExecutionEngine._remove_request`` | a distributed crawl's claim on a request ends once the engine is done with it (:mod:`.frontier`); a held sitemap or feed frees its place once read (:mod:`.sources`) |
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler, _ScrapyAgent
@@ -37,6 +38,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.gz import gzip_magic_number
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.sitemap import Sitemap
+from twisted.internet.defer import Deferred
 
 from ..core.codings import decode_body, decoding_limit
 from .guard import refused_because
@@ -161,6 +163,17 @@ class RobotsWithHooks(RobotsTxtMiddleware):
     def parsers(self) -> dict[str, Any]:
         """netloc -> its parser, None (no robots.txt: all allowed), or a Deferred while it is fetched."""
         return self._parsers
+
+    async def adopt(self, response: Response) -> None:
+        """Take a robots.txt a spider fetched itself (with ``dont_obey_robotstxt``) as this middleware's own,
+        so that it is not fetched a second time for its rules; nothing if the middleware has one already."""
+        request = response.request
+        assert request is not None
+        netloc = urlsplit((request.meta.get("redirect_urls") or [request.url])[0]).netloc  # as first asked
+        if netloc in self._parsers:
+            return
+        self._parsers[netloc] = Deferred()
+        await self._parse_robots(response, netloc, request)
 
     async def parse_body(self, response: Response, netloc: str, request: Request) -> None:
         """Parse a robots.txt as if fetched for ``request`` (fires ``robots_parsed``); ``parsers[netloc]`` must be a Deferred."""
