@@ -106,7 +106,15 @@ class SiteSpider(DiscoverySpider):
     def article_request(self, url: str, hints: dict[str, Any] | None = None) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_page, errback=self.fetch_failed)
 
+    def retry_request(self, url: str, kind: str, hints: dict[str, Any]) -> scrapy.Request | None:
+        """A page an earlier run failed to fetch: archived, its links not followed (how deep it was is not kept)."""
+        request = super().retry_request(url, kind, hints)
+        if request is not None:
+            request.meta["depth"] = self.max_depth
+        return request
+
     async def parse_page(self, response: Response, listing: bool = False) -> AsyncIterator[Any]:
+        self.settled(response.request)
         page = self.page(response)
         if page.body is None:
             yield page

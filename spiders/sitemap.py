@@ -98,8 +98,8 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
         meta = {META_INDEXES: depth, **({META_RETRY: "sitemap"} if depth else {})}
         return scrapy.Request(url, callback=self.parse_sitemap, errback=self.fetch_failed, meta=meta)
 
-    def retry_request(self, url: str, kind: str) -> scrapy.Request | None:
-        return self.sitemap_request(url, depth=1) if kind == "sitemap" else super().retry_request(url, kind)
+    def retry_request(self, url: str, kind: str, hints: dict[str, Any]) -> scrapy.Request | None:
+        return self.sitemap_request(url, depth=1) if kind == "sitemap" else super().retry_request(url, kind, hints)
 
     def hold_usual_sitemaps(self) -> None:
         for path in USUAL_SITEMAPS:

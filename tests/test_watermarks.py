@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
-from conftest import Crawl, run_crawl
+from conftest import Crawl, run_archiver, run_crawl
 from discoverysite import ARTICLES, KEYS, SITEMAP_NS, article_page
 from loopback import LoopbackSite, Reply
 
@@ -34,6 +36,10 @@ class WatermarkSite(LoopbackSite):
         pages = {page.path: page for page in PAGES.values()}
         if path in pages:
             return Reply(200, "OK", [(b"Content-Type", b"text/html; charset=utf-8")], article_page(pages[path], self.base))
+        if path == "/":  # a front page of links, for the site spider
+            links = "".join(f'<li><a href="{PAGES[n].path}">{n}</a></li>' for n in ("a1", "a2"))
+            page = f"<!DOCTYPE html><html><head><title>News</title></head><body><ul>{links}</ul></body></html>"
+            return Reply(200, "OK", [(b"Content-Type", b"text/html; charset=utf-8")], page.encode())
         xml = {"/index.xml": self.index, "/sitemaps/a.xml": lambda: self.sitemap("a1", "a2"),
                "/sitemaps/b.xml": lambda: self.sitemap("b1"), "/feed.xml": self.feed}
         if path in xml:
@@ -49,7 +55,7 @@ class WatermarkSite(LoopbackSite):
         urls = "".join(f"<url><loc>{self.url(PAGES[n].path)}</loc><lastmod>{DATES[n]}</lastmod></url>" for n in names)
         return f'<?xml version="1.0"?><urlset xmlns="{SITEMAP_NS}">{urls}</urlset>'
 
-    def feed(self) -> str:
+    def feed(self) -> str:  # its links on 127.0.0.1, whether it is read there or at localhost
         items = "".join(f"<item><title>{n}</title><link>{self.url(PAGES[n].path)}</link><pubDate>{DATES[n]}</pubDate></item>"
                         for n in ("f1", "f2"))
         return f'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>{items}</channel></rss>'
@@ -111,6 +117,36 @@ def test_a_sitemap_of_an_index_or_its_entry_that_failed_is_tried_again(tmp_path:
     assert len(site.responses_for("/sitemaps/a.xml")) == 1  # unchanged since: not read again
     # b1 alone was down: the page is tried again, its sitemap not read again
     assert len(site.responses_for("/sitemaps/b.xml")) == (2 if down == "/sitemaps/b.xml" else 1)
+    # a sitemap tried again is held like any other: a few at a time, while the backlog has room
+    assert json.loads(second.crawl_row()["stats"]).get("archiver/sources/held", 0) == (down == "/sitemaps/b.xml")
+
+
+def test_a_feed_entry_on_another_host_is_tried_again_with_its_hints(tmp_path: Path, site: WatermarkSite) -> None:
+    site.down.add(PAGES["f2"].path)
+    feed = site.url("/feed.xml").replace("127.0.0.1", "localhost")  # another site than its entries'
+    run_crawl(tmp_path, "feed", {"url": feed})
+    site.down.clear()
+    second = run_crawl(tmp_path, "feed", {"url": feed})
+    assert archived(second, site) == {"f1", "f2"}
+    hints = next(second.db.query("select hints from articles where url = ?", [site.url(PAGES["f2"].path)]))["hints"]
+    assert json.loads(hints)["title"] == "f2"  # what the feed said of it, though it is not read as new again
+
+
+def test_a_site_crawls_failed_link_is_tried_again(tmp_path: Path, site: WatermarkSite) -> None:
+    site.down.add(PAGES["a2"].path)
+    assert retries(crawl(tmp_path, site, "site", "/", depth="1")) == [(site.url(PAGES["a2"].path), "article", 1)]
+    site.down.clear()
+    second = crawl(tmp_path, site, "site", "/", depth="1")
+    assert archived(second, site) == {"a1", "a2"} and retries(second) == []
+
+
+def test_a_merged_archive_keeps_what_is_to_be_tried_again(tmp_path: Path, site: WatermarkSite) -> None:
+    site.down.add(PAGES["a2"].path)
+    shard = crawl(tmp_path, site, "sitemap", "/sitemaps/a.xml")
+    done = run_archiver("merge", str(tmp_path / "merged.db"), str(shard.db_path), "--warc-dir", str(tmp_path / "warcs"))
+    assert done.returncode == 0, done.stderr
+    merged = sqlite_utils.Database(tmp_path / "merged.db")
+    assert [(r["url"], r["tries"]) for r in merged.query("select * from retries")] == [(site.url(PAGES["a2"].path), 1)]
 
 
 def test_an_entry_that_keeps_failing_is_tried_by_three_runs_in_all(tmp_path: Path, site: WatermarkSite) -> None:

@@ -23,9 +23,9 @@ def merge(into: Path, shards: tuple[Path, ...], warc_dir: Path | None, workers: 
     """Merge SHARDS (the ARCHIVER_DB of each worker) into the archive INTO, new or existing.
 
     Ids are remapped; crawls, captures, articles and their versions, sources
-    and watermarks, site chrome memory and site rules are combined as if one
-    crawl had filed them, and the articles' copies and stories are filed
-    again across shards.  A shard merged twice adds nothing; a shard a worker
+    and watermarks, what is to be fetched again (retries), site chrome
+    memory and site rules are combined as if one crawl had filed them, and
+    the articles' copies and stories are filed again across shards.  A shard merged twice adds nothing; a shard a worker
     is still writing is read as a consistent snapshot.
     """
     if warc_dir is not None and not warc_dir.is_dir():

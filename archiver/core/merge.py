@@ -26,6 +26,7 @@ from ..errors import MergeError
 from ..extract.blocks import blocks
 from ..storage import Storage
 from ..storage import merge as rows_of
+from ..storage import retries
 from .pool import worker_pool
 from .similarity import Signature, decide, signature
 from .warc import existing_path
@@ -128,6 +129,8 @@ def _merge_one(writer: ArchiveWriter, source: Storage, shard: Path, warc_dir: Pa
                 refile.append(article_id)
         for row in rows_of.rows(src, "sources"):
             rows_of.source(db, {**row, "last_crawl_id": crawl_ids.get(row["last_crawl_id"])})
+        for row in rows_of.rows(src, "retries", "url"):  # what a watermark moved past: kept with it
+            retries.merge(db, row)
         for row in rows_of.rows(src, "site_blocks", "site, block"):
             rows_of.chrome_block(db, row)
         for row in rows_of.rows(src, "site_block_pages", "site, block, url"):

@@ -248,18 +248,18 @@ class ArchiveWriter:
         """Archived article URLs of a site whose re-check is due."""
         return articles.due_urls(self.storage.db, site, iso_utc(), limit)
 
-    def note_failure(self, url: str, site: str, kind: str, error: str) -> None:
-        """What a source listed failed to fetch: the next runs try again (``retries``)."""
+    def note_failure(self, url: str, site: str, kind: str, error: str, hints: Mapping[str, Any]) -> None:
+        """What a source listed failed to fetch: the next runs on ``site`` try again (``retries``)."""
         with self.storage.write() as db:
-            retries.note(db, url, site, kind, error, iso_utc())
+            retries.note(db, url, site, kind, error, iso_utc(), hints)
 
     def clear_retry(self, url: str) -> None:
         """A URL that had failed was fetched."""
         with self.storage.write() as db:
             retries.clear(db, url)
 
-    def retries(self, site: str, limit: int = 10_000) -> list[tuple[str, str]]:
-        """What earlier runs failed to fetch on a site, to try again: (URL, kind) pairs."""
+    def retries(self, site: str, limit: int = 10_000) -> list[tuple[str, str, dict[str, Any]]]:
+        """What earlier runs failed to fetch on a site, to try again: URL, kind, and what its source said."""
         with self.storage.write() as db:
             return retries.due(db, site, limit)
 

@@ -142,18 +142,10 @@ class ArchiveSpider(scrapy.Spider):
             self.retry_later(request, reason)
 
     def retry_later(self, request: scrapy.Request | None, error: str) -> None:
-        """What a sitemap or feed listed could not be fetched: the next runs try again (``retries``)."""
-        kind = request.meta.get(META_RETRY) if request is not None else None
-        if kind is None:
-            return
-        url = listed_url(request)
-        self.crawler.stats.inc_value("archiver/retries/noted")
-        self.archive.io.submit(self.archive.writer.note_failure, url, site_of(url), kind, error)
+        """Override: what a source listed could not be fetched (only discovery spiders have sources)."""
 
     def settled(self, request: scrapy.Request | None) -> None:
-        """A URL an earlier run failed to fetch came, or is refused for good: it waits no more."""
-        if request is not None and request.meta.get(META_RETRYING):
-            self.archive.io.submit(self.archive.writer.clear_retry, listed_url(request))
+        """Override: a URL an earlier run failed to fetch came, or is refused for good."""
 
     async def scheduler_room(self) -> None:
         """Wait while the scheduler holds :data:`QUEUE_LOW` requests or more: a long URL list stays out of memory."""
@@ -345,20 +337,37 @@ class DiscoverySpider(ArchiveSpider):
             request = await self.fetch_or_recheck(self.article_request(url))
             if request is not None:
                 yield request
-        for url, kind in await self.archive.run(self.archive.writer.retries, self.site):
-            request = self.retry_request(url, kind)
+        for url, kind, hints in await self.archive.run(self.archive.writer.retries, self.site):
+            request = self.retry_request(url, kind, hints)
             if request is None:
                 continue
             request = request.replace(meta={**request.meta, META_RETRY: kind, META_RETRYING: True})
-            if kind == "article":  # once only, though a source lists it too
-                request = await self.fetch_or_recheck(request)
-            if request is not None:
-                self.crawler.stats.inc_value("archiver/retries/tried")
-                yield request
+            self.crawler.stats.inc_value("archiver/retries/tried")
+            if kind != "article":  # a source: held like any other, a few at a time
+                self.hold_source(request)
+            elif (checked := await self.fetch_or_recheck(request)) is not None:
+                yield checked
+            else:  # archived since (by another worker, perhaps), or on its way already
+                self.settled(request)
 
-    def retry_request(self, url: str, kind: str) -> scrapy.Request | None:
+    def retry_request(self, url: str, kind: str, hints: dict[str, Any]) -> scrapy.Request | None:
         """The request that tries again what an earlier run failed to fetch; sources override it for theirs."""
-        return self.article_request(url) if kind == "article" else None
+        return self.article_request(url, hints) if kind == "article" else None
+
+    def retry_later(self, request: scrapy.Request | None, error: str) -> None:
+        """What a source listed could not be fetched: the next runs on this site try again (``retries``)."""
+        kind = request.meta.get(META_RETRY) if request is not None else None
+        if kind is None:
+            return
+        self.crawler.stats.inc_value("archiver/retries/noted")
+        hints = request.cb_kwargs.get("hints") or {}
+        # the crawl's site, not the URL's: a feed may list another host's pages, an index a CDN's sitemaps
+        self.archive.io.submit(self.archive.writer.note_failure, listed_url(request), self.site, kind, error, hints)
+
+    def settled(self, request: scrapy.Request | None) -> None:
+        """A URL an earlier run failed to fetch came, or is refused for good: it waits no more."""
+        if request is not None and request.meta.get(META_RETRYING):
+            self.archive.io.submit(self.archive.writer.clear_retry, listed_url(request))
 
     def article_request(self, url: str, hints: dict[str, Any] | None = None) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed, cb_kwargs={"hints": hints or {}})

@@ -7,17 +7,23 @@ waits here instead, for at most :data:`MAX_TRIES` runs in all.
 
 from __future__ import annotations
 
+import json
+from typing import Any, Mapping
+
 import sqlite_utils
+
+from .database import to_json
 
 MAX_TRIES = 3  # a page listed before it was live, or a server down for the night, is back by then
 
 
-def note(db: sqlite_utils.Database, url: str, site: str, kind: str, error: str, now: str) -> None:
-    """A URL failed (again): one try more."""
+def note(db: sqlite_utils.Database, url: str, site: str, kind: str, error: str, now: str,
+         hints: Mapping[str, Any]) -> None:
+    """A URL failed (again): one try more.  ``site``: the crawl's, which asks for it next time."""
     db.execute(
-        "INSERT INTO retries (url, site, kind, tries, error, failed_at) VALUES (?, ?, ?, 1, ?, ?) "
+        "INSERT INTO retries (url, site, kind, tries, error, failed_at, hints) VALUES (?, ?, ?, 1, ?, ?, ?) "
         "ON CONFLICT(url) DO UPDATE SET tries = retries.tries + 1, error = excluded.error, failed_at = excluded.failed_at",
-        [url, site, kind, error, now],
+        [url, site, kind, error, now, to_json(dict(hints)) if hints else None],
     )
 
 
@@ -26,9 +32,23 @@ def clear(db: sqlite_utils.Database, url: str) -> None:
     db.execute("DELETE FROM retries WHERE url = ?", [url])
 
 
-def due(db: sqlite_utils.Database, site: str, limit: int) -> list[tuple[str, str]]:
-    """A site's URLs (and their kinds) to try again, oldest failure first; those archived since are let go."""
+def due(db: sqlite_utils.Database, site: str, limit: int) -> list[tuple[str, str, dict[str, Any]]]:
+    """A site's URLs to try again, with their kinds and what their source said of them, oldest failure first.
+
+    Those archived since are let go.
+    """
     db.execute("DELETE FROM retries WHERE site = ? AND url IN (SELECT url FROM articles)", [site])
-    return [(row[0], row[1]) for row in db.execute(
-        "SELECT url, kind FROM retries WHERE site = ? AND tries < ? ORDER BY failed_at LIMIT ?",
+    return [(row[0], row[1], json.loads(row[2] or "{}")) for row in db.execute(
+        "SELECT url, kind, hints FROM retries WHERE site = ? AND tries < ? ORDER BY failed_at LIMIT ?",
         [site, MAX_TRIES, limit])]
+
+
+def merge(db: sqlite_utils.Database, row: Mapping[str, Any]) -> None:
+    """A shard's row into the merged archive: the most tries, the latest failure."""
+    db.execute(
+        "INSERT INTO retries (url, site, kind, tries, error, failed_at, hints) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(url) DO UPDATE SET tries = max(retries.tries, excluded.tries), "
+        "error = CASE WHEN excluded.failed_at > retries.failed_at THEN excluded.error ELSE retries.error END, "
+        "failed_at = max(retries.failed_at, excluded.failed_at)",
+        [row["url"], row["site"], row["kind"], row["tries"], row["error"], row["failed_at"], row["hints"]],
+    )

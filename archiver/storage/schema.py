@@ -244,6 +244,6 @@ def m009_block_pages_by_page(db: sqlite_utils.Database) -> None:
 def m010_retries(db: sqlite_utils.Database) -> None:
     """What a sitemap or feed listed and a crawl could not fetch (an HTTP error, a time-out): the next runs try again."""
     db["retries"].create(
-        {"url": str, "site": str, "kind": str, "tries": int, "error": str, "failed_at": str}, pk="url"
+        {"url": str, "site": str, "kind": str, "tries": int, "error": str, "failed_at": str, "hints": str}, pk="url"
     )
     db["retries"].create_index(["site", "failed_at"])
