@@ -220,6 +220,14 @@ def test_a_file_that_is_no_warc_stops_before_the_archive_is_made(tmp_path: Path)
     assert not (tmp_path / "archive.db").exists()
 
 
+def test_an_empty_file_named_is_an_empty_warc_not_a_stop(tmp_path: Path) -> None:
+    empty = tmp_path / "killed-early.warc.gz"  # what a crawl killed before its first record leaves
+    empty.write_bytes(b"")
+    done = import_(tmp_path, empty)
+    assert "is not a WARC or ARC file" not in done.stderr
+    assert "Read 1 file" in done.stdout and (tmp_path / "archive.db").exists()
+
+
 def test_an_arc_file(news_site: NewsSite, tmp_path: Path) -> None:
     made = tmp_path / "old.arc"
     url = arc_file(news_site, made)
