@@ -110,7 +110,7 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
         try:
             middleware = self.crawler.get_downloader_middleware(RobotsWithHooks)
             if response is not None and middleware is not None:  # None: ROBOTSTXT_OBEY is off
-                await middleware.adopt(response)
+                await middleware.adopt(response, urlsplit(self.start_url).netloc)  # the host asked, whatever redirects
         finally:
             self._robots_read.set()
 

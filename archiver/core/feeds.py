@@ -104,7 +104,7 @@ def _json_feed(body: bytes, url: str, max_entries: int) -> Feed:
 # RSS and Atom ------------------------------------------------------------------------------------
 
 ATOM_NAMESPACES = {"http://www.w3.org/2005/Atom": "atom10", "http://purl.org/atom/ns#": "atom03"}
-RSS_NAMESPACES = {"": "", "http://purl.org/rss/1.0/": "rss10", "http://my.netscape.com/rdf/simple/0.9/": "rss090"}
+RSS_NAMESPACES = frozenset(("", "http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/"))
 DUBLIN_CORE = ("http://purl.org/dc/elements/1.1/", "http://purl.org/dc/terms/")
 # an entry's children read: media:title, itunes:author and the like are not the entry's own
 ENTRY_NAMESPACES = frozenset((*RSS_NAMESPACES, *ATOM_NAMESPACES, *DUBLIN_CORE))

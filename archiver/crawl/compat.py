@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler, _ScrapyAgent
@@ -164,16 +163,14 @@ class RobotsWithHooks(RobotsTxtMiddleware):
         """netloc -> its parser, None (no robots.txt: all allowed), or a Deferred while it is fetched."""
         return self._parsers
 
-    async def adopt(self, response: Response) -> None:
-        """Take a robots.txt a spider fetched itself (with ``dont_obey_robotstxt``) as this middleware's own,
-        so that it is not fetched a second time for its rules; nothing if the middleware has one already."""
-        request = response.request
-        assert request is not None
-        netloc = urlsplit((request.meta.get("redirect_urls") or [request.url])[0]).netloc  # as first asked
+    async def adopt(self, response: Response, netloc: str) -> None:
+        """Take the robots.txt of ``netloc`` a spider fetched itself (with ``dont_obey_robotstxt``) as this
+        middleware's own, so that it is not fetched a second time for its rules; nothing if it has one already."""
         if netloc in self._parsers:
             return
         self._parsers[netloc] = Deferred()
-        await self._parse_robots(response, netloc, request)
+        assert response.request is not None
+        await self._parse_robots(response, netloc, response.request)
 
     async def parse_body(self, response: Response, netloc: str, request: Request) -> None:
         """Parse a robots.txt as if fetched for ``request`` (fires ``robots_parsed``); ``parsers[netloc]`` must be a Deferred."""
