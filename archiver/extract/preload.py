@@ -13,12 +13,11 @@ import gc
 
 import dateparser  # noqa: F401 - htmldate's fallback for dates in running text
 import htmldate.extractors
-import justext.core
 import resiliparse.extract.html2text  # noqa: F401
 import resiliparse.parse.html  # noqa: F401
-import trafilatura.external
 import trafilatura.metadata  # noqa: F401
 
+from . import justext_compat, trafilatura_compat
 from .pipeline import extract_article
 
 _PAGE = """<html lang="en"><head><title>Council approves the budget</title>
@@ -27,14 +26,8 @@ _PAGE = """<html lang="en"><head><title>Council approves the budget</title>
 debate about the new swimming pool, the roads and the library that the town has wanted for years.</p>
 <p>Share</p></article></body></html>"""
 
-# Every language's stop words, for pages that declare none.  trafilatura keeps them as a tuple, which jusText
-# lower-cases into a new set on first use and caches beside it (justext.core.define_stoplist): 33 MiB, and the
-# tuple hashed again on every call.  Held as one set, already lower-case (justext.get_stoplist lower-cases each
-# list), and handed to jusText as it is: 17 MiB, the same words.
-trafilatura.external.JT_STOPLIST = frozenset(
-    word for language in justext.get_stoplists() for word in justext.get_stoplist(language))
-_define_stoplist = justext.core.define_stoplist
-justext.core.define_stoplist = lambda words: words if isinstance(words, frozenset) else _define_stoplist(words)
+# Every language's stop words, for pages that declare none, held once as a set (17 MiB instead of 33).
+trafilatura_compat.use_stoplist(justext_compat.frozen_stoplists())
 extract_article(_PAGE, "https://example.org/budget")  # the code paths a page takes, and their caches
 # htmldate's last resort, dateparser, tries every locale on a date it cannot place, compiling each one's
 # expressions (about 40 MiB): once here, for all workers, rather than in each one as pages ask

@@ -67,22 +67,18 @@ def element_lines(element: Any) -> list[str]:
 
 def readability_lines(tree: HtmlElement) -> list[str]:
     """readability's main text (the copy vendored in trafilatura, ``trafilatura.external``)."""
-    from trafilatura.external import try_readability
+    from .trafilatura_compat import readability
 
-    return element_lines(try_readability(copy.deepcopy(tree)))
+    return element_lines(readability(copy.deepcopy(tree)))
 
 
 def justext_lines(tree: HtmlElement, url: str | None = None, language: str | None = None) -> list[str]:
     """jusText's non-boilerplate paragraphs (through ``trafilatura.external``, with its cleaning)."""
-    from trafilatura.external import justext_rescue
-    from trafilatura.settings import Extractor
-
-    from .justext_paragraphs import install
+    from .justext_compat import install
+    from .trafilatura_compat import justext_body
 
     install()  # the same paragraphs, their text and path worked out once
-    options = Extractor(url=url, lang=(language or "").split("-")[0] or None)
-    body, _ = justext_rescue(copy.deepcopy(tree), options)
-    return element_lines(body)
+    return element_lines(justext_body(copy.deepcopy(tree), url, (language or "").split("-")[0] or None))
 
 
 def resiliparse_lines(tree: HtmlElement) -> list[str]:

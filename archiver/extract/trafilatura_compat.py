@@ -1,6 +1,19 @@
-"""trafilatura's XPath expressions with their regular-expression tests guarded, for the same answers sooner.
+"""Every patch and private use of trafilatura, in one place.
 
-trafilatura finds chrome, comments, bylines and content blocks with XPath
+trafilatura is pinned below its next minor release (pyproject.toml,
+:data:`TESTED`); ``tests/test_extraction_compat.py`` compares each patched
+result with trafilatura's own on the shared corpus, so an upgrade that moves
+or changes one fails there, by name.
+
+| patched or used | why |
+|---|---|
+| the ``etree.XPath`` objects in ``trafilatura.*`` modules (replaced in place by :func:`install`) | their ``re:test`` behind guards: the same answers, 3.4 ms a corpus page less |
+| ``trafilatura.external.try_readability`` (wrapped during one extraction, :func:`readability_kept`) | readability's pass kept for the vote instead of run twice |
+| ``trafilatura.external.try_readability``, ``justext_rescue`` and ``trafilatura.settings.Extractor`` (:func:`readability`, :func:`justext_body`) | the vote's readability and jusText, with trafilatura's cleaning |
+| ``trafilatura.external.JT_STOPLIST`` (set by :func:`use_stoplist`) | the stop words of pages that declare no language, one shared set |
+| ``trafilatura.metadata``'s steps (:func:`metadata`) | ``extract_metadata`` without the searches whose answer the archive does not use |
+
+**The guards.** trafilatura finds chrome, comments, bylines and content blocks with XPath
 expressions that test ``@class`` and ``@id`` against regular expressions
 (EXSLT's ``re:test``).  lxml answers each such test by calling Python's
 ``re`` from C, about 1.6 µs a call, for every element the expression
@@ -26,11 +39,20 @@ from __future__ import annotations
 
 import re
 import sys
+from contextlib import contextmanager
 from re import _constants as sre  # type: ignore[attr-defined]  # the parse tree's opcodes
 from re import _parser as sre_parse  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, Callable, Iterator
 
+from htmldate import find_date
 from lxml import etree
+from trafilatura import external
+from trafilatura.metadata import (
+    META_URL, Document, examine_meta, extract_author, extract_meta_json, extract_sitename, extract_title, extract_url,
+    set_date_params,
+)
+
+TESTED = "2.3"  # the minor release these patches were compared on (tests/test_extraction_compat.py)
 
 REGEXP_NS = "http://exslt.org/regular-expressions"
 MAX_LITERALS = 4
@@ -124,3 +146,81 @@ def install() -> int:
                 setattr(module, name, faster[id(value)])
     _installed = True
     return len(faster)
+
+
+def use_stoplist(words: frozenset[str]) -> None:
+    """The stop words trafilatura's jusText pass uses for a page that declares no language."""
+    external.JT_STOPLIST = words
+
+
+def readability(tree: Any) -> Any:
+    """readability's main content (the copy vendored in trafilatura) of ``tree``, which it changes."""
+    return external.try_readability(tree)
+
+
+def justext_body(tree: Any, url: str | None, language: str | None) -> Any:
+    """jusText's non-boilerplate paragraphs of ``tree`` (which it changes), as trafilatura's fallback cleans and finds them."""
+    from trafilatura.settings import Extractor
+
+    body, _ = external.justext_rescue(tree, Extractor(url=url, lang=language))
+    return body
+
+
+@contextmanager
+def readability_kept(lines: Callable[[Any], list[str]]) -> Iterator[list[list[str]]]:
+    """Keep ``lines`` of readability's pass inside ``bare_extraction`` (its fallback), for the vote.
+
+    trafilatura runs its copy of readability on every page, on the tree it
+    was given less comment sections; the vote would otherwise run it again
+    on the whole tree (2.9 ms a corpus page, with every corpus text the same
+    either way).  Its result is read at once: trafilatura may go on to
+    change it.
+    """
+    kept: list[list[str]] = []
+    original = external.try_readability
+
+    def keeping(tree: Any) -> Any:
+        result = original(tree)
+        if not kept:
+            kept.append(lines(result))
+        return result
+
+    external.try_readability = keeping  # compare_extraction looks it up in trafilatura.external
+    try:
+        yield kept
+    finally:
+        external.try_readability = original
+
+
+def metadata(tree: Any, url: str | None, known: frozenset[str] = frozenset()) -> Document:
+    """trafilatura's metadata of the page, without searching for the fields in ``known``.
+
+    The steps of ``trafilatura.metadata.extract_metadata`` (2.x), in its
+    order, for title, author, date, site name and description; its last step
+    (whitespace and entities) is the pipeline's ``plain``.  The date
+    (htmldate's extensive search) and the author (a search on a copy of the
+    whole tree) are skipped when the page's structured data gives them, and
+    categories, tags and licence, which the archive does not keep, always:
+    those steps were about a third of trafilatura's CPU per page.
+    """
+    found = examine_meta(tree)
+    if found.author and " " not in found.author:  # a handle, not a name (as trafilatura does)
+        found.author = None
+    try:
+        found = extract_meta_json(tree, found)
+    except Exception:  # noqa: BLE001 - trafilatura, too, goes on without the JSON-LD (its bugs)
+        pass
+    found.title = found.title or extract_title(tree)
+    if "author" not in known and not found.author:
+        found.author = extract_author(tree)
+    found.url = found.url or extract_url(tree, url)
+    if "date" not in known:
+        found.date = find_date(tree, **{**set_date_params(True), "url": found.url})
+    found.sitename = found.sitename or extract_sitename(tree)
+    if found.sitename:
+        found.sitename = found.sitename.lstrip("@")
+        if found.sitename and "." not in found.sitename and not found.sitename[0].isupper():
+            found.sitename = found.sitename.title()
+    elif found.url and (match := META_URL.match(found.url)):
+        found.sitename = match[1]
+    return found

@@ -1,11 +1,15 @@
-"""Faster paths through lxml, trafilatura and jusText that must give the same answers as the slow ones.
+"""Every patch of trafilatura and jusText, and the faster paths through lxml, give the libraries' own answers.
 
-The parser chooses lxml.html's element classes in C (``pipeline._parser``);
-trafilatura's XPath expressions test regular expressions behind guards
-(:mod:`archiver.extract.xpathguard`); jusText's paragraphs keep their text
-and path (:mod:`archiver.extract.justext_paragraphs`); trafilatura reads the
-pipeline's tree without a copy of its own (``Page.view``).  Each is compared
-here with the library's own way, on crafted markup and on corpus pages.
+The fences are :mod:`archiver.extract.trafilatura_compat` and
+:mod:`archiver.extract.justext_compat`, each library pinned below its next
+minor release: trafilatura's XPath expressions test regular expressions
+behind guards; readability's pass is kept for the vote; the metadata is
+trafilatura's search without the steps the archive does not use; jusText's
+paragraphs keep their text and path, and its stop words are one shared set.
+The parser chooses lxml.html's element classes in C (``pipeline._parser``),
+and trafilatura reads the pipeline's tree without a copy of its own
+(``Page.view``).  Each is compared here with the library's own way, on
+crafted markup and on corpus pages.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from archiver.core.charsets import page_text
-from archiver.extract import parse_html, trafilatura_backend  # noqa: F401 - importing it installs the guards
-from archiver.extract.xpathguard import GUARDED, REGEXP_NS, guarded, literals
+from archiver.extract import justext_compat, parse_html, trafilatura_backend  # noqa: F401 - importing it installs the guards
+from archiver.extract.structured import plain
+from archiver.extract.trafilatura_compat import GUARDED, REGEXP_NS, guarded, literals
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-pages" / "html"
 MARKUP = """<html><body>
@@ -34,6 +39,16 @@ PATTERNS = [
     ("@class", "cookie[-_]?(?:banner|bar|consent)|notice[-_]{0,2}cookie", "i"), ("@id", "^(?:byl|comm)", ""),
     ("@class", "x*", ""),
 ]
+
+
+def test_the_libraries_are_the_minor_releases_the_patches_were_compared_on() -> None:
+    """An upgrade past the pin in pyproject.toml must come with this file passing again, and TESTED moved."""
+    import importlib.metadata
+
+    from archiver.extract import trafilatura_compat
+
+    assert importlib.metadata.version("trafilatura").startswith(trafilatura_compat.TESTED + ".")
+    assert importlib.metadata.version("justext").startswith(justext_compat.TESTED + ".")
 
 
 def test_the_parser_gives_lxml_html_classes_without_a_python_lookup() -> None:
@@ -79,7 +94,7 @@ def test_trafilatura_expressions_are_guarded_and_answer_as_before_on_corpus_page
             assert fast(tree) == original(tree), (page.name, original.path[:80])
 
 
-def _justext_paragraphs(tree: object) -> list[tuple[str, str, str, str]]:
+def _justext_compat(tree: object) -> list[tuple[str, str, str, str]]:
     from justext.core import ParagraphMaker, classify_paragraphs, revise_paragraph_classification
     from trafilatura.external import JT_STOPLIST, jt_stoplist_init
 
@@ -93,21 +108,19 @@ def test_justext_finds_the_same_paragraphs_with_its_text_and_path_kept() -> None
     import justext.core
     import justext.paragraph
 
-    from archiver.extract import justext_paragraphs
-
     pages = sorted(CORPUS.glob("*.html"))[5::40]
     assert len(pages) >= 20
     try:
         for page in pages:
             html = page_text(page.read_bytes(), "text/html")
-            justext.core.Paragraph, justext.core.PathInfo = justext.paragraph.Paragraph, justext_paragraphs.PathInfo.__base__
-            theirs = _justext_paragraphs(parse_html(html))
-            justext_paragraphs.install()
-            ours = _justext_paragraphs(parse_html(html))
+            justext.core.Paragraph, justext.core.PathInfo = justext.paragraph.Paragraph, justext_compat.PathInfo.__base__
+            theirs = _justext_compat(parse_html(html))
+            justext_compat.install()
+            ours = _justext_compat(parse_html(html))
             assert ours == theirs, page.name
             assert sum(cls == "good" for *_, cls in ours) >= 1, page.name
     finally:
-        justext_paragraphs.install()
+        justext_compat.install()
 
 
 def test_trafilatura_reads_the_shared_tree_without_changing_it() -> None:
@@ -121,3 +134,49 @@ def test_trafilatura_reads_the_shared_tree_without_changing_it() -> None:
         found = TrafilaturaExtractor().main_text(Page(html, "https://example.org/a", lambda: None, view=tree))
         assert found is not None and found.text, page.name
         assert etree.tostring(tree) == before, page.name  # the voters read this tree next
+
+
+def test_metadata_without_the_unused_steps_is_trafilaturas_own_on_corpus_pages() -> None:
+    """Every field the archive keeps, as the pipeline keeps it (``plain``), equals ``extract_metadata``'s."""
+    from trafilatura.metadata import extract_metadata
+
+    from archiver.extract.trafilatura_compat import metadata
+
+    pages = sorted(CORPUS.glob("*.html"))[2::5]
+    assert len(pages) >= 180
+    for page in pages:
+        html = page_text(page.read_bytes(), "text/html")
+        url = f"https://example.org/{page.stem}"
+        ours, theirs = metadata(parse_html(html), url), extract_metadata(parse_html(html), url)
+        for field in ("title", "author", "date", "sitename", "description", "url"):
+            assert plain(getattr(ours, field)) == plain(getattr(theirs, field)), (page.name, field)
+
+
+def test_readability_kept_for_the_vote_changes_nothing_trafilatura_finds() -> None:
+    import trafilatura
+
+    from archiver.extract.trafilatura_compat import readability_kept
+    from archiver.extract.voting import element_lines
+
+    kept_some = 0
+    for page in sorted(CORPUS.glob("*.html"))[3::60]:
+        html = page_text(page.read_bytes(), "text/html")
+        plain_run = trafilatura.bare_extraction(parse_html(html), with_metadata=False, **trafilatura_backend.OPTIONS)
+        with readability_kept(element_lines) as kept:
+            kept_run = trafilatura.bare_extraction(parse_html(html), with_metadata=False, **trafilatura_backend.OPTIONS)
+        assert (kept_run and kept_run.text) == (plain_run and plain_run.text), page.name
+        kept_some += bool(kept and kept[0])
+    assert kept_some >= 10
+    from trafilatura import external
+
+    assert external.try_readability.__name__ == "try_readability"  # put back after each extraction
+
+
+def test_the_shared_stop_words_are_those_jusText_would_make_of_trafilaturas() -> None:
+    import justext.core
+    from trafilatura.external import jt_stoplist_init
+
+    frozen = justext_compat.frozen_stoplists()
+    assert frozen == frozenset(w.lower() for w in jt_stoplist_init())
+    assert justext.core.define_stoplist(frozen) is frozen  # taken as it is, not copied
+    assert justext.core.define_stoplist(("The", "a")) == frozenset({"the", "a"})

@@ -1,4 +1,13 @@
-"""jusText's paragraphs, each with its text and its path worked out once instead of at every read.
+"""Every patch of jusText, in one place: its paragraphs with their text and path worked out once.
+
+jusText is pinned below its next minor release (pyproject.toml, :data:`TESTED`);
+``tests/test_extraction_compat.py`` compares every patched result with
+jusText's own, so an upgrade that changes what is patched fails there, by name.
+
+| patched | why |
+|---|---|
+| ``justext.core.Paragraph``, ``justext.core.PathInfo`` (replaced by subclasses) | the same paragraphs, 2.8 ms a corpus page less |
+| ``justext.core.define_stoplist`` (takes a frozen set as it is, :func:`frozen_stoplists`) | every language's stop words in 17 MiB instead of 33, shared by the extraction workers |
 
 jusText (a voter, and trafilatura's last fallback) splits a page into
 paragraphs, then classifies them.  Its ``Paragraph.text`` joins and
@@ -9,14 +18,19 @@ element) turn out empty.  :class:`Paragraph` keeps its text until a text
 node is added; :class:`PathInfo` keeps the joined path of every open
 element, one step longer than its parent's.  jusText's results are the same
 (every paragraph's text, path and class on the corpus pages:
-``tests/test_extraction_speedups.py``), at 2.8 ms a corpus page less.
+``tests/test_extraction_compat.py``), at 2.8 ms a corpus page less.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import justext
 import justext.core
 import justext.paragraph
 from justext.utils import normalize_whitespace
+
+TESTED = "3.0"  # the minor release these patches were compared on (tests/test_extraction_compat.py)
 
 
 class Paragraph(justext.paragraph.Paragraph):
@@ -63,6 +77,25 @@ class PathInfo(justext.core.PathInfo):
         self._doms.pop()
         self._xpaths.pop()
         return self
+
+
+def frozen_stoplists() -> frozenset[str]:
+    """Every language's stop words in one set, lower-case, which jusText then takes as it is.
+
+    trafilatura keeps them as a tuple, which jusText lower-cases into a new
+    set on first use and caches beside it (``define_stoplist``): 33 MiB, and
+    the tuple hashed again on every call.  Held as one set, already
+    lower-case (``justext.get_stoplist`` lower-cases each list): 17 MiB, the
+    same words.  Idempotent.
+    """
+    original = justext.core.define_stoplist
+    if not getattr(original, "takes_frozen", False):
+        def define_stoplist(words: Any) -> Any:
+            return words if isinstance(words, frozenset) else original(words)
+
+        define_stoplist.takes_frozen = True  # type: ignore[attr-defined]
+        justext.core.define_stoplist = define_stoplist
+    return frozenset(word for language in justext.get_stoplists() for word in justext.get_stoplist(language))
 
 
 def install() -> None:
