@@ -21,7 +21,7 @@ with the whole archive:
 Signatures are kept per text block (a line, as the site chrome memory names
 them) so that dropping chrome blocks after extraction drops their part of the
 signature too, without reading the text again.  This module knows nothing of
-SQLite or Scrapy; ``archiver/storage/stories.py`` keeps the indexes.
+SQLite or Scrapy; ``archiver/storage/storyindex.py`` keeps the indexes.
 """
 
 from __future__ import annotations
