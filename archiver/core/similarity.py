@@ -44,7 +44,7 @@ from .wordshares import WordShares, frequency_buckets
 from .words import is_cjk
 from .words import tokens as word_tokens
 
-# Chosen with bench/stories.py (README, "Stories", has the figures).
+# Chosen with bench/stories.py (docs/stories.md has the figures).
 SHINGLE_WORDS = 3
 COPY_JACCARD = 0.5  # estimated Jaccard of 3-word shingles at or above which a text is a near copy
 STORY_SIMILARITY = 0.225  # TF-IDF cosine at or above which an article joins a story
