@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import inspect
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,6 +115,20 @@ def test_the_layout_table_matches_the_tree() -> None:
             continue  # a package's own description is its folder's row, or its modules' rows
         covered = str(relative) in listed or any(f"{parent}/" in listed for parent in relative.parents)
         assert covered, f"{relative} is not in docs/architecture.md's Layout table"
+
+
+@pytest.mark.parametrize("case, arguments, status", [
+    ("an unknown spider", ["nosuch"], 2),
+    ("a component that fails to load", ["article", "-a", "url=http://127.0.0.2/", "-s", 'EXTENSIONS={"nosuch.Extension": 10}'], 1),
+])
+def test_the_exit_status_table_says_what_scrapy_crawl_exits_with(tmp_path: Path, case: str, arguments: list[str], status: int) -> None:
+    table = page("scheduling.md").split("\n## Exit statuses\n", 1)[1]
+    documented = re.search(rf"^\| `{status}` \|(.*)$", table, re.MULTILINE)
+    assert documented and case in documented.group(1), f"docs/scheduling.md: {case} should be under exit status {status}"
+    settings = ["-s", f"ARCHIVER_DB={tmp_path / 'archive.db'}", "-s", f"ARCHIVER_WARC_DIR={tmp_path / 'warcs'}"]
+    crawl = subprocess.run([sys.executable, "-m", "scrapy", "crawl", *arguments, *settings],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert crawl.returncode == status, crawl.stderr[-2000:]
 
 
 def test_ci_runs_the_readme_test_command() -> None:
