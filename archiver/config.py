@@ -93,7 +93,7 @@ class _Setting:
     expects: str
 
 
-# name (without the ARCHIVER_ prefix) -> how to read it.  README.md documents
+# name (without the ARCHIVER_ prefix) -> how to read it.  docs/settings.md documents
 # each of these; tests/test_docs.py keeps the two in step.
 SETTINGS: dict[str, _Setting] = {
     "DB": _Setting("archive.db", _path, "a path to an SQLite file"),

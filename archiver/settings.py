@@ -2,7 +2,7 @@
 
 Polite by default: robots.txt obeyed, an identifying User-Agent, AutoThrottle
 on, Scrapy's HTTP cache off (every fetch is archived, never replayed from a
-cache).  ``ARCHIVER_*`` settings are documented in README.md and validated by
+cache).  ``ARCHIVER_*`` settings are documented in docs/settings.md and validated by
 :class:`archiver.config.ArchiverConfig`; their defaults are set here too, so
 that ``scrapy settings --get ARCHIVER_DB`` prints them.  Override them with
 ``-s NAME=VALUE`` or in a spider's ``custom_settings``.

@@ -2,7 +2,7 @@
 
 Each seed is one site's copy of the same story as a naive scraper kept it:
 its body paragraphs mixed with that site's furniture.  :func:`load_stories`
-reads them and says, line by line, which is which; tests/site.py dresses
+reads them and says, line by line, which is which; tests/newssite.py dresses
 each story in its site's template again.
 """
 

@@ -1,7 +1,7 @@
 """Big sitemaps stay bounded: a 200,000-URL sitemap streams, a source is read to ARCHIVER_SOURCE_MAX_ENTRIES,
 and the sitemaps of an index are fetched as their entries drain, not all at once.
 
-Printed (with -s): how soon the first article request follows the sitemap, and peak memory, for the README.
+Printed (with -s): how soon the first article request follows the sitemap, and peak memory, for docs/performance.md.
 """
 
 from __future__ import annotations

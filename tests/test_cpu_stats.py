@@ -13,7 +13,7 @@ from archiver.core.cpu import CpuMeter, stats
 def test_a_crawl_counts_its_cpu_by_thread_and_stage(archived: Crawl) -> None:
     row = next(archived.db.query("select stats from crawls order by id desc limit 1"))
     cpu = {name: value for name, value in json.loads(row["stats"]).items() if name.startswith("archiver/cpu_ms/")}
-    # every stage a page goes through took some CPU, on the thread or process the README says
+    # every stage a page goes through took some CPU, on the thread or process docs/architecture.md says
     for stage in ("reactor", "io/capture", "io/warc", "io/article", "io/commit",
                   "extract/parse", "extract/main_text", "extract/main_text/metadata", "extract/vote/justext",
                   "extract/signature"):

@@ -156,7 +156,7 @@ class Importer:
         self.writer.no_article(capture_id, reason)
 
     def stats(self) -> dict[str, int]:
-        """The counts as the ``crawls`` row keeps a crawl's stats (README: Stats)."""
+        """The counts as the ``crawls`` row keeps a crawl's stats (docs/stats.md)."""
         captures = sum(self.counts[kind] for kind in ("response", "revisit", "resource"))
         return {"archiver/captures": captures, "archiver/fetched": captures, "archiver/articles": self.counts["articles"],
                 "archiver/articles/new": self.counts["new articles"], "archiver/articles/none": self.counts["no article"],

@@ -21,7 +21,7 @@ with the whole archive:
 Signatures are kept per text block (a line, as the site chrome memory names
 them) so that dropping chrome blocks after extraction drops their part of the
 signature too, without reading the text again.  This module knows nothing of
-SQLite or Scrapy; ``archiver/storage/stories.py`` keeps the indexes.
+SQLite or Scrapy; ``archiver/storage/storyindex.py`` keeps the indexes.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from .wordshares import WordShares, frequency_buckets
 from .words import is_cjk
 from .words import tokens as word_tokens
 
-# Chosen with bench/stories.py (README, "Stories", has the figures).
+# Chosen with bench/stories.py (docs/stories.md has the figures).
 SHINGLE_WORDS = 3
 COPY_JACCARD = 0.5  # estimated Jaccard of 3-word shingles at or above which a text is a near copy
 STORY_SIMILARITY = 0.225  # TF-IDF cosine at or above which an article joins a story

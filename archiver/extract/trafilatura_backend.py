@@ -1,6 +1,6 @@
 """The default extractor: trafilatura, with options chosen on the annotated corpus.
 
-Options are those of :data:`OPTIONS` (``bench/extraction.py``; README.md has
+Options are those of :data:`OPTIONS` (``bench/extraction.py``; docs/extraction.md has
 the table): comments are off, since with them on trafilatura appends the
 comment form to the article.  A page where they find fewer than
 :data:`RECALL_BELOW_WORDS` words is read again with ``favor_recall``, which

@@ -8,7 +8,7 @@ import sqlite_utils
 
 from .database import to_json
 
-# What a crawl did, in its crawls row (README: "crawls" table).
+# What a crawl did, in its crawls row (docs/schema.md: "crawls").
 COUNTERS = ("found", "fetched", "new", "skipped_archived", "skipped_old", "skipped_robots", "failed")
 
 
