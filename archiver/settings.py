@@ -81,6 +81,8 @@ EXTENSIONS_BASE = {path: order for path, order in default_settings.EXTENSIONS_BA
 # Scrapy's scheduler; with ARCHIVER_FRONTIER, scrapy-redis's shared frontier with claims
 # that survive a worker's death (archiver/crawl/frontier.py).
 SCHEDULER = "archiver.crawl.scheduler.Scheduler"
+# Its requests in Redis are JSON (Request.to_dict), never pickles: writing to Redis queues requests, runs no code.
+SCHEDULER_SERIALIZER = "archiver.crawl.serializer"
 ITEM_PIPELINES = {
     "archiver.crawl.pipeline.ArticlePipeline": 300,
 }
