@@ -321,3 +321,17 @@ def test_a_crafted_pickle_in_the_frontier_is_refused_and_the_crawl_goes_on(tmp_p
     assert stat([crawl], "archiver/refused/scheme") == 1 and "Refused 'file:///etc/passwd'" in crawl.log
     assert not any(row["url"].startswith("file:") for row in crawl.db.query("select url from captures"))
     assert client.zcard("archiver:article:requests") == 0 and not list(client.scan_iter("archiver:article:inflight:*"))
+
+
+def test_what_redis_holds_never_delays_a_worker_past_the_ceiling(frontier: str) -> None:
+    from archiver.core.hosts import CRAWL_DELAYS, SharedHosts, sent_key
+
+    client = connect(frontier)
+    hosts = SharedHosts(client, "one", 5)
+    client.hset(CRAWL_DELAYS, "slow.example", 86_400_000)  # written by whoever can write to Redis
+    assert hosts.take("slow.example", 4, 0, ceiling=2) == 0
+    assert 1.5 < hosts.turn("slow.example", 0, ceiling=2) <= 2  # the day asked counts as the ceiling
+    assert hosts.turn("slow.example", 0) > 80_000  # without one, as asked
+    server_ms = int(client.time()[0]) * 1000
+    client.set(sent_key("future.example"), server_ms + 86_400_000)  # a send "tomorrow": none
+    assert hosts.take("future.example", 4, 0, ceiling=2) == 0

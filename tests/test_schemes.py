@@ -147,3 +147,15 @@ def test_allow_schemes_is_validated() -> None:
     for bad in ("", "http https:", "ht tp/s"):
         with pytest.raises(ConfigError, match="ARCHIVER_ALLOW_SCHEMES must be URL schemes"):
             ArchiverConfig.from_settings(Settings({"ARCHIVER_ALLOW_SCHEMES": bad}))
+
+
+def test_a_scheme_allowed_by_the_setting_still_has_no_download_handler(site: SchemeSite, trap: Trap, tmp_path: Path) -> None:
+    """ARCHIVER_ALLOW_SCHEMES lets ftp: past the spiders and the first middleware; settings.py installs no ftp
+    handler, so it still connects nowhere: each layer holds without the others."""
+    crawl = run_crawl(tmp_path, "feed", {"url": site.url("/hostile/feed.xml")}, {"ARCHIVER_ALLOW_SCHEMES": "http https ftp"})
+    assert crawl.returncode == 0, crawl.stderr[-3000:]
+    assert trap.connections == 0
+    assert "Unsupported URL scheme 'ftp'" in crawl.log
+    assert not any("case-ftp" in line for line in refusal_lines(crawl))  # allowed: not refused for its scheme
+    archived = {row["url"] for row in crawl.db.query("select url from articles")}
+    assert {site.url(ARTICLE_PATHS[k]) for k in GOOD_KEYS} <= archived
