@@ -86,6 +86,17 @@ def _redis_url(value: Any) -> str:
     return text
 
 
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
+
+
+def _schemes(value: Any) -> tuple[str, ...]:
+    """URL schemes separated by spaces or commas, at least one (lower case: schemes are read in any case)."""
+    names = tuple(dict.fromkeys(re.split(r"[\s,]+", str(value).strip().lower())))
+    if not names or not all(_SCHEME.match(name) for name in names):
+        raise ValueError(value)
+    return names
+
+
 @dataclass(frozen=True)
 class _Setting:
     default: Any
@@ -133,6 +144,9 @@ SETTINGS: dict[str, _Setting] = {
     "ALLOW_NETWORKS": _Setting(
         "", parse_networks, "networks separated by commas, such as 10.0.0.0/8,192.168.1.0/24 (empty: none)"
     ),
+    # what a source or a server may make the crawl do (archiver/crawl/schemes.py, politeness.py)
+    "ALLOW_SCHEMES": _Setting("http https", _schemes, "URL schemes separated by spaces, such as http https"),
+    "CRAWL_DELAY_MAX": _Setting(300, parse_seconds, "a number of seconds, such as 300"),
 }
 
 
@@ -158,6 +172,8 @@ class ArchiverConfig:
     frontier: str
     worker_timeout: float
     allow_networks: tuple
+    allow_schemes: tuple[str, ...]
+    crawl_delay_max: float
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchiverConfig":

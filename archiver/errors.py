@@ -36,5 +36,10 @@ class CodingError(ArchiverError):
     """A body cannot be decoded from its content coding (gzip, br, zstd...): corrupt, truncated, unknown or too large."""
 
 
+class HostAway(ArchiverError):
+    """A site asked (``Retry-After``) to be left alone longer than ``ARCHIVER_RETRY_AFTER_MAX``: its
+    requests are not sent in this crawl (their rows say so; the next crawl tries again)."""
+
+
 class MergeError(ArchiverError):
     """A shard cannot be merged: missing, not an archive database, or the archive merged into."""

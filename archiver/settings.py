@@ -34,11 +34,21 @@ TWISTED_DNS_RESOLVER = "archiver.crawl.guard.GuardedResolver"
 # A page's meta refresh never replaces that page (and its article) with another URL's.
 METAREFRESH_ENABLED = False
 
+# http(s) only: Scrapy's file, ftp, data and s3 handlers would read the local disk or connect where
+# the SSRF guard never looks, and archive nothing (ARCHIVER_ALLOW_SCHEMES, archiver/crawl/schemes.py).
 DOWNLOAD_HANDLERS = {
     "http": "archiver.crawl.download.ArchivingDownloadHandler",
     "https": "archiver.crawl.download.ArchivingDownloadHandler",
+    "data": None,
+    "file": None,
+    "ftp": None,
+    "s3": None,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: a request whose URL scheme is not allowed goes no further (robots.txt included).
+    "archiver.crawl.schemes.SchemeGuard": 10,
+    # Before Scrapy's RedirectMiddleware (600): a Location with such a scheme ends the redirect, saying why.
+    "archiver.crawl.schemes.LocationGuard": 610,
     # Scrapy's; in a distributed crawl one worker fetches a host's robots.txt for all.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "archiver.crawl.hosts.SharedRobotsTxtMiddleware": 100,
@@ -71,6 +81,8 @@ EXTENSIONS_BASE = {path: order for path, order in default_settings.EXTENSIONS_BA
 # Scrapy's scheduler; with ARCHIVER_FRONTIER, scrapy-redis's shared frontier with claims
 # that survive a worker's death (archiver/crawl/frontier.py).
 SCHEDULER = "archiver.crawl.scheduler.Scheduler"
+# Its requests in Redis are JSON (Request.to_dict), never pickles: writing to Redis queues requests, runs no code.
+SCHEDULER_SERIALIZER = "archiver.crawl.serializer"
 ITEM_PIPELINES = {
     "archiver.crawl.pipeline.ArticlePipeline": 300,
 }

@@ -40,7 +40,7 @@ class FeedSpider(DiscoverySpider):
                     "or Atom or JSON Feed)", response.url)
             for url in feeds:
                 self.logger.info("%s announces the feed %s", response.url, url)
-                self.hold_source(scrapy.Request(url, callback=self.parse_feed, errback=self.fetch_failed))
+                self.hold_source(self.request_for(url, callback=self.parse_feed, errback=self.fetch_failed))
             return
         limit = self.archive.config.source_max_entries
         try:  # on the archiver-read thread

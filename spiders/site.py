@@ -103,8 +103,8 @@ class SiteSpider(DiscoverySpider):
         async for request in self.due_rechecks():
             yield request
 
-    def article_request(self, url: str, hints: dict[str, Any] | None = None) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_page, errback=self.fetch_failed)
+    def article_request(self, url: str, hints: dict[str, Any] | None = None) -> scrapy.Request | None:
+        return self.request_for(url, callback=self.parse_page, errback=self.fetch_failed)
 
     def retry_request(self, url: str, kind: str, hints: dict[str, Any]) -> scrapy.Request | None:
         """A page an earlier run failed to fetch: archived, its links not followed (how deep it was is not kept)."""
@@ -138,7 +138,9 @@ class SiteSpider(DiscoverySpider):
                 break
             self.seen.add(key)
             if kind == "listing":
-                yield scrapy.Request(url, callback=self.parse_page, errback=self.fetch_failed, cb_kwargs={"listing": True})
+                listing = self.request_for(url, callback=self.parse_page, errback=self.fetch_failed, cb_kwargs={"listing": True})
+                if listing is not None:
+                    yield listing
             else:
                 articles.append(Candidate(url))
         async for request in self.article_requests(self.start_url, articles):

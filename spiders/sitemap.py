@@ -79,7 +79,8 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if _looks_like_sitemap(self.start_url):
-            yield self.sitemap_request(self.start_url)
+            if (request := self.sitemap_request(self.start_url)) is not None:
+                yield request
         else:
             # fetched once: the robots.txt middleware takes this copy for its rules (RobotsWithHooks.adopt)
             self._robots_read = asyncio.Event()
@@ -89,14 +90,14 @@ class SitemapArchiveSpider(DiscoverySpider, SitemapSpider):
         async for request in self.due_rechecks():
             yield request
 
-    def sitemap_request(self, url: str, depth: int = 0) -> scrapy.Request:
+    def sitemap_request(self, url: str, depth: int = 0) -> scrapy.Request | None:
         """A sitemap's request; ``depth``: how many sitemap indexes led to it.
 
         An index's sitemap is read again only when its lastmod is newer: if it
         cannot be fetched, the next runs try again (:data:`META_RETRY`).
         """
         meta = {META_INDEXES: depth, **({META_RETRY: "sitemap"} if depth else {})}
-        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.fetch_failed, meta=meta)
+        return self.request_for(url, callback=self.parse_sitemap, errback=self.fetch_failed, meta=meta)
 
     def retry_request(self, url: str, kind: str, hints: dict[str, Any]) -> scrapy.Request | None:
         return self.sitemap_request(url, depth=1) if kind == "sitemap" else super().retry_request(url, kind, hints)

@@ -293,3 +293,45 @@ def test_host_slots_are_leased_to_live_workers(frontier: str) -> None:
     assert other.fetching("r.example")
     other.share_robots("r.example", 200, b"User-agent: *\nCrawl-delay: 1\n")
     assert one.robots("r.example") == (200, b"User-agent: *\nCrawl-delay: 1\n")
+
+
+def test_a_crafted_pickle_in_the_frontier_is_refused_and_the_crawl_goes_on(tmp_path: Path, frontier: str) -> None:
+    from test_frontier_codec import crafted_pickle
+
+    created = tmp_path / "created-by-a-pickle"
+    client = connect(frontier)
+    foreign = [
+        crafted_pickle(created),  # what scrapy-redis's default serializer would have unpickled: code run
+        json.dumps({"url": "https://example.org/", "_class": "subprocess.Popen", "args": ["touch", str(created)]}).encode(),
+        json.dumps({"url": "https://example.org/", "callback": "_set_crawler"}).encode(),
+    ]
+    # data, but a file: URL: decoded, then refused by the first downloader middleware before any I/O
+    local = json.dumps({"url": "file:///etc/passwd", "callback": "parse", "errback": "fetch_failed"}).encode()
+    client.zadd("archiver:article:requests", {entry: 0 for entry in [*foreign, local]})
+    site = ManySite(pages=6, paragraphs=3, pause=0).start()
+    try:
+        [crawl] = finish_workers(start_workers(tmp_path, 1, url_file(tmp_path, site), frontier))
+    finally:
+        site.stop()
+    assert not created.exists()
+    assert {row["url"] for row in crawl.db.query("select url from articles")} == set(site.urls())
+    assert stat([crawl], "archiver/frontier/refused") == len(foreign)
+    dropped = [line for line in crawl.log.splitlines() if "Frontier: dropped a queued entry" in line]
+    assert len(dropped) == len(foreign) and any("not JSON" in line for line in dropped)
+    assert stat([crawl], "archiver/refused/scheme") == 1 and "Refused 'file:///etc/passwd'" in crawl.log
+    assert not any(row["url"].startswith("file:") for row in crawl.db.query("select url from captures"))
+    assert client.zcard("archiver:article:requests") == 0 and not list(client.scan_iter("archiver:article:inflight:*"))
+
+
+def test_what_redis_holds_never_delays_a_worker_past_the_ceiling(frontier: str) -> None:
+    from archiver.core.hosts import CRAWL_DELAYS, SharedHosts, sent_key
+
+    client = connect(frontier)
+    hosts = SharedHosts(client, "one", 5)
+    client.hset(CRAWL_DELAYS, "slow.example", 86_400_000)  # written by whoever can write to Redis
+    assert hosts.take("slow.example", 4, 0, ceiling=2) == 0
+    assert 1.5 < hosts.turn("slow.example", 0, ceiling=2) <= 2  # the day asked counts as the ceiling
+    assert hosts.turn("slow.example", 0) > 80_000  # without one, as asked
+    server_ms = int(client.time()[0]) * 1000
+    client.set(sent_key("future.example"), server_ms + 86_400_000)  # a send "tomorrow": none
+    assert hosts.take("future.example", 4, 0, ceiling=2) == 0

@@ -1,22 +1,39 @@
-"""The I/O thread commits once per unit of work: steps resolve when they ran, the durable end when committed."""
+"""The I/O thread commits once per unit of work: steps resolve when they ran, the durable end when committed.
+
+And no write is fired and forgotten: one posted without waiting that fails (a real read-only SQLite
+database here) is reported, in a crawl as a log line with its traceback and the archiver/errors/storage stat.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import sqlite3
 import threading
+from pathlib import Path
+
+import pytest
 
 from archiver.core.iothread import IOThread
+from conftest import run_crawl
+from schemesite import SchemeSite, Trap
 
 
 def test_steps_resolve_at_once_and_the_durable_end_waits_for_the_commit() -> None:
     commits: list[list[str]] = []
     done: list[str] = []
     io = IOThread("test-io", flush=lambda: commits.append(list(done)), max_age=60)
-    try:
+
+    async def unit_of_work() -> None:
         for step in ("article", "candidates", "story"):
-            assert io.submit(done.append, step, durable=False).result(timeout=10) is None
+            assert await io.run(done.append, step, durable=False) is None
         assert commits == []  # nobody waits on a commit yet: none ran
-        io.submit(done.append, "filed").result(timeout=10)
-        # the durable end's future resolved only after one commit that holds every step
+        await io.run(done.append, "filed")
+
+    try:
+        asyncio.run(unit_of_work())
+        # the durable end resolved only after one commit that holds every step
         assert commits == [["article", "candidates", "story", "filed"]]
     finally:
         io.shutdown()
@@ -26,7 +43,7 @@ def test_steps_nobody_waits_on_are_committed_after_max_age() -> None:
     committed = threading.Event()
     io = IOThread("test-io", flush=committed.set, max_age=0.05)
     try:
-        io.submit(lambda: None, durable=False).result(timeout=10)
+        asyncio.run(io.run(lambda: None, durable=False))
         assert committed.wait(timeout=10)
     finally:
         io.shutdown()
@@ -38,9 +55,63 @@ def test_a_failed_commit_fails_the_durable_calls_that_wait_on_it() -> None:
 
     io = IOThread("test-io", flush=flush, max_age=60)
     try:
-        step = io.submit(lambda: "step", durable=False)
-        end = io.submit(lambda: "end")
-        assert step.result(timeout=10) == "step"
-        assert isinstance(end.exception(timeout=10), OSError)
+        with pytest.raises(OSError):
+            io.call(lambda: "end", timeout=10)
     finally:
         io.shutdown()
+
+
+def read_only(tmp_path: Path) -> sqlite3.Connection:
+    path = tmp_path / "archive.db"
+    with sqlite3.connect(path) as setup:
+        setup.execute("CREATE TABLE notes (text TEXT)")
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+
+
+def test_a_posted_write_that_fails_reaches_on_failure(tmp_path: Path) -> None:
+    database = read_only(tmp_path)
+    failures: list[BaseException] = []
+    io = IOThread("test-io", flush=database.commit, on_failure=failures.append)
+    try:
+        io.post(database.execute, "INSERT INTO notes VALUES ('lost?')")
+        io.call(lambda: None)  # in order: the posted write has run and been reported
+    finally:
+        io.shutdown()
+    assert len(failures) == 1 and isinstance(failures[0], sqlite3.OperationalError)
+    assert "readonly" in str(failures[0])
+
+
+def test_without_on_failure_a_posted_failure_is_logged_with_its_traceback(tmp_path: Path, caplog) -> None:
+    database = read_only(tmp_path)
+    io = IOThread("test-io", flush=database.commit)
+    try:
+        with caplog.at_level(logging.ERROR, logger="archiver.core.iothread"):
+            io.post(database.execute, "INSERT INTO notes VALUES ('lost?')")
+            io.call(lambda: None)
+    finally:
+        io.shutdown()
+    [record] = caplog.records
+    assert "A write on the I/O thread failed" in record.getMessage() and record.exc_info is not None
+
+
+def test_a_crawl_logs_and_counts_a_failed_write_nobody_waited_on(tmp_path: Path) -> None:
+    """A feed entry that is missing (404) is noted for the next run without waiting: that write fails for real
+    (a trigger in the archive refuses rows in ``retries``), and the crawl says so and counts it."""
+    trap = Trap()
+    site = SchemeSite(trap).start()
+    try:
+        first = run_crawl(tmp_path, "article", {"url": site.url("/")})  # creates the archive
+        assert first.returncode == 0, first.stderr[-3000:]
+        with sqlite3.connect(first.db_path) as db:
+            db.execute("CREATE TRIGGER refuse_retries BEFORE INSERT ON retries "
+                       "BEGIN SELECT RAISE(ABORT, 'retries are refused by this archive'); END")
+        crawl = run_crawl(tmp_path, "feed", {"url": site.url("/hostile/feed.xml")})
+    finally:
+        site.stop()
+        trap.close()
+    assert crawl.returncode == 0, crawl.stderr[-3000:]
+    stats = json.loads(crawl.crawl_row()["stats"])
+    assert stats.get("archiver/retries/noted", 0) >= 1
+    assert stats["archiver/errors/storage"] == stats["archiver/retries/noted"]
+    assert "archiver storage error (the first; all are counted in archiver/errors/storage)" in crawl.log
+    assert "retries are refused by this archive" in crawl.log and "Traceback" in crawl.log

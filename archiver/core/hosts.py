@@ -34,19 +34,23 @@ ROBOTS_TTL = 24 * 3600  # seconds a fetched robots.txt is shared (RFC 9309: cach
 FETCHING_TTL = 600  # seconds other workers wait at most for one live worker's robots.txt fetch
 SENT_MEMORY_MS = 600_000  # a host's last send time is forgotten this long after it (or its delay)
 
+NO_CEILING = 1e9  # seconds: a delay without a ceiling (about 31 years)
 _NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
 
-# KEYS[2] sent, KEYS[3] crawl delays; ARGV[1] slot, ARGV[4] delay ms.  0: this worker's turn,
-# now (recorded as the host's last send); else the milliseconds until the turn comes.
+# KEYS[2] sent, KEYS[3] crawl delays; ARGV[1] slot, ARGV[4] delay ms, ARGV[7] the longest Crawl-delay ms.
+# 0: this worker's turn, now (recorded as the host's last send); else the milliseconds until the
+# turn comes.  What Redis holds is bounded: a Crawl-delay past the longest (written by anyone who
+# can write to Redis) counts as the longest, and a send time in the future as none.
 _TURN_BODY = """
-local delay = math.max(tonumber(ARGV[4]), tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0'))
-local sent = redis.call('GET', KEYS[2])
-if sent and tonumber(sent) + delay > now then return tonumber(sent) + delay - now end
+local shared = math.min(tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0'), tonumber(ARGV[7]))
+local delay = math.max(tonumber(ARGV[4]), shared)
+local sent = tonumber(redis.call('GET', KEYS[2]) or '')
+if sent and sent <= now and sent + delay > now then return sent + delay - now end
 redis.call('SET', KEYS[2], now, 'PX', math.max(delay, %d))
 return 0
 """ % SENT_MEMORY_MS
 
-# KEYS: busy, sent, crawl delays; ARGV: slot, worker, limit, delay ms, alive prefix, timeout ms.
+# KEYS: busy, sent, crawl delays; ARGV: slot, worker, limit, delay ms, alive prefix, timeout ms, longest Crawl-delay ms.
 # -1: the host has `limit` requests in flight across live workers.  Else the slot is taken,
 # and the turn asked for (see _TURN).
 _TAKE = _NOW + """
@@ -110,23 +114,25 @@ class SharedHosts:
 
     # slots and send times --------------------------------------------------------
 
-    def _run(self, script: Any, slot: str, limit: int, delay: float) -> int:
+    def _run(self, script: Any, slot: str, limit: int, delay: float, ceiling: float) -> int:
         return int(script(keys=[busy_key(slot), sent_key(slot), CRAWL_DELAYS],
-                          args=[slot, self.worker, limit, int(delay * 1000), ALIVE_PREFIX, self.timeout_ms]))
+                          args=[slot, self.worker, limit, int(delay * 1000), ALIVE_PREFIX, self.timeout_ms,
+                                int(min(ceiling, NO_CEILING) * 1000)]))
 
-    def take(self, slot: str, limit: int, delay: float) -> float | None:
-        """Take one of the host's ``limit`` slots, and ask for the turn to send (see :meth:`turn`).
+    def take(self, slot: str, limit: int, delay: float, ceiling: float = NO_CEILING) -> float | None:
+        """Take one of the host's ``limit`` slots, and ask for the turn to send (see :meth:`turn`);
+        no ``Crawl-delay`` read from Redis counts for more than ``ceiling`` seconds (``ARCHIVER_CRAWL_DELAY_MAX``).
 
         None when every slot is taken (try again later); else the slot is
         this worker's, and the seconds to wait are as :meth:`turn` says.
         """
-        wait = self._run(self._take, slot, limit, delay)
+        wait = self._run(self._take, slot, limit, delay, ceiling)
         return None if wait < 0 else wait / 1000
 
-    def turn(self, slot: str, delay: float) -> float:
-        """0 when this worker may send now (``delay`` has passed since any worker's last send: now is the
-        host's last send); else the seconds to wait before asking again."""
-        return self._run(self._turn, slot, 0, delay) / 1000
+    def turn(self, slot: str, delay: float, ceiling: float = NO_CEILING) -> float:
+        """0 when this worker may send now (``delay``, or the host's ``Crawl-delay`` up to ``ceiling``, has passed
+        since any worker's last send: now is the host's last send); else the seconds to wait before asking again."""
+        return self._run(self._turn, slot, 0, delay, ceiling) / 1000
 
     def give_back(self, slot: str) -> None:
         """The response (or the failure) is in: the slot is free for any worker."""

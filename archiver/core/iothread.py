@@ -12,6 +12,13 @@ back) resolve as soon as they have run, and are committed with that end:
 one commit per page instead of one per step.
 Its :class:`~archiver.core.cpu.CpuMeter` counts each call's CPU under the
 function's name, and the commits under ``commit``.
+
+No write is fired and forgotten: a caller either waits for its call
+(:meth:`IOThread.run` from the event loop, :meth:`IOThread.call` from a
+plain thread), or posts it (:meth:`IOThread.post`) and its failure, or its
+batch's failed commit, goes to the thread's ``on_failure`` (the crawl logs
+the first with its traceback and counts them all in ``archiver/errors/storage``).
+There is no call that hands back a future nobody has to read.
 """
 
 from __future__ import annotations
@@ -35,8 +42,11 @@ _STOP = object()
 class IOThread:
     """A single worker thread with batched commits."""
 
-    def __init__(self, name: str, flush: Callable[[], None], max_calls: int = 500, max_age: float = 1.0):
+    def __init__(self, name: str, flush: Callable[[], None], max_calls: int = 500, max_age: float = 1.0,
+                 on_failure: Callable[[BaseException], None] | None = None):
+        """``on_failure`` is called, on this thread, with each failure nobody waits for (default: logged)."""
         self._flush = flush
+        self._on_failure = on_failure or _log_failure
         self._max_calls = max_calls
         self._max_age = max_age
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
@@ -44,11 +54,30 @@ class IOThread:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def submit(self, function: Callable[..., Any], *args: Any, durable: bool = True) -> Future:
+    def _submit(self, function: Callable[..., Any], *args: Any, durable: bool = True) -> Future:
         """Queue ``function(*args)``; the future resolves when its batch is committed (``durable``) or once it ran."""
         future: Future = Future()
         self._queue.put((future, function, args, durable))
         return future
+
+    def call(self, function: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
+        """From a plain thread: run ``function(*args)`` here and wait until its batch is committed; its error is raised."""
+        return self._submit(function, *args).result(timeout=timeout)
+
+    def post(self, function: Callable[..., Any], *args: Any) -> None:
+        """Queue ``function(*args)`` without waiting (a signal handler cannot wait): if it or its commit fails,
+        ``on_failure`` hears of it."""
+        self._submit(function, *args).add_done_callback(self._check)
+
+    def _check(self, done: Future) -> None:
+        if not done.cancelled() and done.exception() is not None:
+            self._report(done.exception())
+
+    def _report(self, exc: BaseException) -> None:
+        try:
+            self._on_failure(exc)
+        except Exception:  # noqa: BLE001 - a reporter's bug must not stop the thread every write depends on
+            logger.exception("The I/O thread could not report a failed write (%s)", exc)
 
     async def run(self, function: Callable[..., T], *args: Any, durable: bool = True) -> T:
         """From the event loop: run ``function(*args)`` here and wait for its batch to be committed (or, not
@@ -57,7 +86,7 @@ class IOThread:
         Cancelling the awaiting task (a crawl being stopped) abandons the wait,
         never the call: what was queued is still written, in order.
         """
-        future = self.submit(function, *args, durable=durable)
+        future = self._submit(function, *args, durable=durable)
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
 
@@ -119,13 +148,17 @@ class IOThread:
             with self.cpu.stage("commit"):
                 self._flush()
         except BaseException as exc:  # noqa: BLE001 - every durable call in the batch failed with it
-            if not batch:
-                logger.error("The archive could not commit writes that nobody waited on: %s", exc, exc_info=exc)
+            if not batch:  # calls that ran, none durable: no future to fail
+                self._report(exc)
             for future, _ in batch:
                 _settle(future, exc)
         else:
             for future, result in batch:
                 _settle(future, result=result)
+
+
+def _log_failure(exc: BaseException) -> None:
+    logger.error("A write on the I/O thread failed: %s", exc, exc_info=(type(exc), exc, exc.__traceback__))
 
 
 def _settle(future: Future, exc: BaseException | None = None, result: Any = None) -> None:

@@ -30,6 +30,7 @@ from .capture import META_CAPTURE_ID, META_PREVIOUS, META_UNCHANGED
 from .compat import spider_closing
 from .extension import ArchiveExtension
 from .guard import refused_because
+from .schemes import request_for
 from .compression import META_UNDECODABLE
 from .items import ArchivedPage
 from .sources import HeldSources
@@ -69,6 +70,11 @@ class ArchiveSpider(scrapy.Spider):
     @property
     def archive(self) -> ArchiveExtension:
         return ArchiveExtension.of(self.crawler)
+
+    def request_for(self, url: str, **kwargs: Any) -> scrapy.Request | None:
+        """The request for a URL a source gave (an entry, a link, the archive), or None, logged and counted, when
+        its scheme is not fetched (``ARCHIVER_ALLOW_SCHEMES``) or it is no URL: the rest of the source goes on."""
+        return request_for(self.crawler, url, **kwargs)
 
     async def fetch_or_recheck(self, request: scrapy.Request) -> scrapy.Request | None:
         """``request`` for a new URL; a conditional re-check for a due one; None (counted) if not due."""
@@ -131,7 +137,7 @@ class ArchiveSpider(scrapy.Spider):
                 return
             # a response that Scrapy then ignored (too many redirects): its row says so
             self.logger.warning("No article from %s: %s (the response is archived)", request.url, reason)
-            self.archive.io.submit(self.archive.writer.no_article, capture_id, reason)
+            self.archive.io.post(self.archive.writer.no_article, capture_id, reason)
             return
         refused = refused_because(urlsplit(request.url).hostname) if request is not None else None
         reason = refused or failure.getErrorMessage() or failure.type.__name__
@@ -282,7 +288,7 @@ class DiscoverySpider(ArchiveSpider):
         """The candidates' requests that are due, their re-check states read in one call to the I/O thread."""
         if not candidates:
             return
-        batch = [self.article_request(c.url, c.hints) for c in candidates]
+        batch = [r for r in (self.article_request(c.url, c.hints) for c in candidates) if r is not None]
         states = await self.archive.recheck_states([r.url for r in batch])
         for request in batch:
             state = states[request.url]
@@ -318,9 +324,10 @@ class DiscoverySpider(ArchiveSpider):
         self.logger.warning("%s lists more than %d entries; read the first %d (raise ARCHIVER_SOURCE_MAX_ENTRIES "
                             "to read more)", url, read, read)
 
-    def hold_source(self, request: scrapy.Request) -> None:
-        """Fetch a source (a sitemap, a feed) once the backlog has room for what it may list."""
-        self.sources.hold(request)
+    def hold_source(self, request: scrapy.Request | None) -> None:
+        """Fetch a source (a sitemap, a feed) once the backlog has room for what it may list (None: a refused URL)."""
+        if request is not None:
+            self.sources.hold(request)
 
     def spider_idle(self) -> None:
         """Never close while the backlog or the held sources hold anything (the feeder may be waiting to run)."""
@@ -334,8 +341,8 @@ class DiscoverySpider(ArchiveSpider):
         """Re-checks of the site's archived articles that are due, whether or not a source lists them;
         and what earlier runs could not fetch (``retries``), whether or not a source still lists it."""
         for url in await self.archive.due_urls(urlsplit(self.start_url).hostname or ""):
-            request = await self.fetch_or_recheck(self.article_request(url))
-            if request is not None:
+            request = self.article_request(url)
+            if request is not None and (request := await self.fetch_or_recheck(request)) is not None:
                 yield request
         for url, kind, hints in await self.archive.run(self.archive.writer.retries, self.site):
             request = self.retry_request(url, kind, hints)
@@ -362,15 +369,15 @@ class DiscoverySpider(ArchiveSpider):
         self.crawler.stats.inc_value("archiver/retries/noted")
         hints = request.cb_kwargs.get("hints") or {}
         # the crawl's site, not the URL's: a feed may list another host's pages, an index a CDN's sitemaps
-        self.archive.io.submit(self.archive.writer.note_failure, listed_url(request), self.site, kind, error, hints)
+        self.archive.io.post(self.archive.writer.note_failure, listed_url(request), self.site, kind, error, hints)
 
     def settled(self, request: scrapy.Request | None) -> None:
         """A URL an earlier run failed to fetch came, or is refused for good: it waits no more."""
         if request is not None and request.meta.get(META_RETRYING):
-            self.archive.io.submit(self.archive.writer.clear_retry, listed_url(request))
+            self.archive.io.post(self.archive.writer.clear_retry, listed_url(request))
 
-    def article_request(self, url: str, hints: dict[str, Any] | None = None) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed, cb_kwargs={"hints": hints or {}})
+    def article_request(self, url: str, hints: dict[str, Any] | None = None) -> scrapy.Request | None:
+        return self.request_for(url, callback=self.parse_article, errback=self.fetch_failed, cb_kwargs={"hints": hints or {}})
 
     def parse_article(self, response: Response, hints: dict[str, Any]) -> ArchivedPage:
         self.settled(response.request)

@@ -125,7 +125,7 @@ class WarcCaptureMiddleware:
         path = " -> ".join([*hops, request.url])
         logger.warning("No article: redirect loop %s", path)
         # queued on the I/O thread without waiting: signal handlers here are not awaited
-        self.archive.io.submit(self.archive.writer.no_article, capture_id, f"redirect loop ({path})")
+        self.archive.io.post(self.archive.writer.no_article, capture_id, f"redirect loop ({path})")
 
     async def process_response(self, request: Request, response: Response) -> Response:
         if urlparse_cached(request).scheme not in _ARCHIVED_SCHEMES or "cached" in response.flags:

@@ -79,8 +79,9 @@ class ArchiveExtension:
             self.hosts = (SharedHosts(self.shared.client, worker_name(), self.config.worker_timeout)
                           if self.shared else None)
             self._check_warc_dir()
-            self.io = IOThread("archiver-io", flush=self._commit)
-            self.writer: ArchiveWriter = self.io.submit(self._open_writer, crawler).result()
+            # a write posted without waiting (a signal handler's) that fails is reported like any other
+            self.io = IOThread("archiver-io", flush=self._commit, on_failure=self._posted_failed)
+            self.writer: ArchiveWriter = self.io.call(self._open_writer, crawler)
         except BaseException:
             if hasattr(self, "io"):
                 self.io.shutdown()
@@ -207,7 +208,7 @@ class ArchiveExtension:
             return
         self._closed = True
         logger.warning("Crawl %s killed: closing its WARC file and its crawls row", self.writer.crawl_id)
-        self.io.submit(self._finish, self._end("killed")).result(timeout=60)
+        self.io.call(self._finish, self._end("killed"), timeout=60)
         self.io.shutdown()
 
     def _host_beat(self) -> None:
@@ -250,6 +251,12 @@ class ArchiveExtension:
         except sqlite3.Error as exc:
             self.report(kind, exc)
             return None
+
+    def _posted_failed(self, exc: BaseException) -> None:
+        """On the I/O thread: a write nobody waited on failed; reported on the reactor thread, as every failure."""
+        from twisted.internet import reactor
+
+        reactor.callFromThread(self.report, "storage", exc)
 
     def report(self, kind: str, exc: BaseException) -> None:
         """Count a failure the crawl goes on after; log the first of each kind with its traceback, the rest briefly."""

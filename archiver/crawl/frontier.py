@@ -6,7 +6,11 @@ frontier and one duplicate filter in Redis (scrapy-redis, persisted, so a
 restart resumes), and each request a worker takes is
 *claimed* (:class:`archiver.core.frontier.Frontier`): held in Redis under the
 worker's name until the engine is done with it (archived, extracted, filed,
-the requests it led to scheduled).  A heartbeat every quarter of
+the requests it led to scheduled).  Requests are stored as data, never
+pickled: JSON of Scrapy's ``Request.to_dict`` (``SCHEDULER_SERIALIZER``,
+:mod:`.serializer`); what a worker claims that is not such a request (a
+pickle written by whoever can write to Redis) is dropped with a warning and
+``archiver/frontier/refused``, and the crawl goes on.  A heartbeat every quarter of
 ``ARCHIVER_WORKER_TIMEOUT`` keeps the claims alive and takes back those of
 workers gone silent; an idle worker stays until the frontier is empty and no
 worker, live or dead, holds a request.
@@ -16,6 +20,7 @@ Threads: all on the reactor thread; each Redis call is one short round trip.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import Any
 
@@ -35,6 +40,11 @@ from .compat import decode_request, on_request_done, wake
 logger = logging.getLogger(__name__)
 QUEUE_CLASS = "scrapy_redis.queue.PriorityQueue"  # a sorted set: what Frontier.claim pops from
 IDLE_POLL = 0.5  # seconds between an idle worker's looks at the frontier
+REFUSED_PER_CALL = 100  # queued entries dropped at most per next_request (the reactor moves on between them)
+LOGGED = 20  # refused entries logged at WARNING; the rest at DEBUG
+# what decoding a queued request raises when it is not one of ours: the codec's FrontierDataError (a
+# ValueError), or Scrapy's request_from_dict given a callback the spider lacks or arguments Request refuses
+NOT_A_REQUEST = (ValueError, TypeError, KeyError, AttributeError)
 
 
 class FrontierScheduler(RedisScheduler):
@@ -50,7 +60,9 @@ class FrontierScheduler(RedisScheduler):
         keys = Keys(crawler.spidercls.name)
         dupefilter = RFPDupeFilter(server, key=keys.dupefilter, debug=crawler.settings.getbool("DUPEFILTER_DEBUG"))
         # persist: the frontier and the duplicate filter outlive any one worker
-        scheduler = cls(server=server, persist=True, queue_key=keys.queue, queue_cls=QUEUE_CLASS, dupefilter=dupefilter)
+        serializer = importlib.import_module(crawler.settings.get("SCHEDULER_SERIALIZER"))  # ours: JSON, not pickle
+        scheduler = cls(server=server, persist=True, queue_key=keys.queue, queue_cls=QUEUE_CLASS, dupefilter=dupefilter,
+                        serializer=serializer)
         scheduler.stats = crawler.stats
         scheduler.crawler = crawler
         scheduler.timeout = config.worker_timeout
@@ -85,14 +97,37 @@ class FrontierScheduler(RedisScheduler):
                          "back after ARCHIVER_WORKER_TIMEOUT", exc)
         super().close(reason)
 
+    def enqueue_request(self, request: Request) -> bool:
+        try:
+            return super().enqueue_request(request)
+        except ValueError as exc:  # a meta value the codec does not store, a callback that is not the spider's
+            self.stats.inc_value("archiver/frontier/unstorable")
+            logger.error("Frontier: cannot queue %s as data (%s); it is not crawled", request.url, exc)
+            return False
+
     def next_request(self) -> Request | None:
-        data = self.frontier.claim()
-        if data is None:
-            return None
-        request = decode_request(self.queue, data)
-        self.claimed[request] = data
-        self.stats.inc_value("archiver/frontier/claimed")
-        return request
+        for _ in range(REFUSED_PER_CALL):
+            data = self.frontier.claim()
+            if data is None:
+                return None
+            try:
+                request = decode_request(self.queue, data)
+            except NOT_A_REQUEST as exc:
+                self._refuse(data, exc)
+                continue
+            self.claimed[request] = data
+            self.stats.inc_value("archiver/frontier/claimed")
+            return request
+        return None  # the engine asks again soon: the idle check sees the frontier is not empty
+
+    def _refuse(self, data: bytes, exc: Exception) -> None:
+        """A queued entry that is not a request of ours as data (a pickle, say): dropped, never run."""
+        self.frontier.done(data)
+        count = self.stats.get_value("archiver/frontier/refused", 0) + 1
+        self.stats.set_value("archiver/frontier/refused", count)
+        logger.log(logging.WARNING if count <= LOGGED else logging.DEBUG,
+                   "Frontier: dropped a queued entry that is not a request stored as data (%s); "
+                   "whoever wrote it can write to the frontier's Redis", exc)
 
     def _done(self, request: Request) -> None:
         data = self.claimed.pop(request, None)

@@ -28,6 +28,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import task
 from twisted.internet.defer import Deferred
 
+from ..config import ArchiverConfig
 from ..core.frontier import redis_error
 from ..core.hosts import SharedHosts
 from .compat import RobotsWithHooks, live_slot
@@ -51,18 +52,19 @@ async def send_politely(crawler: Crawler, hosts: SharedHosts, request: Request,
     key = crawler.engine.downloader.get_slot_key(request)
     slot = live_slot(crawler, key)
     limit, delay = (slot.concurrency, slot.delay) if slot is not None else (1, 0.0)
+    ceiling = ArchiverConfig.from_crawler(crawler).crawl_delay_max  # whatever Redis holds
     try:
-        wait = hosts.take(key, limit, delay)
+        wait = hosts.take(key, limit, delay, ceiling)
         while wait is None:
             await sleep(SLOT_POLL)
-            wait = hosts.take(key, limit, delay)
+            wait = hosts.take(key, limit, delay, ceiling)
     except redis_error() as exc:  # Redis away: this worker's own limits still hold
         logger.warning("Shared politeness unavailable for %s (%s): sending with this worker's limits only", key, exc)
         return await download()
     try:
         while wait > 0:
             await sleep(wait)
-            wait = hosts.turn(key, delay)
+            wait = hosts.turn(key, delay, ceiling)
         return await download()
     finally:
         try:
