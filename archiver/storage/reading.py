@@ -9,11 +9,24 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from .schema import migrations
+
 
 def _rows(conn: sqlite3.Connection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     cursor = conn.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def is_archive(conn: sqlite3.Connection) -> bool:
+    """Whether the database is an archive: the archiver's schema migrations were applied to it."""
+    try:
+        found = conn.execute(
+            "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? LIMIT 1", [migrations.name]
+        ).fetchone()
+    except sqlite3.DatabaseError:  # no such table, or not a database at all
+        return False
+    return found is not None
 
 
 def article(conn: sqlite3.Connection, article_id: int) -> dict[str, Any] | None:

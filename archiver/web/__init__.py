@@ -7,6 +7,9 @@
 - every connection to an archive is read-only (``PRAGMA query_only``) unless the
   metadata says ``plugins: archiver: writable: true``;
 - error pages that work whether or not ``rich`` is installed (see :mod:`archiver.web.error_pages`).
+
+Every hook acts on archives only (:mod:`archiver.web.archives`): another
+database, or another Datasette in the same environment, is left as it was.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 
 from ..storage import reading
+from . import archives
 from .error_pages import handle_exception  # noqa: F401  (a hook: registered with this module)
 from .replay import ReplayError, replay
 
@@ -62,14 +66,13 @@ def _get(row: Any, key: str) -> Any:
 
 @hookimpl
 def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
-    db = datasette.databases.get(database)
-    if db is not None and db.path and not db.is_memory and not _config(datasette, database).get("writable"):
+    if archives.note(datasette, database, conn) and not _config(datasette, database).get("writable"):
         conn.execute("PRAGMA query_only = 1")
 
 
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
-    if value is None:
+    if value is None or not archives.known(datasette, database):
         return None
     if table == "articles" and column == "title":
         return _link(datasette, ARTICLE_PATH, database, row["id"], value, "read the article")
@@ -97,6 +100,8 @@ async def _lookup(datasette: Any, request: Request, table: str, query: Callable[
         db = datasette.get_database(name)
     except KeyError:
         raise NotFound(f"There is no database {name}.") from None
+    if not await archives.is_archive(datasette, name):
+        raise NotFound(f"The database {name} is not an archive.")
     await datasette.ensure_permissions(
         request.actor, [("view-table", (name, table)), ("view-database", name), "view-instance"]
     )
