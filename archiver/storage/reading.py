@@ -64,3 +64,51 @@ def capture(conn: sqlite3.Connection, capture_id: int) -> dict[str, Any] | None:
         if original:
             row.update(original[0])
     return row
+
+
+STORY_ARTICLES = 200  # articles a story page shows, at most
+
+
+def story(conn: sqlite3.Connection, story_id: int) -> dict[str, Any] | None:
+    """One ``stories`` row."""
+    found = _rows(conn, "SELECT * FROM stories WHERE id = ?", [story_id])
+    return found[0] if found else None
+
+
+def story_articles(conn: sqlite3.Connection, story_id: int, limit: int = STORY_ARTICLES) -> list[dict[str, Any]]:
+    """A story's articles in date order (publication date, else when first archived), at most ``limit``."""
+    return _rows(
+        conn,
+        "SELECT id, url, site, sitename, title, date, first_seen, word_count, copy_of FROM articles "
+        "WHERE story_id = ? ORDER BY coalesce(date, first_seen), id LIMIT ?",
+        [story_id, limit],
+    )
+
+
+def version(conn: sqlite3.Connection, version_id: int) -> dict[str, Any] | None:
+    """One version, with its article's id and the previous version's title and text (None for a first version)."""
+    found = _rows(
+        conn,
+        "SELECT v.*, a.id AS article_id, p.id AS previous_id, p.title AS previous_title, p.text AS previous_text, "
+        "p.first_seen AS previous_first_seen, (SELECT max(number) FROM versions WHERE url = v.url) AS versions "
+        "FROM versions v LEFT JOIN articles a ON a.url = v.url "
+        "LEFT JOIN versions p ON p.url = v.url AND p.number = v.number - 1 WHERE v.id = ?",
+        [version_id],
+    )
+    return found[0] if found else None
+
+
+def versions_of(conn: sqlite3.Connection, url: str, limit: int = STORY_ARTICLES) -> list[dict[str, Any]]:
+    """The versions of an article URL, oldest first, without their texts."""
+    return _rows(
+        conn,
+        "SELECT id, number, first_seen, last_seen, words_added, words_removed, cosmetic_changes FROM versions "
+        "WHERE url = ? ORDER BY number LIMIT ?",
+        [url, limit],
+    )
+
+
+def version_id(conn: sqlite3.Connection, url: str, number: int) -> int | None:
+    """The id of version ``number`` of a URL."""
+    found = conn.execute("SELECT id FROM versions WHERE url = ? AND number = ?", [url, number]).fetchone()
+    return found[0] if found else None
