@@ -15,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from changingsite import ChangingSite
 from conftest import Crawl, run_crawl
 from newssite import NewsSite
@@ -38,13 +39,14 @@ class DashboardArchive:
     changed_url: str
 
 
-_built: dict[Path, DashboardArchive] = {}
+_built: list[DashboardArchive] = []  # the session's archive, once built
 
 
-def build(tmp: Path, news_site: NewsSite, crawl_urls: dict[str, str]) -> DashboardArchive:
-    """The archive in ``tmp`` (built on the first call of the session)."""
-    if tmp in _built:
-        return _built[tmp]
+def build(tmp_path_factory: pytest.TempPathFactory, news_site: NewsSite, crawl_urls: dict[str, str]) -> DashboardArchive:
+    """The archive (built on the first call of the test session, in a folder of its own)."""
+    if _built:
+        return _built[0]
+    tmp = tmp_path_factory.mktemp("dashboard")
     settings = {"ARCHIVER_ALLOW_NETWORKS": STORY_NETWORK}
     sites = started()
     changing = ChangingSite().start()
@@ -66,8 +68,8 @@ def build(tmp: Path, news_site: NewsSite, crawl_urls: dict[str, str]) -> Dashboa
     for crawl in crawls:
         assert crawl.returncode == 0, crawl.stderr[-3000:]
     _spread_over_days(tmp / "archive.db", len(crawls))
-    _built[tmp] = DashboardArchive(crawls[-1], story_urls, changed_url)
-    return _built[tmp]
+    _built.append(DashboardArchive(crawls[-1], story_urls, changed_url))
+    return _built[0]
 
 
 def _spread_over_days(db_path: Path, crawls: int) -> None:
