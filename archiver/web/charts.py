@@ -9,6 +9,7 @@ scales up to the width of its box.  Legends are HTML, so they wrap.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Sequence
@@ -22,6 +23,12 @@ FONT = 11
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D1F")
 OTHER = "#999999"
 _ids = itertools.count(1)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters an SVG document may not hold
+
+
+def _text(value: object) -> Markup:
+    """A stored value as SVG text: escaped, without the control characters XML forbids."""
+    return escape(_NOT_XML.sub("", str(value)))
 
 
 @dataclass
@@ -53,7 +60,7 @@ def _svg(title: str, description: str, height: float, body: list[str]) -> Markup
     head = (f'<svg class="archiver-chart" role="img" aria-labelledby="{ident}-t {ident}-d" '
             f'viewBox="0 0 {WIDTH} {height:.0f}" preserveAspectRatio="xMinYMin meet" '
             f'xmlns="http://www.w3.org/2000/svg" font-size="{FONT}" font-family="sans-serif">'
-            f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(description)}</desc>')
+            f'<title id="{ident}-t">{_text(title)}</title><desc id="{ident}-d">{_text(description)}</desc>')
     return Markup(head + "".join(body) + "</svg>")
 
 
@@ -83,14 +90,17 @@ def bar_chart(title: str, description: str, categories: Sequence[str], series: S
             h = value * scale
             y = base - h if stacked else bottom - h
             body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{s.color}">'
-                        f'<title>{escape(category)}: {value:,} {escape(unit)} {escape(s.label)}</title></rect>')
+                        f'<title>{_text(category)}: {value:,} {_text(unit)} {_text(s.label)}</title></rect>')
             if stacked:
                 base = y
     every = max(1, -(-len(categories) // 6))  # at most 6 labels: they must fit at phone width
     for i in range(0, len(categories), every):
         x = PLOT_LEFT + slot * (i + 0.5)
-        body.append(f'<text x="{x:.1f}" y="{bottom + 15}" text-anchor="middle" fill="#555">{escape(categories[i])}</text>')
+        body.append(f'<text x="{x:.1f}" y="{bottom + 15}" text-anchor="middle" fill="#555">{_text(categories[i])}</text>')
     return _svg(title, description, height, body)
+
+
+_PAD = timedelta(hours=12)
 
 
 @dataclass
@@ -113,8 +123,8 @@ def timeline(title: str, description: str, points: Sequence[Point], lane_labels:
     height = bottom + 22
     start = min((p.when for p in points), default=datetime(2000, 1, 1))
     end = max((p.when for p in points), default=start)
-    if end - start < timedelta(hours=1):
-        start, end = start - timedelta(hours=12), end + timedelta(hours=12)
+    if end - start < timedelta(hours=1):  # one moment: in the middle of a day's width (within the calendar)
+        start, end = max(start, datetime.min + _PAD) - _PAD, min(end, datetime.max - _PAD) + _PAD
     left, right = 12, WIDTH - 12
     span = (end - start).total_seconds()
 
@@ -124,7 +134,7 @@ def timeline(title: str, description: str, points: Sequence[Point], lane_labels:
     body: list[str] = []
     for n, lane in enumerate(lanes):
         y = top + lane_height * n
-        body.append(f'<text x="{left}" y="{y + 12}" fill="#333">{escape(labels.get(lane, lane))}</text>'
+        body.append(f'<text x="{left}" y="{y + 12}" fill="#333">{_text(labels.get(lane, lane))}</text>'
                     f'<line x1="{left}" x2="{right}" y1="{y + 24}" y2="{y + 24}" stroke="#ccc"/>')
     seen: dict[tuple[str, int], int] = {}
     for p in points:
@@ -135,9 +145,9 @@ def timeline(title: str, description: str, points: Sequence[Point], lane_labels:
         seen[(p.lane, round(x))] = nudge + 1
         x = min(max(x + nudge * 13 * (1 if x < (left + right) / 2 else -1), left), right)
         mark = ('fill="#fff" stroke="#D55E00" stroke-width="2.5"' if p.copy else 'fill="#0072B2" stroke="#fff" stroke-width="1"')
-        body.append(f'<a href="{escape(p.href)}"><circle cx="{x:.1f}" cy="{y}" r="6" {mark}>'
-                    f'<title>{escape(p.label)}</title></circle></a>')
+        body.append(f'<a href="{_text(p.href)}"><circle cx="{x:.1f}" cy="{y}" r="6" {mark}>'
+                    f'<title>{_text(p.label)}</title></circle></a>')
     for when, anchor in ((start, "start"), (end, "end")):
         body.append(f'<text x="{x_of(when):.1f}" y="{bottom + 14}" text-anchor="{anchor}" fill="#555">'
-                    f'{escape(f"{when.day} {when:%b %Y}")}</text>')
+                    f'{_text(f"{when.day} {when:%b %Y}")}</text>')
     return _svg(title, description, height, body)

@@ -101,5 +101,5 @@ def site_name(sitename: str | None, title: str | None, host: str | None) -> str:
     headline = folded(title)
     words = len(name.split())
     if not name or words > SITENAME_MAX_WORDS or folded(name) == headline or (words > 2 and folded(name) in headline):
-        return host or name
+        return host or ""
     return name

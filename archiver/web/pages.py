@@ -183,10 +183,10 @@ def _moment(article: dict[str, Any]) -> datetime | None:
     for value in (article["date"], article["first_seen"]):
         try:
             moment = datetime.fromisoformat(str(value)) if value else None
-        except ValueError:
+            if moment is not None:
+                return moment.replace(tzinfo=None) - (moment.utcoffset() or timedelta())
+        except (ValueError, OverflowError):  # not a date, or one at the edge of time
             continue
-        if moment is not None:
-            return moment.replace(tzinfo=None) - (moment.utcoffset() or timedelta())
     return None
 
 
