@@ -2,7 +2,7 @@
 
 Each chart is an ``<svg role="img">`` with a ``<title>`` and ``<desc>`` for
 screen readers, a ``<title>`` on each bar or point (shown on hover), and a
-viewBox narrow enough that its 11-unit labels stay legible at 375 px; it
+viewBox narrow enough that its 12-unit labels stay legible at 375 px (11 px); it
 scales up to the width of its box.  Legends are HTML, so they wrap.
 """
 
@@ -16,9 +16,9 @@ from typing import Sequence
 
 from markupsafe import Markup, escape
 
-WIDTH = 400  # viewBox units; the chart is drawn 100% wide, at most its box's width
-PLOT_LEFT, PLOT_RIGHT, PLOT_TOP = 34, 8, 10
-FONT = 11
+WIDTH = 360  # viewBox units; the chart is drawn 100% wide, at most its box's width
+PLOT_LEFT, PLOT_RIGHT, PLOT_TOP = 34, 8, 10  # room for the y axis' figures
+FONT = 12
 # Okabe and Ito's colours, told apart with any colour vision; grey is for "other"
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D1F")
 OTHER = "#999999"

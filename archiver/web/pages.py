@@ -26,6 +26,7 @@ STORY_PATH = "/-/archiver/{database}/story/{id}"
 VERSION_PATH = "/-/archiver/{database}/version/{id}"
 SQLITE_MAX_ROWID = 2**63 - 1  # a larger id cannot be a row, and sqlite3 refuses to bind it
 SITES_COLORED = len(charts.PALETTE)  # the sites with most articles get a colour each; the rest share grey
+PROBLEMS_SHOWN = 5  # the latest problems listed, and their most common reasons
 
 
 def path(datasette: Any, template: str, database: str, id: Any = None) -> str:
@@ -66,27 +67,30 @@ async def _render(datasette: Any, request: Request, template: str, context: dict
     return Response.html(await datasette.render_template(template, context, request=request))
 
 
-def _day(value: str) -> date:
-    return date.fromisoformat(value)
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:  # a first_seen not written by the archiver
+        return None
 
 
 def _per_day_chart(per_day: list[dict[str, Any]]) -> tuple[Any, dict[str, str]]:
     """The articles-a-day chart (a stacked bar a day, a colour a site) and its legend, site -> colour."""
+    per_day = [dict(row, day=_day(row["day"]), site=row["site"] or "?") for row in per_day if _day(row["day"])]
     if not per_day:
         return None, {}
     totals = Counter()
     for row in per_day:
-        totals[row["site"] or "?"] += row["articles"]
+        totals[row["site"]] += row["articles"]
     named = [site for site, _ in totals.most_common(SITES_COLORED)]
     legend = charts.colors(named)
     if len(totals) > len(named):
         legend["other sites"] = charts.OTHER
-    first, last = _day(per_day[0]["day"]), _day(per_day[-1]["day"])
+    first, last = min(row["day"] for row in per_day), max(row["day"] for row in per_day)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     values = {label: [0] * len(days) for label in legend}
     for row in per_day:
-        site = row["site"] or "?"
-        values[site if site in named else "other sites"][(_day(row["day"]) - first).days] += row["articles"]
+        values[row["site"] if row["site"] in named else "other sites"][(row["day"] - first).days] += row["articles"]
     series = [charts.Series(label, values[label], color) for label, color in legend.items()]
     description = (f"{sum(totals.values()):,} articles archived from {first:%d %b %Y} to {last:%d %b %Y}, "
                    f"by site: " + ", ".join(f"{site} {count:,}" for site, count in totals.most_common()))
@@ -123,7 +127,7 @@ async def archive_page(datasette: Any, request: Request) -> Response:
     def read(conn: Any) -> dict[str, Any]:
         return {"totals": overview.totals(conn), "per_day": overview.articles_per_day(conn),
                 "crawls": overview.crawl_health(conn), "stories": overview.recent_stories(conn),
-                "articles": overview.recent_articles(conn), "problems": overview.recent_problems(conn)}
+                "articles": overview.recent_articles(conn), "problems": overview.recent_problems(conn, PROBLEMS_SHOWN)}
 
     data = await db.execute_fn(read)
     per_day, legend = _per_day_chart(data["per_day"])
