@@ -208,6 +208,7 @@ def test_the_articles_table_shows_rows_on_its_first_screen(browser: Browser, das
             assert first_row is not None and first_row["y"] < 900  # on the first screen
         folded.locator("summary").click()
         assert page.locator("dl.column-descriptions dt", has_text="copy_of").is_visible()
+        folded.locator("summary").click()  # folded again, for the screenshot of the first screen
 
     # the first screen is the point (the whole table is thousands of pixels of text)
     at_widths(browser, dash_served.base + "/archive/articles", "archive_articles_table", check, full_page=False)

@@ -36,10 +36,13 @@ def get(ds: Datasette, path: str):
     return asyncio.run(ds.client.get(path))
 
 
+WRITES = {"other": "insert into notes (text) values ('written')",
+          "archive": "insert into site_rules (site, note) values ('example.org', 'from a plugin')"}
+
+
 def write(ds: Datasette, database: str) -> None:
-    asyncio.run(ds.get_database(database).execute_write("insert into notes (text) values ('written')"
-                                                        if database != "archive" else
-                                                        "insert into site_rules (site, note) values ('x', 'y')"))
+    """A write through Datasette's internal API, as a plugin or a canned write query makes it."""
+    asyncio.run(ds.get_database(database).execute_write(WRITES[database]))
 
 
 def test_beside_an_archive_another_database_keeps_its_writes_cells_and_error_pages(files: dict, capfd) -> None:

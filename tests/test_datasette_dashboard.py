@@ -12,7 +12,6 @@ import pytest
 import sqlite_utils
 from datasette.app import Datasette
 
-from conftest import Crawl
 from dashboardarchive import NEW_PARAGRAPH, DashboardArchive, build
 from changingsite import PARAGRAPHS
 from newssite import NewsSite

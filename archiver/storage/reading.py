@@ -18,6 +18,11 @@ def _rows(conn: sqlite3.Connection, sql: str, params: list[Any]) -> list[dict[st
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
+def _one(conn: sqlite3.Connection, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    found = _rows(conn, sql, params)
+    return found[0] if found else None
+
+
 def is_archive(conn: sqlite3.Connection) -> bool:
     """Whether the database is an archive: the archiver's schema migrations were applied to it."""
     try:
@@ -31,13 +36,12 @@ def is_archive(conn: sqlite3.Connection) -> bool:
 
 def article(conn: sqlite3.Connection, article_id: int) -> dict[str, Any] | None:
     """One article with its capture's date, status and WARC place."""
-    rows = _rows(
+    return _one(
         conn,
         "SELECT a.*, c.fetched_at, c.status, c.warc_filename FROM articles a "
         "LEFT JOIN captures c ON c.id = a.capture_id WHERE a.id = ?",
         [article_id],
     )
-    return rows[0] if rows else None
 
 
 def captures_of(conn: sqlite3.Connection, url: str) -> list[dict[str, Any]]:
@@ -66,16 +70,15 @@ def capture(conn: sqlite3.Connection, capture_id: int) -> dict[str, Any] | None:
     return row
 
 
-STORY_ARTICLES = 200  # articles a story page shows, at most
+LISTED = 200  # rows a page lists, at most (a story's articles, an article's versions)
 
 
 def story(conn: sqlite3.Connection, story_id: int) -> dict[str, Any] | None:
     """One ``stories`` row."""
-    found = _rows(conn, "SELECT * FROM stories WHERE id = ?", [story_id])
-    return found[0] if found else None
+    return _one(conn, "SELECT * FROM stories WHERE id = ?", [story_id])
 
 
-def story_articles(conn: sqlite3.Connection, story_id: int, limit: int = STORY_ARTICLES) -> list[dict[str, Any]]:
+def story_articles(conn: sqlite3.Connection, story_id: int, limit: int = LISTED) -> list[dict[str, Any]]:
     """A story's articles in date order (publication date, else when first archived), at most ``limit``."""
     return _rows(
         conn,
@@ -87,7 +90,7 @@ def story_articles(conn: sqlite3.Connection, story_id: int, limit: int = STORY_A
 
 def version(conn: sqlite3.Connection, version_id: int) -> dict[str, Any] | None:
     """One version, with its article's id and the previous version's title and text (None for a first version)."""
-    found = _rows(
+    return _one(
         conn,
         "SELECT v.*, a.id AS article_id, p.id AS previous_id, p.title AS previous_title, p.text AS previous_text, "
         "p.first_seen AS previous_first_seen, (SELECT max(number) FROM versions WHERE url = v.url) AS versions "
@@ -95,10 +98,9 @@ def version(conn: sqlite3.Connection, version_id: int) -> dict[str, Any] | None:
         "LEFT JOIN versions p ON p.url = v.url AND p.number = v.number - 1 WHERE v.id = ?",
         [version_id],
     )
-    return found[0] if found else None
 
 
-def versions_of(conn: sqlite3.Connection, url: str, limit: int = STORY_ARTICLES) -> list[dict[str, Any]]:
+def versions_of(conn: sqlite3.Connection, url: str, limit: int = LISTED) -> list[dict[str, Any]]:
     """The versions of an article URL, oldest first, without their texts."""
     return _rows(
         conn,

@@ -219,7 +219,7 @@ async def story_page(datasette: Any, request: Request) -> Response:
                             "of an earlier article.", points, lanes) if points else None
     return await _render(datasette, request, "archiver_story.html", {
         "database": db.name, "story": story, "articles": articles, "chart": chart,
-        "shown_all": len(articles) >= (story["articles"] or 0), "limit": reading.STORY_ARTICLES,
+        "shown_all": len(articles) >= (story["articles"] or 0), "limit": reading.LISTED,
         "query_link": datasette.urls.database(db.name) + f"/story?story_id={story['id']}",
         "article_link": lambda id: path(datasette, ARTICLE_PATH, db.name, id),
     })
