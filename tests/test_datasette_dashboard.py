@@ -17,6 +17,7 @@ from changingsite import PARAGRAPHS
 from newssite import NewsSite
 from served import Served
 
+from archiver.storage import Storage
 from archiver.web.metadata import metadata
 
 
@@ -186,3 +187,35 @@ def test_a_description_cut_by_its_site_is_shown_to_a_whole_word(edited, dash: Da
     db["articles"].update(article["id"], {"description": description})
     shown = page_of(ds, f"/-/archiver/archive/article/{article['id']}").xpath("string(//p[@class='description'])")
     assert shown == description.removesuffix(" an") + "…"
+
+
+def test_the_pages_of_an_empty_archive_say_so(tmp_path: Path) -> None:
+    Storage(tmp_path / "archive.db").close()
+    ds = Datasette([str(tmp_path / "archive.db")], metadata=metadata("archive"))
+    page = page_of(ds, "/-/archiver/archive")
+    assert "Nothing archived yet." in page.text_content() and not page.xpath("//svg")
+    assert "No crawls yet." in page.text_content() and "No articles yet." in page.text_content()
+    for path in ("/-/archiver/archive/story/1", "/-/archiver/archive/version/1"):
+        assert asyncio.run(ds.client.get(path)).status_code == 404
+
+
+def test_the_pages_read_values_the_archiver_never_writes(edited, dash: DashboardArchive) -> None:
+    """Nothing read back is trusted: dates that are not dates, ids that are not ids, a version without its article."""
+    db, ds = edited
+    article = one(db, "select * from articles where url = ?", [dash.story_urls["herald"]])
+    db.execute("update articles set first_seen = 'yesterday', date = '2022-13-45T99:99' where id = ?", [article["id"]])
+    db.execute("update articles set copy_of = 'the herald', date = '0001-01-01T00:00:00+05:00' "
+               "where story_id = ? and copy_of is not null", [article["story_id"]])
+    db.execute("update crawls set fetched = null, failed = null, spider = '<script>alert(1)</script>'")
+    second = one(db, "select * from versions where url = ? and number = 2", [dash.changed_url])
+    db.execute("delete from articles where url = ?", [dash.changed_url])
+    db.conn.commit()
+    landing = asyncio.run(ds.client.get("/-/archiver/archive"))
+    assert landing.status_code == 200 and "<script>alert(1)" not in landing.text
+    story = page_of(ds, f"/-/archiver/archive/story/{article['story_id']}")
+    assert len(story.xpath("//table[contains(@class, 'archiver-story-articles')]/tbody/tr")) == one(
+        db, "select count(*) as n from articles where story_id = ?", [article["story_id"]])["n"]
+    assert "2022-13-45T99:99" in story.text_content()  # a stored value that is not a date, shown as it is
+    version = page_of(ds, f"/-/archiver/archive/version/{second['id']}")
+    assert version.xpath("//tr[@class='changed']") and not version.xpath("//a[text()='this article']")
+    assert page_of(ds, f"/-/archiver/archive/article/{article['id']}").xpath("string(//h1)") == article["title"]

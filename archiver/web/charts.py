@@ -46,12 +46,12 @@ def colors(labels: Sequence[str]) -> dict[str, str]:
 
 
 def _nice(top: int) -> int:
-    """A round axis maximum at or above ``top``: 1, 2 or 5 times a power of ten."""
+    """A round axis maximum at or above ``top``: 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten."""
     step = 1
     while True:
-        for factor in (1, 2, 5):
-            if step * factor >= top:
-                return step * factor
+        for factor in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8):
+            if (value := step * factor) >= top and value == int(value):
+                return int(value)
         step *= 10
 
 
@@ -75,7 +75,7 @@ def bar_chart(title: str, description: str, categories: Sequence[str], series: S
     scale = (bottom - PLOT_TOP) / top
     slot = plot_width / max(len(categories), 1)
     body: list[str] = []
-    for value in (0, top // 2, top) if top > 1 else (0, top):
+    for value in (0, top // 2, top) if top % 2 == 0 else (0, top):  # a middle line only at a whole number
         y = bottom - value * scale
         body.append(f'<line x1="{PLOT_LEFT}" x2="{WIDTH - PLOT_RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
                     f'<text x="{PLOT_LEFT - 4}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{value:,}</text>')
@@ -145,7 +145,7 @@ def timeline(title: str, description: str, points: Sequence[Point], lane_labels:
         seen[(p.lane, round(x))] = nudge + 1
         x = min(max(x + nudge * 13 * (1 if x < (left + right) / 2 else -1), left), right)
         mark = ('fill="#fff" stroke="#D55E00" stroke-width="2.5"' if p.copy else 'fill="#0072B2" stroke="#fff" stroke-width="1"')
-        body.append(f'<a href="{_text(p.href)}"><circle cx="{x:.1f}" cy="{y}" r="6" {mark}>'
+        body.append(f'<a href="{_text(p.href)}" aria-label="{_text(p.label)}"><circle cx="{x:.1f}" cy="{y}" r="6" {mark}>'
                     f'<title>{_text(p.label)}</title></circle></a>')
     for when, anchor in ((start, "start"), (end, "end")):
         body.append(f'<text x="{x_of(when):.1f}" y="{bottom + 14}" text-anchor="{anchor}" fill="#555">'

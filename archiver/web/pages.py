@@ -74,11 +74,15 @@ def _day(value: Any) -> date | None:
         return None
 
 
-def _per_day_chart(per_day: list[dict[str, Any]]) -> tuple[Any, dict[str, str]]:
-    """The articles-a-day chart (a stacked bar a day, a colour a site) and its legend, site -> colour."""
+def _per_day_chart(per_day: list[dict[str, Any]]) -> tuple[Any, dict[str, str], list[tuple[date, list[int]]]]:
+    """The articles-a-day chart (a stacked bar a day, a colour a site), its legend (site -> colour) and figures.
+
+    The figures are the chart's: a row a day, a number a legend entry (the
+    sites with most articles, then the others together).
+    """
     per_day = [dict(row, day=_day(row["day"]), site=row["site"] or "?") for row in per_day if _day(row["day"])]
     if not per_day:
-        return None, {}
+        return None, {}, []
     totals = Counter()
     for row in per_day:
         totals[row["site"]] += row["articles"]
@@ -92,11 +96,14 @@ def _per_day_chart(per_day: list[dict[str, Any]]) -> tuple[Any, dict[str, str]]:
     for row in per_day:
         values[row["site"] if row["site"] in named else "other sites"][(row["day"] - first).days] += row["articles"]
     series = [charts.Series(label, values[label], color) for label, color in legend.items()]
-    description = (f"{sum(totals.values()):,} articles archived from {first:%d %b %Y} to {last:%d %b %Y}, "
-                   f"by site: " + ", ".join(f"{site} {count:,}" for site, count in totals.most_common()))
+    others = sum(totals.values()) - sum(totals[site] for site in named)
+    description = (f"{sum(totals.values()):,} articles archived from {first:%d %b %Y} to {last:%d %b %Y}, by site: "
+                   + ", ".join(f"{site} {totals[site]:,}" for site in named)
+                   + (f", {len(totals) - len(named)} other sites {others:,}" if others else ""))
     chart = charts.bar_chart("Articles archived per day, by site", description,
                              [f"{d.day} {d:%b}" for d in days], series, unit="articles from")
-    return chart, legend
+    figures = [(day, [values[label][n] for label in legend]) for n, day in enumerate(days)]
+    return chart, legend, figures
 
 
 def _crawl_chart(crawls: list[dict[str, Any]]) -> Any:
@@ -130,7 +137,7 @@ async def archive_page(datasette: Any, request: Request) -> Response:
                 "articles": overview.recent_articles(conn), "problems": overview.recent_problems(conn, PROBLEMS_SHOWN)}
 
     data = await db.execute_fn(read)
-    per_day, legend = _per_day_chart(data["per_day"])
+    per_day, legend, figures = _per_day_chart(data["per_day"])
     for story in data["stories"]:
         story["site_count"] = len(_sites(story["sites"]))
     return await _render(datasette, request, "archiver_archive.html", {
@@ -139,6 +146,7 @@ async def archive_page(datasette: Any, request: Request) -> Response:
         "title": datasette.metadata("title", database=db.name) or db.name,
         "per_day_chart": per_day,
         "legend": legend,
+        "figures": figures,
         "crawl_chart": _crawl_chart(data["crawls"]),
         "days": overview.DAYS,
         "links": {
