@@ -119,3 +119,15 @@ def test_a_time_line_keeps_every_point_inside_the_chart(points: list) -> None:
     circles = svg.findall(".//{http://www.w3.org/2000/svg}circle")
     assert len(circles) == len(points)
     assert all(0 <= float(c.get("cx")) <= charts.WIDTH for c in circles)
+
+
+def test_many_changed_long_paragraphs_are_marked_within_the_pages_budget() -> None:
+    words = [f"w{n}" for n in range(240)]  # 479 tokens a paragraph, words and spaces
+    old = "\n".join(" ".join(words[k:] + words[:k]) for k in range(1000))
+    new = "\n".join(" ".join(reversed(words[k:] + words[:k])) for k in range(1000))
+    rows = diffview.compare(old, new).rows
+    assert len(rows) == 1000 and all(row.kind == "changed" for row in rows)
+    whole = [row for row in rows if str(row.old).startswith("<del>") and str(row.old).endswith("</del>")
+             and str(row.old).count("<del>") == 1]
+    compared = len(rows) - len(whole)
+    assert 0 < compared * 479 * 479 <= diffview.MAX_PAGE_WORD_PAIRS + 479 * 479  # word by word while the budget lasts

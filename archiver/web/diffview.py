@@ -5,7 +5,8 @@ a side are compared (the page says when more were left out); past
 :data:`~archiver.core.versions.MAX_MATCHES` pairs of equal paragraphs (what
 difflib's matching loops over) the texts are shown replaced whole; two
 changed paragraphs are compared word by word only while their words'
-product stays under :data:`MAX_WORD_PAIRS`.
+product stays under :data:`MAX_WORD_PAIRS`, and the page's under
+:data:`MAX_PAGE_WORD_PAIRS`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from markupsafe import Markup, escape
 from ..core.versions import MAX_MATCHES
 
 MAX_LINES = 2000
-MAX_WORD_PAIRS = 250_000
+MAX_WORD_PAIRS = 250_000  # a pair of paragraphs compared word by word, at most
+MAX_PAGE_WORD_PAIRS = 4 * MAX_WORD_PAIRS  # all of a page's pairs together: then changed paragraphs are marked whole
 CONTEXT = 1  # unchanged paragraphs shown around a change; longer unchanged runs are folded
 _TOKENS = re.compile(r"\s+|[^\s]+")
 
@@ -47,10 +49,13 @@ def _pairs(old: Sequence[str], new: Sequence[str]) -> int:
     return sum(counts[item] for item in old)
 
 
-def words_marked(old: str, new: str) -> tuple[Markup, Markup]:
-    """Two paragraphs with the words only in the old one in ``<del>``, only in the new one in ``<ins>``."""
+def words_marked(old: str, new: str, budget: int = MAX_WORD_PAIRS) -> tuple[Markup, Markup]:
+    """Two paragraphs with the words only in the old one in ``<del>``, only in the new one in ``<ins>``.
+
+    Past ``budget`` pairs of words the paragraphs are marked whole.
+    """
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
-    if len(a) * len(b) > MAX_WORD_PAIRS:
+    if len(a) * len(b) > min(budget, MAX_WORD_PAIRS):
         return Markup("<del>{}</del>").format(old), Markup("<ins>{}</ins>").format(new)
     left: list[str] = []
     right: list[str] = []
@@ -102,12 +107,15 @@ def compare(old_text: str | None, new_text: str | None) -> Comparison:
     else:
         opcodes = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
     rows: list[Row] = []
+    budget = MAX_PAGE_WORD_PAIRS
     for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
             rows += [Row("same", escape(line), escape(line)) for line in old[i1:i2]]
             continue
         paired = min(i2 - i1, j2 - j1)
-        rows += [Row("changed", *words_marked(old[i1 + k], new[j1 + k])) for k in range(paired)]
+        for k in range(paired):
+            rows.append(Row("changed", *words_marked(old[i1 + k], new[j1 + k], budget)))
+            budget -= len(_TOKENS.findall(old[i1 + k])) * len(_TOKENS.findall(new[j1 + k]))
         rows += [Row("removed", old=Markup("<del>{}</del>").format(line)) for line in old[i1 + paired : i2]]
         rows += [Row("added", new=Markup("<ins>{}</ins>").format(line)) for line in new[j1 + paired : j2]]
     return Comparison(_fold(rows), shortened)

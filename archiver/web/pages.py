@@ -2,11 +2,14 @@
 
 Each handler reads through :mod:`archiver.storage.reading` or
 :mod:`archiver.storage.overview` on Datasette's read thread (``execute_fn``)
-and formats here; every query is bounded (see those modules).
+and formats here, on the event loop (charts, dates: small, bounded work); the
+comparison of two versions runs in the default executor's threads.  Every
+query is bounded (see those modules).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -237,7 +240,9 @@ async def version_page(datasette: Any, request: Request) -> Response:
     """A version of an article beside the one before it, the changed words marked."""
     db, version = await lookup(datasette, request, "versions", reading.version)
     first = version["previous_id"] is None
-    comparison = None if first else diffview.compare(version["previous_text"], version["text"])
+    # comparing two long texts is CPU work (bounded, see diffview): off the event loop, as replay is
+    comparison = None if first else await asyncio.get_running_loop().run_in_executor(
+        None, diffview.compare, version["previous_text"], version["text"])
     title_old, title_new = diffview.words_marked(version["previous_title"] or "", version["title"] or "")
     number = version["number"] if isinstance(version["number"], int) else 0
     neighbours = await db.execute_fn(lambda conn: {n: reading.version_id(conn, version["url"], n) for n in (number - 1, number + 1)})
