@@ -166,6 +166,7 @@ def test_the_story_page(browser: Browser, dash_served: Served, dash: DashboardAr
         with page.expect_navigation():
             points.first.click()
         assert "/-/archiver/archive/article/" in page.url
+        page.go_back()  # the story page, for the screenshot
 
     at_widths(browser, dash_served.base + f"/-/archiver/archive/story/{story_id}", "archive_story_page", check)
 
