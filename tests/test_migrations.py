@@ -28,6 +28,7 @@ SHIPPED = {
     "m008_record_lookups": "47e8008e1ef494a4",
     "m009_block_pages_by_page": "c51b3476c8c8dcfa",
     "m010_retries": "73b22848d23f363b",
+    "m011_articles_by_first_seen": "2ea90298d22e28be",
 }
 
 

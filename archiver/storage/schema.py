@@ -247,3 +247,9 @@ def m010_retries(db: sqlite_utils.Database) -> None:
         {"url": str, "site": str, "kind": str, "tries": int, "error": str, "failed_at": str, "hints": str}, pk="url"
     )
     db["retries"].create_index(["site", "failed_at"])
+
+
+@migrations()
+def m011_articles_by_first_seen(db: sqlite_utils.Database) -> None:
+    """Articles archived a day, by site, for the archive's landing page: one range of a covering index."""
+    db["articles"].create_index(["first_seen", "site"])

@@ -1,13 +1,15 @@
-"""Datasette's error pages, rendered without ``rich``.
+"""Datasette's error pages for the archive, rendered without ``rich``.
 
 Datasette 0.65's default ``handle_exception`` hook calls
 ``rich.get_console().print_exception(show_locals=True)`` for every error when
 ``rich`` is importable. Outside an ``except:`` block (a URL that matches no
 route) rich raises ``ValueError``, so the 404 becomes a 500; inside one it
-prints a page-long traceback with locals for a plain 404. This hook wraps the
-others, drops the default handler's response and puts :func:`error_page` in its
-place: the same templates and statuses, a traceback only for a real 500.
-Handlers of other plugins are kept, and still come first.
+prints a page-long traceback with locals for a plain 404. For a request that
+concerns an archive (:func:`archiver.web.archives.concerns_archive`) this hook
+answers with :func:`error_page` instead of the default handler: the same
+templates and statuses, a traceback only for a real 500. Any other request, of
+another database or of another Datasette in the environment, gets Datasette's
+own handler, untouched. Handlers of other plugins are kept, and still come first.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from datasette.utils.asgi import Base400, Request, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
+from .archives import concerns_archive
+
 DEFAULT_HANDLER_MODULE = "datasette.handle_exception"
 
 
@@ -33,12 +37,17 @@ def _is_default(response: Any) -> bool:
 @hookimpl(wrapper=True)
 def handle_exception(datasette: Any, request: Request, exception: Exception) -> Generator[None, list[Any], list[Any]]:
     responses = yield
-    kept = [response for response in responses if not _is_default(response)]
+    default = next((response for response in responses if _is_default(response)), None)
+    if default is None:  # not the Datasette this was written for: leave its handlers alone
+        return responses
 
     async def ours() -> Response:
-        return await error_page(datasette, request, exception)
+        if await concerns_archive(datasette, request.path):
+            return await error_page(datasette, request, exception)
+        return await default()
 
-    return [*kept, ours]
+    # Datasette awaits every handler's answer: the default one must not run beside ours
+    return [ours if response is default else response for response in responses]
 
 
 async def error_page(datasette: Any, request: Request, exception: Exception) -> Response:
