@@ -16,6 +16,7 @@ from archiver.config import SETTINGS
 from archiver.core.values import parse_size
 from archiver.extract import NoArticle, extract_page, page_head
 from archiver.extract.lean import ATTRIBUTE_MAX, lean
+from archiver.extract.listing import is_listing
 from archiver.extract.pipeline import MAX_BYTES
 from archiver.extract.structured import JSON_DEPTH, json_ld_scripts, too_deep
 from boundsite import PATHS, STORY, TITLE, BoundSite, page, story_page
@@ -190,6 +191,7 @@ def test_json_depth_is_told_without_decoding(text: str) -> None:
 def test_json_ld_nested_past_the_bound_is_ignored_never_decoded(blob: str) -> None:
     tree = lxml_html.document_fromstring(story_page(head=f'<script type="application/ld+json">{blob}</script>'))
     assert json_ld_scripts(tree) == ([], 1)
+    assert not is_listing(tree)  # what a site crawl asks of every page, on its archiver-read thread
 
 
 def test_a_generated_page_behind_each_kind_of_ballast_keeps_its_story() -> None:
