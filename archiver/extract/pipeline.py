@@ -3,8 +3,9 @@
 Knows nothing of Scrapy or SQLite: :func:`extract_article` takes HTML text,
 its URL, the site's rules and the extractor's dotted path, and returns an
 :class:`~archiver.extract.article.Article`, so it runs in a worker process;
-:func:`extract_page` takes the page's bytes (cut by :func:`page_head`), and
-decodes them there.
+:func:`extract_page` takes the page's bytes (cut by :func:`page_head`), reads
+a long page without what no extractor uses (:mod:`~archiver.extract.lean`),
+and decodes them there.
 The stages, the same whatever the extractor:
 
 1. parse once, and read the page-level facts before anything prunes the
