@@ -27,6 +27,13 @@ count yet (more chrome left at first, the same after re-extraction).
 Then the petition site (tests/chromesite.py ``PETITION_PAGES``): seed 002's
 petition promo inline on pages of three stories, and a quote shared by three
 write-ups of one story, filed the same way for each number of stories.
+
+Last the one-story sites (tests/onestorysite.py): five sites, nine pages
+each, every page a write-up of the seeds' one story; the daily repeats its
+petition promo inline on all nine, and three sites repeat one quote on all
+theirs.  Filed in a crawl's order (page 1 of each site, then page 2...),
+then again: the promo lines left on the daily's pages, the daily pages
+still carrying it, the quotes and write-up paragraphs lost.
 """
 
 from __future__ import annotations
@@ -45,6 +52,10 @@ from chromesite import (  # noqa: E402
     LINES_IN, PAGES_PER_TEMPLATE, PETITION_PAGES, PETITION_QUOTE, TEMPLATES, paragraphs, petition_page, petition_promo,
     render, story_of,
 )
+
+from onestorysite import HOSTS, PROMO_SITE, QUOTE, QUOTED_BY, body, crawl_order, promo  # noqa: E402
+from onestorysite import render as story_page  # noqa: E402
+from onestorysite import path as story_path  # noqa: E402
 
 from archiver.core.writer import ArchiveWriter, FilingRules  # noqa: E402
 from archiver.extract import Article, extract_article  # noqa: E402
@@ -154,6 +165,26 @@ def petition_site() -> None:
         print(f"| {stories or 'off'} | {left[0]} | {left[1]} | {lost} |")
 
 
+def one_story_sites() -> None:
+    """The promo left, and the quotes and paragraphs lost, on five sites whose pages all cover one story."""
+    pages = {(site, page): f"http://{HOSTS[site]}{story_path(page)}" for site, page in crawl_order()}
+    articles = {address: extract_article(story_page(*page).decode(), address) for page, address in pages.items()}
+    carrying = [address for (site, _), address in pages.items() if site == PROMO_SITE]
+    quoting = [address for (site, _), address in pages.items() if site in QUOTED_BY]
+    print(f"\none-story sites: {len(pages)} pages of {len(HOSTS)} sites; the promo ({len(promo())} lines) on the "
+          f"{len(carrying)} pages of one, a quote on the {len(quoting)} pages of three\n")
+    print("| stories | promo lines left, first pass | pages keeping it, first pass | left after re-extraction "
+          "| quotes lost | paragraphs lost | stories |\n|---|---|---|---|---|---|---|")
+    for stories in (0, 2, 3):
+        texts, story = file_twice(articles, stories)
+        left = [sum(line in t[address] for address in carrying for line in promo()) for t in texts]
+        keeping = sum(any(line in texts[0][address] for line in promo()) for address in carrying)
+        lost = sum(QUOTE not in t[address] for t in texts for address in quoting)
+        paragraphs = sum(line not in t[address] for t in texts for page, address in pages.items() for line in body(*page))
+        print(f"| {stories or 'off'} | {left[0]} | {keeping} | {left[1]} | {lost} | {paragraphs} | {len(set(story.values()))} |")
+
+
 if __name__ == "__main__":
     chrome_site()
     petition_site()
+    one_story_sites()

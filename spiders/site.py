@@ -120,7 +120,9 @@ class SiteSpider(DiscoverySpider):
             yield page
             return
         follow = response.meta.get("depth", 0) < self.max_depth
-        listed, links, cut = await self.read(self.read_page, response, page.body, listing, follow)
+        # links are read from the page's first ARCHIVER_EXTRACT_MAX_BYTES (its item carries more, for extraction)
+        head = page.body[:self.archive.config.extract_max_bytes]
+        listed, links, cut = await self.read(self.read_page, response, head, listing, follow)
         # what the page holds decides, never its og:type (archiver/extract/listing.py)
         if listed:
             page.not_article = "listing page (site crawl)"

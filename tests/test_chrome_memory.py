@@ -1,4 +1,5 @@
-"""Site chrome memory: blocks a site shows on pages of different stories leave the text; a story's own lines stay."""
+"""Site chrome memory: blocks a site shows on pages of different stories, or on pages of one story that other
+sites wrote up without them, leave the text; a story's own lines and what its write-ups share stay."""
 
 from __future__ import annotations
 
@@ -168,3 +169,70 @@ def test_the_petition_promo_leaves_the_next_page_once_shown_twice_and_every_page
     for texts in passes:
         assert {name for name, text in texts.items() if PETITION_QUOTE in text} == {
             "peskov.html", "peskov-herald.html", "peskov-observer.html"}
+
+
+def test_a_promo_on_every_page_of_a_one_story_site_leaves_from_its_second_sighting_and_a_shared_quote_stays(
+        tmp_path: Path) -> None:
+    """Five sites, every page a write-up of one story: the archive writer in a crawl's order, then filed again."""
+    from onestorysite import HOSTS, PROMO_SITE, QUOTE, QUOTED_BY, body, crawl_order, promo
+    from onestorysite import path as story_path
+    from onestorysite import render as story_page
+
+    from archiver.core.writer import ArchiveWriter
+    from archiver.extract import extract_article
+
+    pages = {(site, page): f"http://{HOSTS[site]}{story_path(page)}" for site, page in crawl_order()}
+    articles = {address: extract_article(story_page(*page).decode(), address) for page, address in pages.items()}
+    assert all(line in articles[pages[PROMO_SITE, 0]].text for line in promo())  # stock extraction keeps it
+    writer = ArchiveWriter(tmp_path / "archive.db")
+    passes = []
+    for _ in range(2):
+        for address, article in articles.items():
+            writer.file_here(address, None, article)
+        passes.append({r["url"]: r for r in writer.storage.db.query("select url, text, story_id from articles")})
+    writer.close()
+    assert len({row["story_id"] for row in passes[0].values()}) == 1  # one story, as written
+    carrying = [(page, address) for (site, page), address in pages.items() if site == PROMO_SITE]
+    # the first page keeps it (nothing yet tells it from the story), the pages filed after its second sighting
+    # do not; filed again (archiver reextract), no page does
+    assert [page for page, address in carrying if any(line in passes[0][address]["text"] for line in promo())] == [0]
+    assert not any(line in passes[1][address]["text"] for _, address in carrying for line in promo())
+    for texts in passes:
+        # the quote the daily repeats on every page, as the herald and the observer do on theirs, stays everywhere
+        assert {address for address, row in texts.items() if QUOTE in row["text"]} == {
+            address for (site, _), address in pages.items() if site in QUOTED_BY}
+        # and every write-up keeps its paragraphs
+        assert all(line in texts[address]["text"] for page, address in pages.items() for line in body(*page))
+
+
+def test_a_crawl_of_one_story_sites_drops_one_site_s_promo_and_keeps_what_their_write_ups_share(tmp_path: Path) -> None:
+    from onestorysite import HOSTS, PROMO_SITE, QUOTE, QUOTED_BY, OneStorySite, body, crawl_order, promo
+    from onestorysite import path as story_path
+    from storysite import STORY_NETWORK
+
+    sites = {key: OneStorySite(key).start() for key in HOSTS}
+    try:
+        pages = {sites[site].url(story_path(page)): (site, page) for site, page in crawl_order()}
+        url_file = tmp_path / "urls.txt"
+        url_file.write_text("\n".join(pages) + "\n")
+        crawl = run_crawl(tmp_path, "article", {"urls": str(url_file)},
+                          {"CONCURRENT_REQUESTS": "1", "ARCHIVER_ALLOW_NETWORKS": STORY_NETWORK})
+        assert crawl.returncode == 0, crawl.stderr[-3000:]
+        first = {r["url"]: r for r in crawl.db.query("select id, url, text from articles")}
+        reextract(crawl)
+        final = {r["url"]: r for r in crawl.db.query("select url, text, story_id from articles")}
+    finally:
+        for site in sites.values():
+            site.stop()
+    assert set(first) == set(final) == set(pages)
+    daily = sorted((first[url]["id"], url) for url, (site, _) in pages.items() if site == PROMO_SITE)
+    keeping = [url for _, url in daily if any(line in first[url]["text"] for line in promo())]
+    print(f"after the crawl, the promo is on {len(keeping)} of the daily's {len(daily)} pages")
+    # the first daily page filed keeps it; later ones lose it as soon as the stories of the earlier ones are
+    # filed (a crawl files stories behind articles: the second page, or a few after it)
+    assert keeping and keeping == [url for _, url in daily[:len(keeping)]] and len(keeping) < len(daily) - 2
+    assert not any(line in row["text"] for url, row in final.items() for line in promo())
+    assert {url for url, row in final.items() if QUOTE in row["text"]} == {
+        url for url, (site, _) in pages.items() if site in QUOTED_BY}
+    assert all(line in final[url]["text"] for url, page in pages.items() for line in body(*page))
+    assert len({row["story_id"] for row in final.values()}) == 1

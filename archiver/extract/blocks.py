@@ -7,7 +7,10 @@ that pages of one story share (a quote, a wire paragraph) is the story's.
 Each extracted line is a block; the archive keeps, per site, on which pages
 each block appears (``site_block_pages``), and a block seen on pages of
 ``ARCHIVER_CHROME_PAGES`` (:data:`CHROME_STORIES`) different stories is
-dropped from ``articles.text``, never from the WARC records.  This module
+dropped from ``articles.text``, never from the WARC records; so is a block
+on that many pages of a site whose stories other sites wrote up, none of
+them with it (a promo on every page of a site whose pages all cover one
+story).  A line that several sites' write-ups of a story share stays.  This module
 names blocks; the counting is SQL, in storage, and the dropping is
 :meth:`archiver.extract.article.Article.without_blocks`.
 """

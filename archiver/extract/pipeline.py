@@ -3,8 +3,9 @@
 Knows nothing of Scrapy or SQLite: :func:`extract_article` takes HTML text,
 its URL, the site's rules and the extractor's dotted path, and returns an
 :class:`~archiver.extract.article.Article`, so it runs in a worker process;
-:func:`extract_page` takes the page's bytes (cut by :func:`page_head`), and
-decodes them there.
+:func:`extract_page` takes the page's bytes (cut by :func:`page_head`), reads
+a long page without what no extractor uses (:mod:`~archiver.extract.lean`),
+and decodes them there.
 The stages, the same whatever the extractor:
 
 1. parse once, and read the page-level facts before anything prunes the
@@ -52,7 +53,8 @@ from .blocks import blocks
 from .flags import interstitial, link_share, link_texts
 from .rules import SiteRules, apply_rules, clean_text, prune_chrome
 from .headline import headline, meta_titles, visible_h1s
-from .structured import plain, structured_metadata
+from .lean import SCAN_FACTOR, ascii_compatible, lean
+from .structured import JSON_DEPTH, plain, structured_metadata
 from .voting import RULE, voted_text
 
 
@@ -78,6 +80,11 @@ def _parser() -> lxml_html.HTMLParser:
 
 
 _PARSER = _parser()
+# ARCHIVER_EXTRACT_MAX_BYTES's default: what a worker reads of a page when not told otherwise
+MAX_BYTES = 5_000_000
+# the parse of last resort, for a page nested past lxml's limit (2,048 levels): tags nested deeper than this
+# are dropped, their text kept
+FLAT_DEPTH = 256
 
 
 def _language(tree: Any) -> str | None:
@@ -92,18 +99,44 @@ def _language(tree: Any) -> str | None:
     return None
 
 
-def parse_html(html: str) -> Any:
-    """An lxml tree of the page, or :class:`NoArticle` when it cannot be parsed."""
+def _stopped(log: Any) -> str | None:
+    """Why libxml2 stopped parsing before the end of the page (its nesting limit), if it did."""
+    for error in log:
+        if error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            return error.message.strip()
+    return None
+
+
+def parse_page(html: str) -> tuple[Any, str | None]:
+    """An lxml tree of the page, and a sentence when it had to be read again flattened; :class:`NoArticle` when it cannot be parsed.
+
+    libxml2 stops at its nesting limit and the rest of the page (the story
+    after 700 nested tables) is lost: such a page is read again with tags
+    nested past :data:`FLAT_DEPTH` levels dropped (:func:`~archiver.extract.lean.lean`), their text kept.
+    """
     from trafilatura.utils import repair_faulty_html  # here: the crawl process imports this module, never calls this
 
     try:
         # trafilatura's own repairs first (a doctype line libxml2 mis-parses, control
         # characters); then bytes with the parser's encoding, so that an XHTML page's
         # <?xml encoding=...?> is no obstacle, and huge_tree keeps large text nodes whole
-        repaired = repair_faulty_html(html, html[:50].lower())
-        return lxml_html.document_fromstring(repaired.encode("utf-8", "surrogatepass"), parser=_PARSER)
+        repaired = repair_faulty_html(html, html[:50].lower()).encode("utf-8", "surrogatepass")
+        tree = lxml_html.document_fromstring(repaired, parser=_PARSER)
+        stopped = _stopped(_PARSER.error_log)
+        if stopped is None:
+            return tree, None
+        flat = lean(repaired, len(repaired), max_depth=FLAT_DEPTH)
+        tree = lxml_html.document_fromstring(flat.body, parser=_PARSER)
+        again = _stopped(_PARSER.error_log)
+        return tree, (f"lxml stopped ({stopped}): read again with tags nested deeper than {FLAT_DEPTH} levels "
+                      f"dropped, their text kept" + (f", and it stopped again ({again})" if again else ""))
     except (ValueError, etree.ParserError) as exc:
         raise NoArticle(f"HTML could not be parsed: {exc}") from None
+
+
+def parse_html(html: str) -> Any:
+    """An lxml tree of the page (:func:`parse_page`), or :class:`NoArticle` when it cannot be parsed."""
+    return parse_page(html)[0]
 
 
 def prune(tree: Any, rules: SiteRules | None) -> Any:
@@ -132,7 +165,7 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
     meter = CpuMeter()
     backend = load_extractor(extractor)
     with meter.stage("parse"):
-        tree = parse_html(html)
+        tree, flattened = parse_page(html)
         structured = structured_metadata(tree)
         h1s, titles = visible_h1s(tree), meta_titles(tree)
         language = structured.language or _language(tree)
@@ -165,6 +198,9 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
     with meter.stage("signature"):
         text_blocks = blocks(text)
         text_signature = signature(text_blocks)
+    warnings = [flattened] if flattened else []
+    if structured.too_deep:
+        warnings.append(f"{structured.too_deep} JSON-LD script(s) nested deeper than {JSON_DEPTH} levels ignored")
     return Article(
         title=title,
         authors=structured.authors or [a for a in map(plain, (found.author or "").split(";")) if a],
@@ -175,7 +211,7 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
         text=text,
         word_count=words,
         extractor={**described, **({"site_rules": asdict(rules)} if rules else {}),
-                   "vote": asdict(RULE) if vote else False},
+                   "vote": asdict(RULE) if vote else False, **({"warnings": warnings} if warnings else {})},
         extracted_at=iso_utc(),
         interstitial=interstitial(title, text, words),
         link_share=link_share(text, links),
@@ -186,18 +222,38 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
 
 
 def page_head(body: bytes, max_bytes: int) -> tuple[bytes, int | None]:
-    """What extraction reads of a body (its first ``max_bytes``, ``ARCHIVER_EXTRACT_MAX_BYTES``), and its size if cut."""
-    return (body[:max_bytes], len(body)) if len(body) > max_bytes else (body, None)
+    """What an extraction worker gets of a body, and its size if cut: its first :data:`~archiver.extract.lean.SCAN_FACTOR`
+    times ``max_bytes`` (``ARCHIVER_EXTRACT_MAX_BYTES``), of which :func:`extract_page` reads ``max_bytes`` at most."""
+    scan = SCAN_FACTOR * max_bytes
+    return (body[:scan], len(body)) if len(body) > scan else (body, None)
 
 
 def extract_page(body: bytes, content_type: str | None, url: str, rules: SiteRules | None = None,
-                 extractor: str = DEFAULT_EXTRACTOR, vote: bool = True, whole: int | None = None) -> Article:
+                 extractor: str = DEFAULT_EXTRACTOR, vote: bool = True, whole: int | None = None,
+                 max_bytes: int = MAX_BYTES) -> Article:
     """:func:`extract_article` on a page's bytes, decoded by :func:`~archiver.core.charsets.page_text`.
 
+    A body longer than ``max_bytes`` (``ARCHIVER_EXTRACT_MAX_BYTES``) is
+    read without what no extractor uses (:func:`~archiver.extract.lean.lean`:
+    inline data URIs, script and style bodies, comments, oversized
+    attributes) up to ``max_bytes``; a page in UTF-16 or UTF-32 is cut there.
     ``whole`` is the body's size when ``body`` is only its first part
-    (``ARCHIVER_EXTRACT_MAX_BYTES``): the article's ``extractor`` says so.
+    (:func:`page_head`).  The article's ``extractor`` says what was read
+    (``input``) and dropped (``dropped``, bytes by kind).
     """
-    article = extract_article(page_text(body, content_type), url, rules, extractor, vote)
-    if whole is None:
-        return article
-    return replace(article, extractor={**article.extractor, "input": f"the first {len(body):,} bytes of {whole:,}"})
+    size, read, dropped = whole or len(body), len(body), {}
+    if len(body) > max_bytes:
+        if ascii_compatible(body, content_type):
+            slim = lean(body, max_bytes)
+            body, read, dropped = slim.body, slim.read, slim.note()
+        else:
+            body, read = body[:max_bytes], max_bytes
+    try:
+        article = extract_article(page_text(body, content_type), url, rules, extractor, vote)
+    except NoArticle as exc:
+        if read < size:
+            raise NoArticle(f"{exc} (in the first {read:,} bytes of {size:,})") from None
+        raise
+    said = {**({"input": f"the first {read:,} bytes of {size:,}"} if read < size else {}),
+            **({"dropped": dropped} if dropped else {})}
+    return replace(article, extractor={**article.extractor, **said}) if said else article

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import accumulate
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +36,12 @@ _WORDS = re.compile(r"[\W_]+", re.UNICODE)
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 # an HTML or JavaScript comment line before a script's JSON, which some sites leave there
 _COMMENT_LINE = re.compile(r"^\s*(//.*|<!--.*-->)")
+# JSON-LD nested deeper than this is no article's description (schema.org's nest a few levels): it is
+# ignored, never decoded (Python's decoder recurses, and past a thousand levels raises RecursionError)
+JSON_DEPTH = 64
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]++")
+_NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 def visible(text: str) -> str:
@@ -69,6 +76,7 @@ class Metadata:
     sitename: str | None = None
     description: str | None = None
     language: str | None = None
+    too_deep: int = 0  # JSON-LD scripts ignored: nested deeper than JSON_DEPTH
 
 
 def _types(item: dict[str, Any]) -> set[str]:
@@ -143,23 +151,61 @@ def names_site(part: str, sitename: str | None, url: str) -> bool:
     return squashed in labels or ("the" + squashed) in labels or squashed.removeprefix("the") in labels
 
 
-def json_ld_items(tree: Any) -> list[Any]:
-    """The objects of a page's JSON-LD scripts, a script's list flattened (read leniently, as extruct does)."""
-    items: list[Any] = []
-    for script in tree.xpath("//script[@type='application/ld+json']"):
-        text = script.xpath("string()")
+def too_deep(text: str, depth: int = JSON_DEPTH) -> bool:
+    """Whether the JSON ``text`` nests arrays and objects deeper than ``depth``, told without decoding it.
+
+    Its strings removed, then all but its brackets (linear regular
+    expressions: possessive, no backtracking), the depth is the highest sum
+    of +1 per opening and -1 per closing bracket, summed in C.  Where the
+    text stops being JSON the sum may go wrong, but a decoder stops there too.
+    """
+    if text.count("[") + text.count("{") <= depth:  # most scripts: too few to nest that deep
+        return False
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return bool(brackets) and max(accumulate(map(_NESTING.__getitem__, brackets))) > depth
+
+
+def _json(text: str) -> Any:
+    """A script's JSON, read leniently (comments, trailing commas); None when malformed; :class:`_TooDeep` past JSON_DEPTH."""
+    try:
+        if too_deep(text):
+            raise _TooDeep
+        return json.loads(text, strict=False)
+    except ValueError:
+        lenient = jstyleson.dispose(_COMMENT_LINE.sub("", text))
+        if too_deep(lenient):
+            raise _TooDeep from None
         try:
-            data = json.loads(text, strict=False)
+            return json.loads(lenient, strict=False)
         except ValueError:
-            try:
-                data = jstyleson.loads(_COMMENT_LINE.sub("", text), strict=False)
-            except ValueError:
-                continue  # one malformed script must not hide the others
+            return None  # one malformed script must not hide the others
+
+
+class _TooDeep(Exception):
+    """A JSON-LD script nested deeper than JSON_DEPTH."""
+
+
+def json_ld_scripts(tree: Any) -> tuple[list[Any], int]:
+    """The objects of a page's JSON-LD scripts, a script's list flattened (read leniently, as extruct does),
+    and how many scripts were ignored as nested deeper than :data:`JSON_DEPTH`."""
+    items: list[Any] = []
+    deep = 0
+    for script in tree.xpath("//script[@type='application/ld+json']"):
+        try:
+            data = _json(script.xpath("string()"))
+        except _TooDeep:
+            deep += 1
+            continue
         if isinstance(data, dict):
             data = [data]
         if isinstance(data, list):
             items += [item for item in data if item]
-    return items
+    return items, deep
+
+
+def json_ld_items(tree: Any) -> list[Any]:
+    """The objects of a page's JSON-LD scripts (:func:`json_ld_scripts`)."""
+    return json_ld_scripts(tree)[0]
 
 
 def opengraph(tree: Any) -> dict[str, str]:
@@ -177,7 +223,8 @@ def opengraph(tree: Any) -> dict[str, str]:
 
 def structured_metadata(tree: Any) -> Metadata:
     """Metadata from a parsed page's JSON-LD article object, then its OpenGraph and meta tags."""
-    articles = article_items(json_ld_items(tree))
+    items, deep = json_ld_scripts(tree)
+    articles = article_items(items)
     ld = articles[0] if articles else {}
     og = opengraph(tree)
     publisher = ld.get("publisher")
@@ -189,4 +236,5 @@ def structured_metadata(tree: Any) -> Metadata:
         sitename=_text(publisher) if isinstance(publisher, (dict, list)) else _text(og.get("og:site_name")),
         description=_text(ld.get("description")) or _text(og.get("og:description")),
         language=_text(ld.get("inLanguage")),
+        too_deep=deep,
     )

@@ -77,20 +77,31 @@ def _count_and_flag(db: sqlite_utils.Database, row: Mapping[str, Any], previous_
 # pages of a block whose stories are read, per story asked for: chrome is on pages of many stories, and
 # any of its pages are likely to show them
 SCAN_PAGES = 25
+# other sites' articles of a block's stories read to find the block in one: a story's write-ups on other sites
+WRITE_UPS = 50
 
 
 def learn_blocks(db: sqlite_utils.Database, site: str, url: str, blocks: Mapping[str, str], now: str,
                  stories: int) -> set[str]:
     """Count this page's blocks for its site; return those that are now chrome.
 
-    A block is chrome once seen on pages of ``stories`` different stories
-    (``articles.story_id``).  A block shared only by pages of one story (a
-    quote, a wire paragraph) is never chrome, however many they are.  Pages
-    whose story is not known yet do not count: the page being filed the
-    first time (its story is filed after it), and an article still waiting
-    for its story in a busy crawl.  Stories are read as they are now: a
-    block whose pages' stories merge later is the story's again at the next
-    re-extraction, which files every page as it is then.
+    A block is chrome once seen on ``stories`` pages of the site (the page
+    being filed counted) and either
+
+    * on pages of ``stories`` different stories (``articles.story_id``), or
+    * in stories that other sites wrote up too, and in none of their
+      write-ups (their first :data:`WRITE_UPS` read): a promo that a site whose pages all
+      cover one story repeats on each of them.
+
+    A passage that pages of one story share (a quote, a wire paragraph) is
+    never chrome when another site's write-up of it has it too, however
+    often it recurs; nor when no other site wrote the story up: nothing
+    then tells it from the story's own.  Pages whose story is not known yet
+    do not count: the page being filed the first time (its story is filed
+    after it), and an article still waiting for its story in a busy crawl.
+    Stories are read as they are now: a block whose pages' stories merge
+    later is the story's again at the next re-extraction, which files every
+    page as it is then.
     """
     if not blocks:
         return set()
@@ -107,13 +118,41 @@ def learn_blocks(db: sqlite_utils.Database, site: str, url: str, blocks: Mapping
     repeated = [row[0] for chunk in chunks(keys) for row in db.execute(
         f"SELECT block FROM site_blocks WHERE site = ? AND pages >= ? AND block IN ({marks(chunk)})",
         [site, stories, *chunk])]
-    # the first ``stories`` distinct stories found end the scan, and so do SCAN_PAGES pages per story: a
-    # block on thousands of pages of one story (copies of one page) would otherwise make every page's
-    # filing read them all, and a crawl of such pages quadratic
-    return {block for block in repeated if db.execute(
-        "SELECT count(*) FROM (SELECT DISTINCT story_id FROM (SELECT a.story_id FROM site_block_pages p "
-        "JOIN articles a ON a.url = p.url WHERE p.site = ? AND p.block = ? AND a.story_id IS NOT NULL LIMIT ?) "
-        "LIMIT ?)", [site, block, SCAN_PAGES * stories, stories]).fetchone()[0] >= stories}
+    chrome = set()
+    write_ups: dict[tuple[int, ...], list[tuple[str, str]]] = {}  # other sites' articles, by stories
+    for block in repeated:
+        # the first ``stories`` distinct stories found end the scan, and so do SCAN_PAGES pages per story: a
+        # block on thousands of pages of one story (copies of one page) would otherwise make every page's
+        # filing read them all, and a crawl of such pages quadratic
+        found = tuple(row[0] for row in db.execute(
+            "SELECT DISTINCT story_id FROM (SELECT a.story_id FROM site_block_pages p JOIN articles a ON a.url = p.url "
+            "WHERE p.site = ? AND p.block = ? AND a.story_id IS NOT NULL LIMIT ?) LIMIT ?",
+            [site, block, SCAN_PAGES * stories, stories]))
+        if len(found) >= stories:
+            chrome.add(block)
+        elif found:
+            if found not in write_ups:
+                write_ups[found] = _other_write_ups(db, site, found)
+            if _site_s_own(db, block, write_ups[found]):
+                chrome.add(block)
+    return chrome
+
+
+def _other_write_ups(db: sqlite_utils.Database, site: str, stories: tuple[int, ...]) -> list[tuple[str, str]]:
+    """Site and URL of other sites' articles of these stories: the first :data:`WRITE_UPS`."""
+    return db.execute(f"SELECT site, url FROM articles WHERE story_id IN ({marks(stories)}) AND site IS NOT ? LIMIT ?",
+                      [*stories, site, WRITE_UPS]).fetchall()
+
+
+def _site_s_own(db: sqlite_utils.Database, block: str, write_ups: list[tuple[str, str]]) -> bool:
+    """Whether other sites wrote the block's stories up and none of their write-ups has it."""
+    if not write_ups:
+        return False
+    pairs = ", ".join("(?, ?)" for _ in write_ups)
+    # a join from the pairs, each looked up by the primary key (a row-value IN would scan the table)
+    return db.execute(f"SELECT 1 FROM (VALUES {pairs}) AS w CROSS JOIN site_block_pages p ON p.site = w.column1 "
+                      "AND p.block = ? AND p.url = w.column2 LIMIT 1",
+                      [*(value for pair in write_ups for value in pair), block]).fetchone() is None
 
 
 # versions and re-checks ----------------------------------------------------------
