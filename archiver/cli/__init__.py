@@ -24,6 +24,7 @@ import click
 
 from ..config import SETTINGS
 from ..core.dates import iso_utc, parse_since
+from ..core.values import plural  # noqa: F401  (the commands' counts)
 from ..core.writer import ArchiveWriter, FilingRules
 
 BATCH = 200  # pages in memory at a time
@@ -89,11 +90,6 @@ def cutoff(since: str | None) -> str | None:
         return iso_utc(parse_since(since), "auto") if since else None
     except ValueError:
         raise click.ClickException(f"--since {since} is neither a date (2026-11-01) nor an age (48h, 7d).") from None
-
-
-def plural(number: int, one: str, many: str) -> str:
-    """``1 story``, ``2 stories``."""
-    return f"{number} {one if number == 1 else many}"
 
 
 from . import cdxj, importing, merge, reextract, serve, stories, wacz  # noqa: E402,F401  (each registers its command)
