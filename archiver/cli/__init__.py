@@ -16,6 +16,7 @@ killed crawl left (:mod:`archiver.core.recovery`).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any, Callable
@@ -57,10 +58,50 @@ VOTE_OPTION = click.option("--vote/--no-vote", default=SETTINGS["VOTE"].default,
                            help="Let other extractors vote on the extractor's text (ARCHIVER_VOTE).")
 
 
-@click.group()
+# reStructuredText and Markdown in the docstrings the help is made from: ``literal``, `code`, :role:`x`, **strong**
+_MARKUP = re.compile(r"(?::[a-z]+:)?(`{1,2})([^`\n]+?)\1|\*\*([^*\n]+)\*\*")
+
+
+def unmarked(text: str) -> str:
+    """Help text as a terminal shows it: the words of reST and Markdown markup without its signs."""
+    return _MARKUP.sub(lambda m: (m.group(2) or m.group(3)).lstrip("~"), text)
+
+
+def _plain(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A command's help texts (its own and its options') without markup."""
+    for key in ("help", "short_help", "epilog"):
+        if kwargs.get(key):
+            kwargs[key] = unmarked(kwargs[key])
+    for param in kwargs.get("params") or ():
+        if isinstance(param, click.Option) and param.help:
+            param.help = unmarked(param.help)
+    return kwargs
+
+
+class PlainCommand(click.Command):
+    """A command whose help reads as plain text, whatever markup its docstring and options use."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **_plain(kwargs))
+
+
+class PlainGroup(click.Group):
+    """The ``archiver`` group: its commands' help reads as plain text."""
+
+    command_class = PlainCommand
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **_plain(kwargs))
+
+
+@click.group(cls=PlainGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="archiver")
 def cli() -> None:
-    """Work on an archive made by the archiver's spiders."""
+    """Work on an archive made by the archiver's spiders.
+
+    Start with archiver demo (a crawl of a small news site served on this
+    machine), then archiver status and archiver serve.
+    """
 
 
 def open_writer(db_path: Path, warc_dir: Path | None = None, rules: FilingRules = FilingRules(),
