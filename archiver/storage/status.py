@@ -10,13 +10,20 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections import Counter
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 # the tables an archive has from its first migration on: what tells an archive from another SQLite file
 ARCHIVE_TABLES = ("crawls", "captures", "articles")
 # a stored error reads "TypeName: message"; the message often names the URL, the type says what happened
 _EXCEPTION = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*(?:Error|Exception|Failure|Lost|Refused|Timeout|Done)): ")
 REASON_MAX = 100  # characters of a reason shown
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """The database at ``path``, read-only: reading it never creates, migrates or repairs anything."""
+    return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
 
 
 def is_archive(conn: sqlite3.Connection) -> bool:
@@ -32,7 +39,8 @@ def failure_reason(error: str) -> tuple[str, str]:
     ``refused: 10.0.0.5 is a private address; allow it with ...`` -> ``10.0.0.5 is a private address``;
     ``not fetched: Forbidden by robots.txt`` -> ``Forbidden by robots.txt``.
     """
-    text = " ".join(error.split())
+    # a stored error may hold a server's reason phrase: nothing in it may drive the terminal it is shown on
+    text = "".join(ch if ch.isprintable() else " " for ch in " ".join(error.split()))
     if text.startswith("refused: "):
         return "refused", text[len("refused: "):].split(";", 1)[0][:REASON_MAX]
     if text.startswith("not fetched: "):
