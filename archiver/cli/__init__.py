@@ -133,4 +133,4 @@ def cutoff(since: str | None) -> str | None:
         raise click.ClickException(f"--since {since} is neither a date (2026-11-01) nor an age (48h, 7d).") from None
 
 
-from . import cdxj, importing, merge, reextract, serve, status, stories, wacz  # noqa: E402,F401  (each registers its command)
+from . import cdxj, demo, importing, merge, reextract, serve, status, stories, wacz  # noqa: E402,F401  (each registers its command)

@@ -79,7 +79,9 @@ def render(status: dict[str, Any]) -> list[str]:
     lines = [
         f"Archive {status['db']}: {plural(status['articles'], 'article', 'articles')} from "
         f"{plural(status['sites'], 'site', 'sites')}, {plural(status['captures'], 'capture', 'captures')}, "
-        f"{plural(status['stories'], 'story', 'stories')}, {plural(status['versions'], 'version', 'versions')}",
+        f"{plural(status['stories'], 'story', 'stories')} ({status['stories_of_several']} of several articles), "
+        f"{plural(status['versions'], 'version', 'versions')} ({status['articles_changed']} articles changed since "
+        "first archived)",
         f"  WARC files in {status['warc_dir']}: {warc['files']}, {format_size(warc['bytes'])} on disk",
         f"  Re-checks due now: {status['rechecks_due']}"
         + (f"; next at {_shown(status['next_recheck'])}" if status["next_recheck"] else ""),

@@ -68,7 +68,8 @@ def crawl_failures(conn: sqlite3.Connection, crawl_id: int) -> dict[str, list[tu
 
 
 def totals(conn: sqlite3.Connection, now: str) -> dict[str, Any]:
-    """What the archive holds: articles, captures, sites, stories, versions; re-checks due at ``now`` (ISO UTC)."""
+    """What the archive holds: articles, captures, sites, stories (and those of several articles), versions (and
+    the articles that have more than one); re-checks due at ``now`` (ISO UTC)."""
     def one(sql: str, *params: Any) -> Any:
         return conn.execute(sql, params).fetchone()[0]
 
@@ -77,7 +78,9 @@ def totals(conn: sqlite3.Connection, now: str) -> dict[str, Any]:
         "captures": one("SELECT count(*) FROM captures"),
         "sites": one("SELECT count(*) FROM (SELECT DISTINCT site FROM articles WHERE site IS NOT NULL)"),
         "stories": one("SELECT count(*) FROM stories") if _has(conn, "stories") else 0,
+        "stories_of_several": one("SELECT count(*) FROM stories WHERE articles > 1") if _has(conn, "stories") else 0,
         "versions": one("SELECT count(*) FROM versions") if _has(conn, "versions") else 0,
+        "articles_changed": one("SELECT count(*) FROM versions WHERE number = 2") if _has(conn, "versions") else 0,
         "rechecks_due": one("SELECT count(*) FROM articles WHERE next_check_at <= ?", now),
         "next_recheck": one("SELECT min(next_check_at) FROM articles WHERE next_check_at > ?", now),
     }
