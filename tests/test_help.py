@@ -38,3 +38,23 @@ def test_serve_keeps_host_as_a_long_option() -> None:
 ])
 def test_unmarked(marked: str, plain: str) -> None:
     assert unmarked(marked) == plain
+
+
+@pytest.mark.parametrize("args, says", [
+    (("status", "--bogus"), "No such option '--bogus'; see archiver status -h."),
+    (("nosuch",), "No such command 'nosuch'; see archiver -h."),
+    (("status", "--db"), "Option '--db' requires an argument; see archiver status -h."),
+    (("serve", "--port", "x"), "Invalid value for '-p' / '--port': 'x' is not a valid integer range; see archiver serve -h."),
+    (("wacz",), "Missing argument 'OUT'; see archiver wacz -h."),
+])
+def test_a_bad_argument_is_one_sentence(args: tuple[str, ...], says: str) -> None:
+    done = run_archiver(*args)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"Error: {says}\n")
+
+
+def test_a_missing_archive_is_one_sentence(tmp_path) -> None:
+    for command in (("serve", str(tmp_path / "none.db")), ("stories", "--db", str(tmp_path / "none.db"))):
+        done = run_archiver(*command)
+        assert done.returncode == 1
+        line = done.stderr.removesuffix("\n")
+        assert line.startswith(f"Error: No archive at {tmp_path / 'none.db'}; give its path") and "\n" not in line, line

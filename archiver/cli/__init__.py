@@ -85,13 +85,34 @@ class PlainCommand(click.Command):
         super().__init__(*args, **_plain(kwargs))
 
 
+def _one_sentence(exc: click.UsageError, where: str) -> click.UsageError:
+    """A usage error as one line that says where the help is (click prints the usage and a hint first)."""
+    where = exc.ctx.command_path if exc.ctx is not None and exc.ctx.parent is not None else where
+    plain = click.UsageError(f"{exc.format_message().rstrip('.')}; see {where} -h.")
+    plain.exit_code = exc.exit_code
+    return plain
+
+
 class PlainGroup(click.Group):
-    """The ``archiver`` group: its commands' help reads as plain text."""
+    """The ``archiver`` group: its commands' help reads as plain text, a bad argument is one line."""
 
     command_class = PlainCommand
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **_plain(kwargs))
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            raise _one_sentence(exc, "archiver") from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:  # a subcommand's arguments, or no such command
+            where = " ".join(filter(None, [ctx.command_path, ctx.invoked_subcommand]))
+            raise _one_sentence(exc, where) from None
 
 
 @click.group(cls=PlainGroup, context_settings={"help_option_names": ["-h", "--help"]})

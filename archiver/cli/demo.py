@@ -29,8 +29,6 @@ MARKER = ".archiver-demo"  # the file that says a folder holds the demo's archiv
 
 def prepare(folder: Path) -> None:
     """An empty folder for the demo: new, empty, or the demo's own (its archive removed); else a one-sentence error."""
-    if folder.exists() and not folder.is_dir():
-        raise click.ClickException(f"{folder} is a file, not a folder; give a folder for the demo with --dir.")
     found = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
     if found and MARKER not in found:
         shown = ", ".join(found[:3]) + (", ..." if len(found) > 3 else "")
