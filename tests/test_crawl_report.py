@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT, TEST_SETTINGS, run_crawl
 from loopback import LoopbackSite, Reply
 from newssite import MISSING_PATH, NewsSite
@@ -49,6 +51,9 @@ def test_the_report_counts_what_the_crawl_did(news_site: NewsSite, tmp_path: Pat
     for chatter in ("Dumping Scrapy stats", "Versions:", "Enabled extensions", "Overridden settings", "Scrapy 2."):
         assert chatter not in crawl.stderr, chatter
     assert json.loads(crawl.crawl_row()["stats"])["archiver/articles/new"] == 3
+    # the refused address is one line that says how to allow it
+    assert ("WARNING: Not archived: http://127.0.0.2/world/refused-story.html (refused: 127.0.0.2 is a loopback "
+            "address; allow it with -s ARCHIVER_ALLOW_NETWORKS=127.0.0.0/8)\n") in crawl.stderr
 
 
 def test_the_stats_dump_is_at_debug(news_site: NewsSite, tmp_path: Path) -> None:
@@ -80,13 +85,19 @@ def test_a_crawl_where_every_page_failed_exits_1(news_site: NewsSite, tmp_path: 
     assert "Nothing archived" not in report(again.stderr)
 
 
-def test_an_error_comes_without_a_banner(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "article", "-a", "url=notaurl",
+@pytest.mark.parametrize("options, says", [
+    (("-a", "url=notaurl"), "'notaurl' is not an http(s) URL; give full URLs such as https://example.org/news/story.html."),
+    (("-a", "url=https://example.org/", "-s", "ARCHIVER_QUIET=maybe"),
+     "ARCHIVER_QUIET must be 1 or 0 (1: only warnings, errors and the crawl's report), not 'maybe'."),
+    (("-a", "url=https://example.org/", "-s", "ARCHIVER_PROGRESS_INTERVAL=-1"),
+     "ARCHIVER_PROGRESS_INTERVAL must be a number of seconds (0 turns the progress line off), not '-1'."),
+])
+def test_an_error_is_one_line_without_a_banner(tmp_path: Path, options: tuple[str, ...], says: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "article", *options,
                            "-s", f"ARCHIVER_DB={tmp_path / 'archive.db'}"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 2
-    assert done.stderr.splitlines() == ["Error: 'notaurl' is not an http(s) URL; give full URLs such as "
-                                        "https://example.org/news/story.html."]
+    assert done.stderr.splitlines() == [f"Error: {says}"]
 
 
 class SlowSite(LoopbackSite):
