@@ -21,10 +21,12 @@ ALL_FAILED_STATUS = 1  # the exit status of `scrapy crawl` when every page it tr
 
 
 def all_failed(stats: Mapping[str, Any]) -> bool:
-    """Whether the crawl tried pages and none gave anything: no article, no page kept, no re-check."""
-    kept = sum(int(stats.get(name, 0)) for name in ("archiver/articles", "archiver/articles/none",
-                                                    "archiver/rechecks/unchanged"))
-    return int(stats.get("archiver/failed", 0)) > 0 and kept == 0
+    """Whether the crawl tried pages and none gave anything: no article, no page kept, no re-check.
+
+    A page robots.txt forbids (or offsite) was not tried: a crawl of those alone did what it should.
+    """
+    kept = _count(stats, "archiver/articles", "archiver/articles/none", "archiver/rechecks/unchanged")
+    return _count(stats, "archiver/failed") > _count(stats, "archiver/not_fetched") and kept == 0
 
 
 def _reasons(counts: list[tuple[str, int]]) -> str:
