@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import sqlite3
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from archiver.core.dates import iso_utc
+from archiver.storage.status import REASON_MAX, failure_reason
 from conftest import Crawl, run_archiver
 
 
@@ -85,3 +87,28 @@ def test_what_is_no_archive_gets_one_sentence(tmp_path: Path) -> None:
         assert done.stderr.startswith(f"Error: {says}"), done.stderr
         assert done.stderr.count("\n") == 1 and done.stderr.endswith(".\n") and "with --db" in done.stderr
     assert not (tmp_path / "missing.db").exists()  # status creates nothing
+
+
+@pytest.mark.parametrize("error, kind, reason", [
+    ("HTTP 404 Not Found", "failed", "HTTP 404"),
+    ("HTTP 503", "failed", "HTTP 503"),
+    ("TimeoutError: Getting http://a.example/x took longer than 180.0 seconds.", "failed", "TimeoutError"),
+    ("twisted.internet.error.ConnectionLost: Connection to the other side was lost", "failed", "ConnectionLost"),
+    ("refused: 10.0.0.5 is a private address; allow it with -s ARCHIVER_ALLOW_NETWORKS=10.0.0.0/8",
+     "refused", "10.0.0.5 is a private address"),
+    ("not fetched: Forbidden by robots.txt", "refused", "Forbidden by robots.txt"),
+    ("HTTP 500 \x1b]0;owned\x07", "failed", "HTTP 500"),
+])
+def test_a_stored_error_gives_its_reason(error: str, kind: str, reason: str) -> None:
+    assert failure_reason(error) == (kind, reason)
+
+
+def test_any_stored_error_gives_a_short_printable_reason() -> None:
+    rng = random.Random(31)
+    alphabet = "ab: ;HTP0123456789\x00\x1b\x07\r\n\t\u202e\u00e9" + "".join(map(chr, range(0x20, 0x7f)))
+    for _ in range(2000):
+        error = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
+        for prefix in ("", "HTTP ", "refused: ", "not fetched: ", "ValueError: "):
+            kind, reason = failure_reason(prefix + error)
+            assert kind in ("failed", "refused")
+            assert len(reason) <= REASON_MAX and reason.isprintable(), repr(reason)

@@ -1,5 +1,7 @@
-"""The ``archiver`` command: work on an existing archive without the network.
+"""The ``archiver`` command: the demo, and work on an existing archive without the network.
 
+    archiver demo [--dir demo]
+    archiver status [--db archive.db] [--warc-dir DIR] [--json]
     archiver reextract [--db archive.db] [--warc-dir warcs] [--site HOST] [--since DATE] [--chrome-pages N] [--workers N]
     archiver serve [archive.db] [--port 8001] [--warc-dir DIR] [--writable] [-- DATASETTE OPTIONS]
     archiver stories [--db archive.db] [--rebuild] [--workers N]
@@ -9,7 +11,8 @@
     archiver import WARC_OR_DIR... [--db archive.db] [--warc-dir warcs] [--extractor PATH] [--no-vote] [--workers N]
 
 One module a command; named exceptions become one-line errors here, at the
-command-line edge.  Commands that write open the archive through
+command-line edge, and so do click's usage errors (:class:`PlainGroup`); help
+texts are shown without their reST markup.  Commands that write open the archive through
 :class:`~archiver.core.writer.ArchiveWriter`, which first puts right what a
 killed crawl left (:mod:`archiver.core.recovery`).
 """

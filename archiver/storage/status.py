@@ -42,13 +42,15 @@ def failure_reason(error: str) -> tuple[str, str]:
     # a stored error may hold a server's reason phrase: nothing in it may drive the terminal it is shown on
     text = "".join(ch if ch.isprintable() else " " for ch in " ".join(error.split()))
     if text.startswith("refused: "):
-        return "refused", text[len("refused: "):].split(";", 1)[0][:REASON_MAX]
-    if text.startswith("not fetched: "):
-        return "refused", text[len("not fetched: "):][:REASON_MAX]
-    if text.startswith("HTTP "):
-        return "failed", " ".join(text.split(" ", 2)[:2])
-    match = _EXCEPTION.match(text)
-    return "failed", (match.group(1).rsplit(".", 1)[-1] if match else text[:REASON_MAX])
+        kind, reason = "refused", text[len("refused: "):].split(";", 1)[0]
+    elif text.startswith("not fetched: "):
+        kind, reason = "refused", text[len("not fetched: "):]
+    elif text.startswith("HTTP "):
+        kind, reason = "failed", " ".join(text.split(" ", 2)[:2])
+    else:
+        match = _EXCEPTION.match(text)
+        kind, reason = "failed", (match.group(1).rsplit(".", 1)[-1] if match else text)
+    return kind, reason[:REASON_MAX]
 
 
 def crawl_failures(conn: sqlite3.Connection, crawl_id: int) -> dict[str, list[tuple[str, int]]]:
