@@ -80,8 +80,8 @@ def render(status: dict[str, Any]) -> list[str]:
         f"Archive {status['db']}: {plural(status['articles'], 'article', 'articles')} from "
         f"{plural(status['sites'], 'site', 'sites')}, {plural(status['captures'], 'capture', 'captures')}, "
         f"{plural(status['stories'], 'story', 'stories')} ({status['stories_of_several']} of several articles), "
-        f"{plural(status['versions'], 'version', 'versions')} ({status['articles_changed']} articles changed since "
-        "first archived)",
+        f"{plural(status['versions'], 'version', 'versions')} "
+        f"({plural(status['articles_changed'], 'article', 'articles')} changed since first archived)",
         f"  WARC files in {status['warc_dir']}: {warc['files']}, {format_size(warc['bytes'])} on disk",
         f"  Re-checks due now: {status['rechecks_due']}"
         + (f"; next at {_shown(status['next_recheck'])}" if status["next_recheck"] else ""),
@@ -95,7 +95,8 @@ def render(status: dict[str, Any]) -> list[str]:
         else:
             outcome = "not finished (running, or killed: the next crawl or command that opens the archive closes it)"
         lines.append(f"  {crawl['id']} {_shown(crawl['spider'])}, {_shown(crawl['started_at'])}: {outcome}; "
-                     f"{crawl['fetched'] or 0} fetched, {crawl['new'] or 0} new articles, {crawl['failed'] or 0} failed")
+                     f"{crawl['fetched'] or 0} fetched, {plural(crawl['new'] or 0, 'new article', 'new articles')}, "
+                     f"{crawl['failed'] or 0} failed")
     failures = status["last_crawl_failures"]
     for kind in ("failed", "refused"):
         counts = failures.get(kind, [])
