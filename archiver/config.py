@@ -133,7 +133,9 @@ SETTINGS: dict[str, _Setting] = {
     "CHROME_PAGES": _Setting(  # (named when it counted pages)
         CHROME_STORIES, _chrome_stories, "a number of different stories from 2 up, or 0 (the site chrome memory off)"
     ),
+    # what a crawl says (archiver/crawl/progress.py): the progress line in a log, and only warnings and the report
     "PROGRESS_INTERVAL": _Setting(60, parse_seconds, "a number of seconds (0 turns the progress line off)"),
+    "QUIET": _Setting(False, parse_switch, "1 or 0 (1: only warnings, errors and the crawl's report)"),
     "RECHECK": _Setting(
         schedule.DEFAULT, schedule.RecheckSchedule.parse,
         "AGE:INTERVAL steps such as 1d:1h,7d:1d,30d:7d (ages growing), or off",
@@ -166,6 +168,7 @@ class ArchiverConfig:
     vote: bool
     retry_after_max: float
     progress_interval: float
+    quiet: bool
     chrome_pages: int
     recheck: schedule.RecheckSchedule
     lock: bool

@@ -101,7 +101,8 @@ def test_bad_since_is_one_sentence(tmp_path: Path, discovery_site: DiscoverySite
 
 def test_without_a_sitemap_in_robots_the_usual_places_are_tried(tmp_path: Path, news_site) -> None:
     crawl = run_crawl(tmp_path, "sitemap", {"url": news_site.url("/")})
-    assert crawl.returncode == 0 and crawl.crawl_row()["finish_reason"] == "finished"
+    # no sitemap anywhere: nothing archived, exit status 1
+    assert crawl.returncode == 1 and crawl.crawl_row()["finish_reason"] == "finished"
     tried = {r["url"].removeprefix(news_site.base) for r in crawl.db.query("select url from captures where status = 404")}
     assert tried == {"/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml", "/sitemap-news.xml"}
     assert "names no sitemap; trying /sitemap.xml" in crawl.log

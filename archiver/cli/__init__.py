@@ -1,5 +1,7 @@
-"""The ``archiver`` command: work on an existing archive without the network.
+"""The ``archiver`` command: the demo, and work on an existing archive without the network.
 
+    archiver demo [--dir demo]
+    archiver status [--db archive.db] [--warc-dir DIR] [--json]
     archiver reextract [--db archive.db] [--warc-dir warcs] [--site HOST] [--since DATE] [--chrome-pages N] [--workers N]
     archiver serve [archive.db] [--port 8001] [--warc-dir DIR] [--writable] [-- DATASETTE OPTIONS]
     archiver stories [--db archive.db] [--rebuild] [--workers N]
@@ -9,13 +11,15 @@
     archiver import WARC_OR_DIR... [--db archive.db] [--warc-dir warcs] [--extractor PATH] [--no-vote] [--workers N]
 
 One module a command; named exceptions become one-line errors here, at the
-command-line edge.  Commands that write open the archive through
+command-line edge, and so do click's usage errors (:class:`PlainGroup`); help
+texts are shown without their reST markup.  Commands that write open the archive through
 :class:`~archiver.core.writer.ArchiveWriter`, which first puts right what a
 killed crawl left (:mod:`archiver.core.recovery`).
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any, Callable
@@ -24,6 +28,7 @@ import click
 
 from ..config import SETTINGS
 from ..core.dates import iso_utc, parse_since
+from ..core.values import plural  # noqa: F401  (the commands' counts)
 from ..core.writer import ArchiveWriter, FilingRules
 
 BATCH = 200  # pages in memory at a time
@@ -56,10 +61,71 @@ VOTE_OPTION = click.option("--vote/--no-vote", default=SETTINGS["VOTE"].default,
                            help="Let other extractors vote on the extractor's text (ARCHIVER_VOTE).")
 
 
-@click.group()
+# reStructuredText and Markdown in the docstrings the help is made from: ``literal``, `code`, :role:`x`, **strong**
+_MARKUP = re.compile(r"(?::[a-z]+:)?(`{1,2})([^`\n]+?)\1|\*\*([^*\n]+)\*\*")
+
+
+def unmarked(text: str) -> str:
+    """Help text as a terminal shows it: the words of reST and Markdown markup without its signs."""
+    return _MARKUP.sub(lambda m: (m.group(2) or m.group(3)).lstrip("~"), text)
+
+
+def _plain(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A command's help texts (its own and its options') without markup."""
+    for key in ("help", "short_help", "epilog"):
+        if kwargs.get(key):
+            kwargs[key] = unmarked(kwargs[key])
+    for param in kwargs.get("params") or ():
+        if isinstance(param, click.Option) and param.help:
+            param.help = unmarked(param.help)
+    return kwargs
+
+
+class PlainCommand(click.Command):
+    """A command whose help reads as plain text, whatever markup its docstring and options use."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **_plain(kwargs))
+
+
+def _one_sentence(exc: click.UsageError, where: str) -> click.UsageError:
+    """A usage error as one line that says where the help is (click prints the usage and a hint first)."""
+    where = exc.ctx.command_path if exc.ctx is not None and exc.ctx.parent is not None else where
+    plain = click.UsageError(f"{exc.format_message().rstrip('.')}; see {where} -h.")
+    plain.exit_code = exc.exit_code
+    return plain
+
+
+class PlainGroup(click.Group):
+    """The ``archiver`` group: its commands' help reads as plain text, a bad argument is one line."""
+
+    command_class = PlainCommand
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **_plain(kwargs))
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            raise _one_sentence(exc, "archiver") from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:  # a subcommand's arguments, or no such command
+            where = " ".join(filter(None, [ctx.command_path, ctx.invoked_subcommand]))
+            raise _one_sentence(exc, where) from None
+
+
+@click.group(cls=PlainGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="archiver")
 def cli() -> None:
-    """Work on an archive made by the archiver's spiders."""
+    """Work on an archive made by the archiver's spiders.
+
+    Start with archiver demo (a crawl of a small news site served on this
+    machine), then archiver status and archiver serve.
+    """
 
 
 def open_writer(db_path: Path, warc_dir: Path | None = None, rules: FilingRules = FilingRules(),
@@ -91,9 +157,4 @@ def cutoff(since: str | None) -> str | None:
         raise click.ClickException(f"--since {since} is neither a date (2026-11-01) nor an age (48h, 7d).") from None
 
 
-def plural(number: int, one: str, many: str) -> str:
-    """``1 story``, ``2 stories``."""
-    return f"{number} {one if number == 1 else many}"
-
-
-from . import cdxj, importing, merge, reextract, serve, stories, wacz  # noqa: E402,F401  (each registers its command)
+from . import cdxj, demo, importing, merge, reextract, serve, status, stories, wacz  # noqa: E402,F401  (each registers its command)

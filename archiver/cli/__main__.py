@@ -2,4 +2,4 @@
 
 from . import cli
 
-cli()
+cli(prog_name="archiver")

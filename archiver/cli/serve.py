@@ -15,7 +15,7 @@ from . import cli
 
 @cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("db_path", type=click.Path(dir_okay=False, path_type=Path), default=SETTINGS["DB"].default)
-@click.option("-h", "--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
 @click.option("-p", "--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
               help="Port to listen on (0: any free port).")
 @click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -25,10 +25,12 @@ from . import cli
 def serve(db_path: Path, host: str, port: int, warc_dir: Path | None, writable: bool, datasette_options: tuple[str, ...]) -> None:
     """Browse, search and replay the archive in Datasette.
 
-    Runs ``datasette serve`` over the archive with the archiver's metadata
+    Runs datasette serve over the archive with the archiver's metadata
     (descriptions, facets, canned queries) and its plugin (article pages, raw
-    captures served inert).  Options after ``--`` go to Datasette, e.g.
-    ``archiver serve archive.db -- --setting sql_time_limit_ms 5000``.
+    captures served inert).  Options after -- go to Datasette, for instance:
+
+    \b
+    archiver serve archive.db -- --setting sql_time_limit_ms 5000
     """
     # imported here: only this command needs Datasette (and its plugins, ours among them)
     from datasette.cli import serve as datasette_serve

@@ -59,3 +59,19 @@ def parse_size(value: Any) -> int:
     base = 1024 if "i" in unit else 1000
     power = "kmgt".find(unit[:1]) + 1 if unit else 0
     return int(float(number) * base**power)
+
+
+def format_size(size: int) -> str:
+    """A number of bytes as people read it: ``812 bytes``, ``4.2 MB``, ``1.3 GB`` (powers of 1000, as ``parse_size``)."""
+    if size < 1000:
+        return f"{size} byte{'' if size == 1 else 's'}"
+    for unit in ("kB", "MB", "GB", "TB"):
+        size /= 1000
+        if size < 1000 or unit == "TB":
+            return f"{size:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def plural(number: int, one: str, many: str) -> str:
+    """``1 story``, ``2 stories``."""
+    return f"{number} {one if number == 1 else many}"

@@ -11,6 +11,7 @@ fails there, by name, rather than deep inside a crawl.
 | ``Downloader._get_slot``, ``Downloader._latercall``, ``Slot.latercall``, ``Downloader.per_slot_settings``, ``Downloader.slots`` | ``Crawl-delay`` floors and ``Retry-After`` pauses |
 | ``RobotsTxtMiddleware._parsers``, ``._parse_robots``, ``._robots_error`` | one robots.txt fetch shared by a distributed crawl's workers (:mod:`.hosts`); the sitemap spider's own robots.txt read for the rules too |
 | the robots.txt middleware's log message for a failed fetch | one warning line instead of an error with a traceback |
+| the start-up, component-list and stats-dump log messages (:data:`SCRAPY_CHATTER`) | logged at DEBUG: a crawl's INFO log is the archiver's progress and report |
 | ``ExecutionEngine._slot.closing`` | a long sitemap or feed stops when the spider closes |
 | ``ExecutionEngine._remove_request`` | a distributed crawl's claim on a request ends once the engine is done with it (:mod:`.frontier`); a held sitemap or feed frees its place once read (:mod:`.sources`) |
 | ``ExecutionEngine._slot.nextcall`` | an idle worker of a distributed crawl looks at the frontier again within a second, not Scrapy's 5 s |
@@ -196,6 +197,41 @@ class RobotsWithHooks(RobotsTxtMiddleware):
 
     def fetch_failed(self, netloc: str) -> None:
         """Override: this crawl could not fetch the robots.txt of ``netloc`` (all of it is allowed)."""
+
+
+# logger -> the start of each INFO message of its that goes to DEBUG: the version banner, the component
+# lists, the overridden settings, "Spider opened" (the archive extension says which crawl and where), the
+# once-a-minute page counts and the stats dump (kept in crawls.stats)
+SCRAPY_CHATTER = {
+    "scrapy.utils.log": ("Scrapy %(version)s started", "Versions:"),
+    "scrapy.addons": ("Enabled addons:",),
+    "scrapy.middleware": ("Enabled %(componentname)ss:",),
+    "scrapy.crawler": ("Overridden settings:",),
+    "scrapy.core.engine": ("Spider opened",),
+    "scrapy.extensions.logstats": ("Crawled %(pages)d pages",),
+    "scrapy.statscollectors": ("Dumping Scrapy stats:",),
+}
+
+
+class ChatterAtDebug(logging.Filter):
+    """Logs Scrapy's start-up and stats-dump messages (:data:`SCRAPY_CHATTER`) at DEBUG instead of INFO."""
+
+    def __init__(self, starts: tuple[str, ...]):
+        super().__init__()
+        self.starts = starts
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO and isinstance(record.msg, str) and record.msg.startswith(self.starts):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+def chatter_at_debug() -> None:
+    """Install :class:`ChatterAtDebug` on Scrapy's loggers (once)."""
+    for name, starts in SCRAPY_CHATTER.items():
+        chatty = logging.getLogger(name)
+        if not any(isinstance(f, ChatterAtDebug) for f in chatty.filters):
+            chatty.addFilter(ChatterAtDebug(starts))
 
 
 def spider_closing(crawler: Crawler) -> bool:

@@ -39,6 +39,7 @@ from ..core.writer import ArchiveWriter, FilingRules
 from ..errors import ConfigError
 from ..extract import SiteRules
 from ..storage.crawls import COUNTERS
+from ..storage.status import crawl_failures
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,6 +56,10 @@ COUNTER_STATS = {
 }
 assert set(COUNTER_STATS) == set(COUNTERS)
 
+# Sent on the reactor thread once the crawl's row is closed, with ``crawl_id``, ``stats`` and ``failures``
+# (:func:`archiver.storage.status.crawl_failures`, None if the database could not say): the crawl's report.
+archive_closed = object()
+
 
 class ArchiveExtension:
     """The crawl's lock, I/O thread, archive writer and ``crawls`` row."""
@@ -67,6 +72,7 @@ class ArchiveExtension:
         self._sources: dict[str, tuple[str, datetime | None]] = {}
         self._reported: set[str] = set()
         self._closed = False
+        self.failures: dict[str, list[tuple[str, int]]] | None = None  # read as the crawl ends
         self._reactor_cpu = time.thread_time()  # reset when the spider opens
         # First of all, before the database is opened: a second crawl of this
         # spider on this archive stops here (CrawlBusyError), having touched nothing.
@@ -190,17 +196,32 @@ class ArchiveExtension:
             end.stats[name] = value
         try:
             self.writer.finish_crawl(end)
+            self.failures = self._failures()
         finally:
             self.writer.close()
             self._release_lock()
+
+    def _failures(self) -> dict[str, list[tuple[str, int]]] | None:
+        """On the I/O thread: the crawl's failures by reason, for its report."""
+        try:
+            return crawl_failures(self.writer.storage.db.conn, self.writer.crawl_id)
+        except sqlite3.Error as exc:
+            self.report("storage", exc)
+            return None
+
+    def _closed_signal(self, end: CrawlEnd) -> None:
+        self.crawler.signals.send_catch_log(archive_closed, crawl_id=self.writer.crawl_id, stats=end.stats,
+                                            failures=self.failures)
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         if self._closed:
             return
         self._closed = True
         self._leave()
-        await self.run(self._finish, self._end(reason))
+        end = self._end(reason)
+        await self.run(self._finish, end)
         self.io.shutdown()
+        self._closed_signal(end)
 
     def killed(self) -> None:
         """The reactor is stopping without spider_closed (a second Ctrl-C): close what is open, now."""
@@ -208,8 +229,10 @@ class ArchiveExtension:
             return
         self._closed = True
         logger.warning("Crawl %s killed: closing its WARC file and its crawls row", self.writer.crawl_id)
-        self.io.call(self._finish, self._end("killed"), timeout=60)
+        end = self._end("killed")
+        self.io.call(self._finish, end, timeout=60)
         self.io.shutdown()
+        self._closed_signal(end)
 
     def _host_beat(self) -> None:
         assert self.hosts is not None

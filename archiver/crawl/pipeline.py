@@ -179,7 +179,7 @@ class ArticlePipeline:
             self.stats.inc_value("archiver/chrome/blocks_dropped", saved.chrome_dropped)
         if saved.new:
             self.stats.inc_value("archiver/articles/new")
-        elif saved.version not in ("new", "same"):
+        elif saved.version != "new":  # changed, cosmetic or same: the crawl's report counts each
             self.stats.inc_value(f"archiver/versions/{saved.version}")
         if saved.pending_diff is not None:
             pending = saved.pending_diff
