@@ -207,8 +207,9 @@ def _merge_one(writer: ArchiveWriter, source: Storage, shard: Path, warc_dir: Pa
             at.where = "checking its WARC files"
             report.missing = [name for name, _ in rows_of.warc_names(src) if existing_path(warc_dir, name) is None]
             _link_revisits(db, warc_dir, at)
-    # with the articles a merge or a crawl stopped before filing: merging again finishes the job
-    _file_stories(writer, sorted(set(refile) | set(storyindex.unfiled(writer.storage.db))), pool, at)
+        # with the articles a merge or a crawl stopped before filing (merging again finishes the job), inside
+        # the shard's transaction: a failure leaves nothing of the shard, and the next merge takes it whole
+        _file_stories(writer, sorted(set(refile) | set(storyindex.unfiled(db))), pool, at)
     writer.commit()
     return report
 
@@ -227,8 +228,9 @@ def _file_stories(writer: ArchiveWriter, article_ids: list[int], pool, at: Step)
     """File the merged articles' copies and stories, in the order they came in, as the crawl would have."""
     for start in range(0, len(article_ids), 200):
         batch = article_ids[start:start + 200]
-        at.where = f"filing the stories of articles {batch[0]} to {batch[-1]}"
-        texts = [rows_of.article_text(writer.storage.db, article_id) for article_id in batch]
-        for article_id, found in zip(batch, pool.map(text_signature, texts, chunksize=8)):
-            at.where = f"filing the story of article {article_id}"
-            writer.file_story(decide(writer.story_candidates(article_id, found)))
+        at.where = f"filing the stories of the archive's articles {batch[0]} to {batch[-1]}"
+        urls, texts = zip(*(rows_of.article_text(writer.storage.db, article_id) for article_id in batch))
+        signatures = pool.map(text_signature, texts, chunksize=8)  # an iterator: each result (or error) in turn
+        for article_id, url in zip(batch, urls):
+            at.where = f"filing the story of the article of {url!r:.300}"
+            writer.file_story(decide(writer.story_candidates(article_id, next(signatures))))

@@ -201,5 +201,7 @@ def warc_names(db: sqlite_utils.Database) -> list[tuple[Any, int]]:
         "SELECT warc_filename, min(id) FROM captures WHERE warc_filename IS NOT NULL GROUP BY warc_filename ORDER BY 2")]
 
 
-def article_text(db: sqlite_utils.Database, article_id: int) -> str:
-    return _one(db, "SELECT text FROM articles WHERE id = ?", [article_id]) or ""
+def article_text(db: sqlite_utils.Database, article_id: int) -> tuple[str, str]:
+    """An article's URL and text (to file its story)."""
+    url, text = db.execute("SELECT url, text FROM articles WHERE id = ?", [article_id]).fetchone()
+    return url, text or ""
