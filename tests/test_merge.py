@@ -110,7 +110,8 @@ def test_a_step_that_fails_is_one_sentence_and_merging_again_finishes(tmp_path: 
     assert failed.returncode == 1 and "Traceback" not in failed.stderr, failed.stderr
     [line] = failed.stderr.splitlines()
     assert line.startswith(f"Error: Merging {shard} stopped at filing the story of the article of {url!r}: TypeError: ")
-    assert line.endswith("What was merged before is kept; fix the cause and run merge again to finish.")
+    assert line.endswith("Nothing of this shard was merged (what earlier shards added is kept): fix the cause and run "
+                         "merge again to finish.")
     merged = sqlite_utils.Database(into)
     assert merged["articles"].count == 0  # nothing of the shard half-merged
 

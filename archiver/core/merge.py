@@ -10,7 +10,12 @@ a chrome block counts the pages of every shard; a revisit written by one
 worker is linked to the record another wrote; and every article that came in
 or changed is filed through the archive writer's story filing, as
 ``archiver stories --rebuild`` does, so copies and stories across shards are
-found.
+found (with any article an earlier run left in no story).
+
+Nothing a shard stores is trusted: a shard whose captures name a WARC file
+outside the WARC directory is refused, and a shard that fails at any step is
+rolled back whole (its rows and stories are one transaction) and reported in
+one sentence naming the step and row: merging again finishes the job.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -33,6 +38,9 @@ from .pool import worker_pool
 from .similarity import Signature, decide, signature
 from .warc import OutsideWarcDir, existing_path
 from .writer import ArchiveWriter
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @dataclass
@@ -102,13 +110,16 @@ def merge(into: Path, shards: list[Path], warc_dir: Path | None, workers: int | 
                     raise MergeError(f"{shard} is not an archive database ({exc}); give a worker's ARCHIVER_DB.") from None
                 at = Step()
                 try:
+                    # without a WARC directory only the names can be checked: against a directory of nothing
                     check_warc_names(source, shard, warc_dir or Path(tmp) / "no-warc-dir")
                     reports.append(_merge_one(writer, source, shard, warc_dir, pool, at))
                 except MergeError:
                     raise
                 except Exception as exc:  # a damaged or tampered shard can break any step: said in one sentence
-                    raise MergeError(f"Merging {shard} stopped at {at}: {type(exc).__name__}: {exc!s:.300}. What was merged "
-                                     "before is kept; fix the cause and run merge again to finish.") from exc
+                    said = " ".join(str(exc).split())
+                    raise MergeError(f"Merging {shard} stopped at {at}: {type(exc).__name__}: {said:.300}. Nothing of "
+                                     "this shard was merged (what earlier shards added is kept): fix the cause and run "
+                                     "merge again to finish.") from exc
                 finally:
                     source.close()
                     copy.unlink()
@@ -126,7 +137,7 @@ class Step:
     def __str__(self) -> str:
         return self.where
 
-    def rows(self, src, table: str, order: str = "id") -> Iterator[dict[str, Any]]:
+    def rows(self, src: sqlite_utils.Database, table: str, order: str = "id") -> Iterator[dict[str, Any]]:
         """:func:`archiver.storage.merge.rows`, each row noted as it is merged."""
         for row in rows_of.rows(src, table, order):
             key = row["id"] if "id" in row else tuple(row[column.strip()] for column in order.split(","))
@@ -143,7 +154,7 @@ def check_warc_names(source: Storage, shard: Path, warc_dir: Path) -> None:
     if bad:
         capture_id, name = bad[0]
         more = f" (and {len(bad) - 1} more names)" if len(bad) > 1 else ""
-        raise MergeError(f"{shard}: captures row {capture_id} names the WARC file {name!r}, which is not a file of the "
+        raise MergeError(f"{shard}: captures row {capture_id} names the WARC file {name!r:.300}, which is not a file of the "
                          f"WARC directory{more}; nothing of this shard was merged: correct or delete those rows.")
 
 
