@@ -42,4 +42,5 @@ class HostAway(ArchiverError):
 
 
 class MergeError(ArchiverError):
-    """A shard cannot be merged: missing, not an archive database, or the archive merged into."""
+    """A shard cannot be merged: missing, not an archive database, the archive merged into, naming WARC files
+    outside the WARC directory, or a step of its merge failed (nothing of that shard is kept)."""

@@ -26,7 +26,9 @@ def merge(into: Path, shards: tuple[Path, ...], warc_dir: Path | None, workers: 
     and watermarks, what is to be fetched again (retries), site chrome
     memory and site rules are combined as if one crawl had filed them, and
     the articles' copies and stories are filed again across shards.  A shard merged twice adds nothing; a shard a worker
-    is still writing is read as a consistent snapshot.
+    is still writing is read as a consistent snapshot.  A shard whose captures name a WARC file outside the WARC
+    directory is refused, and a shard that fails at any step is left out whole, in one sentence naming the step and
+    row: merging again finishes the job.
     """
     if warc_dir is not None and not warc_dir.is_dir():
         raise click.ClickException(f"No WARC directory at {warc_dir}; give it with --warc-dir.")

@@ -10,27 +10,37 @@ a chrome block counts the pages of every shard; a revisit written by one
 worker is linked to the record another wrote; and every article that came in
 or changed is filed through the archive writer's story filing, as
 ``archiver stories --rebuild`` does, so copies and stories across shards are
-found.
+found (with any article an earlier run left in no story).
+
+Nothing a shard stores is trusted: a shard whose captures name a WARC file
+outside the WARC directory is refused, and a shard that fails at any step is
+rolled back whole (its rows and stories are one transaction) and reported in
+one sentence naming the step and row: merging again finishes the job.
 """
 
 from __future__ import annotations
 
 import tempfile
+import zlib
 from dataclasses import dataclass, field
-from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 
 from ..errors import MergeError
 from ..extract.blocks import blocks
 from ..storage import Storage
 from ..storage import merge as rows_of
-from ..storage import retries
+from ..storage import retries, storyindex
 from .pool import worker_pool
 from .similarity import Signature, decide, signature
-from .warc import existing_path
+from .warc import OutsideWarcDir, existing_path
 from .writer import ArchiveWriter
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @dataclass
@@ -59,16 +69,29 @@ def text_signature(text: str) -> Signature:
     return signature(blocks(text))
 
 
-def refers_to(path: Path, offset: int, length: int) -> str | None:
-    """The ``WARC-Refers-To`` of the revisit record at ``offset`` of a WARC file."""
-    with open(path, "rb") as f:
-        f.seek(offset)
-        record = next(iter(ArchiveIterator(BytesIO(f.read(length)))), None)
-    return record.rec_headers.get_header("WARC-Refers-To") if record is not None else None
+def refers_to(path: Path, offset: int) -> str | None:
+    """The ``WARC-Refers-To`` of the revisit record at ``offset`` of a WARC file (None if it cannot be read).
+
+    Only the record's headers are read, whatever length the archive gives it.
+    """
+    if not isinstance(offset, int) or offset < 0:
+        return None
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            record = next(iter(ArchiveIterator(f)), None)
+            return record.rec_headers.get_header("WARC-Refers-To") if record is not None else None
+    except (ArchiveLoadFailed, OSError, ValueError, EOFError, zlib.error):  # a damaged record stays unlinked
+        return None
 
 
 def merge(into: Path, shards: list[Path], warc_dir: Path | None, workers: int | None = None) -> list[ShardReport]:
-    """Merge each shard into the archive at ``into`` (created if need be); one transaction a shard."""
+    """Merge each shard into the archive at ``into`` (created if need be); one transaction a shard.
+
+    Raises :class:`MergeError` naming the shard, and the step and row it
+    stopped at: what earlier shards added is kept, and merging again
+    finishes the job (articles left without a story are filed then).
+    """
     for shard in shards:
         if not shard.is_file():
             raise MergeError(f"No shard at {shard}; give the path of a worker's ARCHIVER_DB.")
@@ -85,8 +108,18 @@ def merge(into: Path, shards: list[Path], warc_dir: Path | None, workers: int | 
                     source = Storage(copy)  # migrated to the current schema, if older
                 except Exception as exc:  # sqlite3.DatabaseError and what a half-written file gives
                     raise MergeError(f"{shard} is not an archive database ({exc}); give a worker's ARCHIVER_DB.") from None
+                at = Step()
                 try:
-                    reports.append(_merge_one(writer, source, shard, warc_dir, pool))
+                    # without a WARC directory only the names can be checked: against a directory of nothing
+                    check_warc_names(source, shard, warc_dir or Path(tmp) / "no-warc-dir")
+                    reports.append(_merge_one(writer, source, shard, warc_dir, pool, at))
+                except MergeError:
+                    raise
+                except Exception as exc:  # a damaged or tampered shard can break any step: said in one sentence
+                    said = " ".join(str(exc).split())
+                    raise MergeError(f"Merging {shard} stopped at {at}: {type(exc).__name__}: {said:.300}. Nothing of "
+                                     "this shard was merged (what earlier shards added is kept): fix the cause and run "
+                                     "merge again to finish.") from exc
                 finally:
                     source.close()
                     copy.unlink()
@@ -95,16 +128,57 @@ def merge(into: Path, shards: list[Path], warc_dir: Path | None, workers: int | 
     return reports
 
 
-def _merge_one(writer: ArchiveWriter, source: Storage, shard: Path, warc_dir: Path | None, pool) -> ShardReport:
+class Step:
+    """Where a shard's merge is: the table and row, or the step, a failure is reported at."""
+
+    def __init__(self) -> None:
+        self.where = "its start"
+
+    def __str__(self) -> str:
+        return self.where
+
+    def rows(self, src: sqlite_utils.Database, table: str, order: str = "id") -> Iterator[dict[str, Any]]:
+        """:func:`archiver.storage.merge.rows`, each row noted as it is merged."""
+        for row in rows_of.rows(src, table, order):
+            key = row["id"] if "id" in row else tuple(row[column.strip()] for column in order.split(","))
+            self.where = f"{table} row {key!r:.200}"
+            yield row
+
+
+def check_warc_names(source: Storage, shard: Path, warc_dir: Path) -> None:
+    """Refuse a shard whose captures name a WARC file outside the WARC directory (``..``, absolute, NUL, a link out).
+
+    Nothing of it is merged; the sentence names the first such row and the name.
+    """
+    bad = [(capture_id, name) for name, capture_id in rows_of.warc_names(source.db) if not _inside(warc_dir, name)]
+    if bad:
+        capture_id, name = bad[0]
+        more = f" (and {len(bad) - 1} more names)" if len(bad) > 1 else ""
+        raise MergeError(f"{shard}: captures row {capture_id} names the WARC file {name!r:.300}, which is not a file of the "
+                         f"WARC directory{more}; nothing of this shard was merged: correct or delete those rows.")
+
+
+def _inside(warc_dir: Path, name: Any) -> bool:
+    """Whether a stored WARC file name names a file of the WARC directory (there or not)."""
+    if not isinstance(name, str):
+        return False
+    try:
+        existing_path(warc_dir, name)
+    except (OutsideWarcDir, OSError):  # OSError: a name no file system takes (too long)
+        return False
+    return True
+
+
+def _merge_one(writer: ArchiveWriter, source: Storage, shard: Path, warc_dir: Path | None, pool, at: Step) -> ShardReport:
     report = ShardReport(shard)
     src = source.db
     with writer.storage.write() as db:
         crawl_ids: dict[int, int] = {}
-        for row in rows_of.rows(src, "crawls"):
+        for row in at.rows(src, "crawls"):
             crawl_ids[row["id"]], added = rows_of.crawl(db, row)
             report.crawls += added
         capture_ids: dict[int, int] = {}
-        for row in rows_of.rows(src, "captures"):
+        for row in at.rows(src, "captures"):
             old = row["id"]
             row.update(crawl_id=crawl_ids.get(row["crawl_id"]), revisit_of=capture_ids.get(row["revisit_of"]))
             capture_ids[old], added = rows_of.capture(db, row)
@@ -114,53 +188,60 @@ def _merge_one(writer: ArchiveWriter, source: Storage, shard: Path, warc_dir: Pa
                 report.twice += 1
         version_ids: dict[int, int] = {}
         urls = set()
-        for row in rows_of.rows(src, "versions"):
+        for row in at.rows(src, "versions"):
             row["capture_id"] = capture_ids.get(row["capture_id"])
             version_ids[row["id"]] = rows_of.version(db, row)
             urls.add(row["url"])
         for url in urls:
             rows_of.renumber_versions(db, url)
         refile = []
-        for row in rows_of.rows(src, "articles"):
+        for row in at.rows(src, "articles"):
             row.update(capture_id=capture_ids.get(row["capture_id"]), crawl_id=crawl_ids.get(row["crawl_id"]),
                        version_id=version_ids.get(row["version_id"]))
             article_id, changed = rows_of.article(db, row, rows_of.fetched_at(db, row["capture_id"]))
             if changed:
                 refile.append(article_id)
-        for row in rows_of.rows(src, "sources"):
+        for row in at.rows(src, "sources"):
             rows_of.source(db, {**row, "last_crawl_id": crawl_ids.get(row["last_crawl_id"])})
-        for row in rows_of.rows(src, "retries", "url"):  # what a watermark moved past: kept with it
+        for row in at.rows(src, "retries", "url"):  # what a watermark moved past: kept with it
             retries.merge(db, row)
-        for row in rows_of.rows(src, "site_blocks", "site, block"):
+        for row in at.rows(src, "site_blocks", "site, block"):
             rows_of.chrome_block(db, row)
-        for row in rows_of.rows(src, "site_block_pages", "site, block, url"):
+        for row in at.rows(src, "site_block_pages", "site, block, url"):
             rows_of.chrome_page(db, row)
         rows_of.count_chrome_pages(db)
-        for row in rows_of.rows(src, "site_rules"):
+        for row in at.rows(src, "site_rules"):
             rows_of.site_rule(db, row)
         rows_of.count_sites(db)
         report.articles = len(refile)
         if warc_dir is not None:
-            report.missing = [name for name in rows_of.warc_files(src) if existing_path(warc_dir, name) is None]
-            _link_revisits(db, warc_dir)
-    _file_stories(writer, sorted(set(refile)), pool)
+            at.where = "checking its WARC files"
+            report.missing = [name for name, _ in rows_of.warc_names(src) if existing_path(warc_dir, name) is None]
+            _link_revisits(db, warc_dir, at)
+        # with the articles a merge or a crawl stopped before filing (merging again finishes the job), inside
+        # the shard's transaction: a failure leaves nothing of the shard, and the next merge takes it whole
+        _file_stories(writer, sorted(set(refile) | set(storyindex.unfiled(db))), pool, at)
     writer.commit()
     return report
 
 
-def _link_revisits(db, warc_dir: Path) -> None:
+def _link_revisits(db, warc_dir: Path, at: Step) -> None:
     """Revisits written by one worker for a record another worker holds: linked by WARC-Refers-To."""
     for row in rows_of.unlinked_revisits(db):
+        at.where = f"linking the revisit of the archive's captures row {row['id']}"
         path = existing_path(warc_dir, row["warc_filename"])
-        record_id = refers_to(path, row["warc_offset"], row["warc_length"]) if path else None
+        record_id = refers_to(path, row["warc_offset"]) if path else None
         if record_id:
             rows_of.link_revisit(db, row["id"], record_id)
 
 
-def _file_stories(writer: ArchiveWriter, article_ids: list[int], pool) -> None:
+def _file_stories(writer: ArchiveWriter, article_ids: list[int], pool, at: Step) -> None:
     """File the merged articles' copies and stories, in the order they came in, as the crawl would have."""
     for start in range(0, len(article_ids), 200):
         batch = article_ids[start:start + 200]
-        texts = [rows_of.article_text(writer.storage.db, article_id) for article_id in batch]
-        for article_id, found in zip(batch, pool.map(text_signature, texts, chunksize=8)):
-            writer.file_story(decide(writer.story_candidates(article_id, found)))
+        at.where = f"filing the stories of the archive's articles {batch[0]} to {batch[-1]}"
+        urls, texts = zip(*(rows_of.article_text(writer.storage.db, article_id) for article_id in batch))
+        signatures = pool.map(text_signature, texts, chunksize=8)  # an iterator: each result (or error) in turn
+        for article_id, url in zip(batch, urls):
+            at.where = f"filing the story of the article of {url!r:.300}"
+            writer.file_story(decide(writer.story_candidates(article_id, next(signatures))))

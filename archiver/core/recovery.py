@@ -47,27 +47,34 @@ class Recovery:
         return "; ".join(parts + self.problems)
 
 
-def whole_members_end(file: BinaryIO) -> int:
-    """The offset just past the last complete gzip member of a file (0 when there is none)."""
+def whole_members_end(file: BinaryIO, read_size: int = READ_SIZE) -> int:
+    """The offset just past the last complete gzip member of a file (0 when there is none).
+
+    Reads ``read_size`` bytes at a time and inflates at most ``read_size``
+    bytes per step, whatever a member holds.  Every step consumes input or
+    yields output; one that does neither (it cannot, but a damaged stream is
+    no place for faith) ends the walk like damage does.
+    """
     file.seek(0)
-    end = position = 0
+    end = offset = 0  # end of the last whole member; file offset of data's first byte
+    data = b""
     inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
-    while chunk := file.read(READ_SIZE):
-        data = chunk
-        while data:
-            try:
-                inflater.decompress(data, READ_SIZE)
-                while inflater.unconsumed_tail:  # bounded output: walk the member without holding it
-                    inflater.decompress(inflater.unconsumed_tail, READ_SIZE)
-            except zlib.error:
-                return end
-            if not inflater.eof:
-                position += len(data)
-                break
-            position += len(data) - len(inflater.unused_data)
-            end, data = position, inflater.unused_data
+    while True:
+        if not data and not (data := file.read(read_size)):
+            return end
+        try:
+            produced = inflater.decompress(data, read_size)
+        except zlib.error:
+            return end
+        # After a member ends zlib leaves its unconsumed_tail stale: unused_data is what follows.
+        left = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
+        if len(left) == len(data) and not produced and not inflater.eof:
+            return end
+        offset += len(data) - len(left)
+        data = left
+        if inflater.eof:
+            end = offset
             inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
-    return end
 
 
 def close_leftover_warcs(directory: Path) -> Recovery:

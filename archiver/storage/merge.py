@@ -132,7 +132,8 @@ def article(db: sqlite_utils.Database, row: dict[str, Any], fetched_at: str | No
 
     Returns its id and whether its text or row changed (then its story is filed again).
     """
-    row = {key: value for key, value in row.items() if key not in ("id", "copy_of", "story_id")}
+    # its copy group and story (and the hash that finds copies) are the archive's to decide when it is filed
+    row = {key: value for key, value in row.items() if key not in ("id", "copy_of", "story_id", "content_hash")}
     found = db.execute("SELECT a.id, c.fetched_at, a.first_seen, a.last_checked_at, a.checks FROM articles a "
                        "LEFT JOIN captures c ON c.id = a.capture_id WHERE a.url = ?", [row["url"]]).fetchone()
     if found is None:
@@ -194,10 +195,13 @@ def fetched_at(db: sqlite_utils.Database, capture_id: int | None) -> str | None:
     return _one(db, "SELECT fetched_at FROM captures WHERE id = ?", [capture_id]) if capture_id else None
 
 
-def warc_files(db: sqlite_utils.Database) -> list[str]:
-    """The WARC files the captures refer to."""
-    return [row[0] for row in db.execute("SELECT DISTINCT warc_filename FROM captures WHERE warc_filename IS NOT NULL")]
+def warc_names(db: sqlite_utils.Database) -> list[tuple[Any, int]]:
+    """The WARC file names the captures give (as stored: not always text), each with its first capture's id."""
+    return [tuple(row) for row in db.execute(
+        "SELECT warc_filename, min(id) FROM captures WHERE warc_filename IS NOT NULL GROUP BY warc_filename ORDER BY 2")]
 
 
-def article_text(db: sqlite_utils.Database, article_id: int) -> str:
-    return _one(db, "SELECT text FROM articles WHERE id = ?", [article_id]) or ""
+def article_text(db: sqlite_utils.Database, article_id: int) -> tuple[str, str]:
+    """An article's URL and text (to file its story)."""
+    url, text = db.execute("SELECT url, text FROM articles WHERE id = ?", [article_id]).fetchone()
+    return url, text or ""

@@ -73,6 +73,8 @@ def candidates(db: sqlite_utils.Database, article_id: int, signature: Signature)
 
     Call it inside a write transaction, and :func:`apply` the decision in the
     same order as the candidates were read (the crawl files one article at a time).
+    Only filed articles (those with a story) are candidates: an article saved
+    but not filed yet (a merged shard's, a killed crawl's) has no story to join.
     """
     text, date = db.execute("SELECT text, coalesce(date, extracted_at) FROM articles WHERE id = ?", [article_id]).fetchone()
     previous = unfile(db, article_id)
@@ -81,8 +83,8 @@ def candidates(db: sqlite_utils.Database, article_id: int, signature: Signature)
     df = _count_documents(db, counts, 1)
     vector = weights(counts, df, df[DOCUMENTS], signature.language)  # needed to find candidates by their heaviest terms
     row = db.execute(
-        "SELECT coalesce(copy_of, id), story_id FROM articles WHERE content_hash = ? AND id != ? ORDER BY id LIMIT 1",
-        [digest, article_id]).fetchone()
+        "SELECT coalesce(copy_of, id), story_id FROM articles WHERE content_hash = ? AND id != ? AND story_id IS NOT NULL "
+        "ORDER BY id LIMIT 1", [digest, article_id]).fetchone()
     exact = (row[0], row[1]) if row else None
     near, similar = ([], []) if exact else (_near(db, article_id, minhash), _similar(db, article_id, vector, day))
     return StoryCandidates(article_id, previous, day, digest, minhash, vector, exact, near, similar)
@@ -109,7 +111,8 @@ def _near(db: sqlite_utils.Database, article_id: int, minhash: np.ndarray) -> li
                        [[key, article_id] for key in band_keys(minhash)])
     return [tuple(row) for chunk in chunks(sorted(ids)) for row in db.execute(
         "SELECT s.minhash, coalesce(a.copy_of, a.id), a.story_id FROM story_signatures s "
-        f"JOIN articles a ON a.id = s.article_id WHERE s.article_id IN ({marks(chunk)}) ORDER BY s.article_id",
+        f"JOIN articles a ON a.id = s.article_id WHERE s.article_id IN ({marks(chunk)}) AND a.story_id IS NOT NULL "
+        "ORDER BY s.article_id",
         chunk)]
 
 
@@ -120,7 +123,7 @@ def _similar(db: sqlite_utils.Database, article_id: int, vector: dict[str, float
         [[term, day - STORY_DAYS, day + STORY_DAYS, article_id] for term in index_terms(vector)])
     return [tuple(row) for row in db.execute(
         "SELECT s.vector, a.story_id FROM story_signatures s JOIN articles a ON a.id = s.article_id "
-        f"WHERE s.article_id IN ({marks(ids)})", ids)]
+        f"WHERE s.article_id IN ({marks(ids)}) AND a.story_id IS NOT NULL", ids)]
 
 
 def _merge(db: sqlite_utils.Database, stories: set[int]) -> int:
@@ -214,6 +217,11 @@ def clear(db: sqlite_utils.Database) -> None:
     for table in _TABLES:
         db.execute(f"DELETE FROM {table}")
     db.execute("UPDATE articles SET content_hash = NULL, copy_of = NULL, story_id = NULL")
+
+
+def unfiled(db: sqlite_utils.Database) -> list[int]:
+    """The articles saved but in no story yet (a merge or a crawl stopped before filing them), in id order."""
+    return [row[0] for row in db.execute("SELECT id FROM articles WHERE story_id IS NULL ORDER BY id")]
 
 
 def articles_in_order(db: sqlite_utils.Database, after: int, limit: int) -> list[dict[str, Any]]:
