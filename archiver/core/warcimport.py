@@ -29,7 +29,7 @@ from ..errors import WarcError
 from .dates import iso_utc, parse_date
 from .media import header_text
 from .records import Capture
-from .warc import RecordLocation
+from .warc import OutsideWarcDir, RecordLocation, inside_name
 
 KINDS = ("response", "revisit", "resource")
 _READ = 1 << 20
@@ -87,10 +87,10 @@ def place(source: Path, warc_dir: Path) -> Placed:
     """
     root = warc_dir.resolve()
     resolved = source.resolve()
-    if resolved.is_relative_to(root):
+    if resolved.is_relative_to(root) and _plain(resolved.relative_to(root).as_posix()):
         return Placed(resolved.relative_to(root).as_posix(), copied=False)
     digest = sha256_of(resolved)
-    name = resolved.name
+    name = resolved.name.replace("\\", "_")  # a name every later reader takes as inside (inside_name)
     stem, dot, rest = name.partition(".")
     for candidate in (name, f"{stem}-{digest[:12]}{dot}{rest}"):
         target = root / candidate
@@ -102,6 +102,15 @@ def place(source: Path, warc_dir: Path) -> Placed:
         if target.is_file() and sha256_of(target) == digest:
             return Placed(candidate, copied=False)
     raise WarcError(f"Cannot copy {source} into {warc_dir}: other files hold both names; rename it and import it again.")
+
+
+def _plain(name: str) -> bool:
+    """Whether a name inside the WARC directory is one its readers accept (:func:`~archiver.core.warc.inside_name`)."""
+    try:
+        inside_name(name)
+    except OutsideWarcDir:
+        return False
+    return True
 
 
 def _revisit_kind(profile: str | None) -> str:
