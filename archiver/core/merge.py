@@ -27,7 +27,7 @@ from ..extract.blocks import blocks
 from ..storage import Storage
 from ..storage import merge as rows_of
 from ..storage import retries
-from .pool import worker_pool
+from .pool import BoundedPool, CallStopped
 from .similarity import Signature, decide, signature
 from .warc import existing_path
 from .writer import ArchiveWriter
@@ -77,7 +77,7 @@ def merge(into: Path, shards: list[Path], warc_dir: Path | None, workers: int | 
     writer = ArchiveWriter(into)
     reports = []
     try:
-        with worker_pool(workers) as pool, tempfile.TemporaryDirectory(prefix="archiver-merge-") as tmp:
+        with BoundedPool(workers) as pool, tempfile.TemporaryDirectory(prefix="archiver-merge-") as tmp:
             for number, shard in enumerate(shards):
                 copy = Path(tmp) / f"shard-{number}.db"
                 try:
@@ -162,5 +162,7 @@ def _file_stories(writer: ArchiveWriter, article_ids: list[int], pool) -> None:
     for start in range(0, len(article_ids), 200):
         batch = article_ids[start:start + 200]
         texts = [rows_of.article_text(writer.storage.db, article_id) for article_id in batch]
-        for article_id, found in zip(batch, pool.map(text_signature, texts, chunksize=8)):
+        for article_id, found in zip(batch, pool.outcomes(text_signature, texts)):
+            if isinstance(found, CallStopped):  # past the pool's bounds: left unfiled (archiver stories says so)
+                continue
             writer.file_story(decide(writer.story_candidates(article_id, found)))

@@ -100,7 +100,11 @@ def terminate(pool: Executor) -> None:
             process.kill()
 
 
-class TimeLimitExceeded(Exception):
+class CallStopped(Exception):
+    """A call the pool stopped, or lost with its worker; its text says why, after the work's name ("extraction ...")."""
+
+
+class TimeLimitExceeded(CallStopped):
     """A call ran past its time limit in a worker and was interrupted, or its worker was killed."""
 
     def __init__(self, seconds: float):
@@ -111,7 +115,7 @@ class TimeLimitExceeded(Exception):
         return f"took longer than {self.seconds:g} s"
 
 
-class MemoryLimitExceeded(Exception):
+class MemoryLimitExceeded(CallStopped):
     """A call needed more memory than its worker may have."""
 
     def __init__(self, memory: int):
@@ -122,11 +126,11 @@ class MemoryLimitExceeded(Exception):
         return f"needed more than {self.memory / 2**20:,.0f} MiB of memory"
 
 
-class WorkerDied(Exception):
+class WorkerDied(CallStopped):
     """The worker running a call died twice (a crash in C code, or killed by the system)."""
 
     def __str__(self) -> str:
-        return f"its worker process died ({self.args[0]})"
+        return f"crashed its worker process twice ({self.args[0]})"
 
 
 def within(seconds: float, function: Callable[..., T], *args: Any) -> T:
@@ -209,12 +213,16 @@ class BoundedPool:
             self._wake_up()
         return call.outcome
 
-    def outcomes(self, function: Callable[..., T], items: Iterable[Any]) -> Iterator[T | BaseException]:
-        """``function(item)`` for each item, in order: its result, or the exception it ended with."""
+    def outcomes(self, function: Callable[..., T], items: Iterable[Any]) -> Iterator[T | CallStopped]:
+        """``function(item)`` for each item, in order: its result, or the :class:`CallStopped` saying why there is none.
+
+        Any other exception of ``function`` is raised here: a worker function
+        that must not stop its caller catches its own.
+        """
         for future in [self.submit(function, item) for item in items]:
             try:
                 yield future.result()
-            except Exception as exc:
+            except CallStopped as exc:
                 yield exc
 
     def shutdown(self, cancel: bool = False) -> None:
@@ -265,6 +273,8 @@ class BoundedPool:
                     self._kill_stuck(deadline)
 
     def _start(self, call: _Call) -> None:
+        if call.outcome.cancelled():  # its caller gave up waiting (a crawl closing)
+            return
         call.started, call.pool = time.monotonic(), self._pool
         try:
             job = self._pool.submit(within, self.limits.seconds, call.function, *call.args)
