@@ -135,3 +135,20 @@ def test_the_serve_replay_refuses_a_name_with_a_nul(tampered: dict) -> None:
             replay(row, tampered["warc_dir"])
         with pytest.raises(OutsideWarcDir):
             existing_path(tampered["warc_dir"], row["warc_filename"])
+
+
+def test_import_of_a_symlink_in_the_warc_directory_copies_what_it_points_to(tmp_path: Path) -> None:
+    """A link inside the WARC directory to a file outside: imported as a copy, never read through the link."""
+    outside = tmp_path / "outside" / "news.warc.gz"
+    outside.parent.mkdir()
+    outside.write_bytes(gzipped(response("http://news.example/linked", title="Linked story")))
+    (tmp_path / "warcs").mkdir()
+    (tmp_path / "warcs" / "news.warc.gz").symlink_to(outside)
+    done = run_archiver("import", str(tmp_path / "warcs" / "news.warc.gz"), "--db", str(tmp_path / "archive.db"),
+                        "--warc-dir", str(tmp_path / "warcs"), "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    [name] = [r["warc_filename"] for r in sqlite_utils.Database(tmp_path / "archive.db").query("select * from captures")]
+    copy = tmp_path / "warcs" / name
+    assert not copy.is_symlink() and copy.read_bytes() == outside.read_bytes()
+    cdxj = run_archiver("cdxj", "--db", str(tmp_path / "archive.db"), "--warc-dir", str(tmp_path / "warcs"))
+    assert cdxj.returncode == 0 and f'"filename": "{name}"' in cdxj.stdout

@@ -21,7 +21,7 @@ from ..core.dates import parse_date
 from ..core.media import is_html
 from ..core.pool import BoundedPool, Limits
 from ..core.records import CrawlEnd
-from ..core.warc import StoredResponse, read_response
+from ..core.warc import OutsideWarcDir, StoredResponse, existing_path, read_response
 from ..core.warcimport import ImportedRecord, NotPerRecordGzip, Skipped, place, read_records
 from ..core.writer import ArchiveWriter
 from ..errors import CodingError, WarcError
@@ -77,7 +77,14 @@ class Importer:
         except (OSError, WarcError) as exc:
             self.unreadable(source, f"cannot copy it into {self.warc_dir} ({exc})")
             return
-        path, records = self.warc_dir / placed.name, []
+        try:  # read through the one resolver, as every reader of the archive does
+            path = existing_path(self.warc_dir, placed.name)
+        except OutsideWarcDir:
+            path = None
+        if path is None:  # place() names only files inside it: changed since by another process
+            self.unreadable(source, f"its place in {self.warc_dir} is gone or leads outside it")
+            return
+        records = []
         try:
             for record in read_records(path, placed.name):
                 if isinstance(record, Skipped):

@@ -104,7 +104,7 @@ def place(source: Path, warc_dir: Path) -> Placed:
             shutil.copyfile(resolved, partial)
             os.replace(partial, target)
             return Placed(candidate, copied=True)
-        if target.is_file() and sha256_of(target) == digest:
+        if target.is_file() and not target.is_symlink() and sha256_of(target) == digest:
             return Placed(candidate, copied=False)
     raise WarcError(f"Cannot copy {source} into {warc_dir}: other files hold both names; rename it and import it again.")
 
