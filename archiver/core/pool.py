@@ -159,7 +159,10 @@ def within(seconds: float, function: Callable[..., T], *args: Any) -> T:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
     except MemoryError:
-        raise MemoryLimitExceeded(resource.getrlimit(resource.RLIMIT_DATA)[0]) from None
+        limit = resource.getrlimit(resource.RLIMIT_DATA)[0]
+        if limit == resource.RLIM_INFINITY:  # no limit of ours (a thread): the machine's memory ran out
+            raise
+        raise MemoryLimitExceeded(limit) from None
     finally:
         release_memory()
 
@@ -191,7 +194,6 @@ class BoundedPool:
         self.workers = workers
         self.limits = limits
         self.capacity = 1 if workers == 0 else workers or os.cpu_count() or 1
-        self.stuck = 0  # workers killed past their deadline, for stats
         self._pool = worker_pool(workers, limits.memory)
         self._queue: collections.deque[_Call] = collections.deque()
         self._running: dict[Future, _Call] = {}
@@ -312,7 +314,6 @@ class BoundedPool:
         stuck = [job for job, call in self._running.items() if now - call.started >= deadline]
         if not stuck:
             return
-        self.stuck += len(stuck)
         pool = self._pool
         for job in stuck:
             self._running.pop(job).outcome.set_exception(TimeLimitExceeded(self.limits.seconds))
