@@ -59,9 +59,11 @@ def tampered(imported: Path, tmp_path: Path) -> dict:
         refused[capture_id] = label
     bad_place = ids[len(names)]  # a length that would copy the whole file
     db.execute("update captures set warc_length = -1 where id = ?", [bad_place])
+    kept = [i for i in ids if i not in refused and i != bad_place]
+    db.execute("update captures set fetched_at = NULL where id = ?", [kept[0]])  # still indexed, on one line
     db.conn.commit()
     return {"db": tmp_path / "archive.db", "warc_dir": tmp_path / "warcs", "refused": refused, "bad_place": bad_place,
-            "kept": [i for i in ids if i not in refused and i != bad_place], "outside": outside}
+            "kept": kept, "outside": outside}
 
 
 def run(tampered: dict, command: str, *args: str):

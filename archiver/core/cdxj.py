@@ -58,7 +58,8 @@ def cdxj_line(row: Mapping[str, Any], filename: str | None = None, offset: int |
     fields["length"] = str(row["warc_length"])
     fields["offset"] = str(row["warc_offset"] if offset is None else offset)
     fields["filename"] = filename or row["warc_filename"]
-    return f"{url_key(row['url'])} {timestamp14(row['fetched_at'])} {json.dumps(fields)}\n"
+    # stored values, not trusted: a NULL or odd time still gives one line
+    return f"{url_key(str(row['url']))} {timestamp14(str(row['fetched_at'] or ''))} {json.dumps(fields)}\n"
 
 
 def index(rows: Iterable[Mapping[str, Any]]) -> list[str]:
