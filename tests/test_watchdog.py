@@ -18,10 +18,11 @@ from loopback import LoopbackServer, Reply
 from stuckextractor import STUCK, dies, needs, stuck_in_c
 
 
-def test_a_call_stuck_in_c_is_stopped_and_the_others_are_done() -> None:
+@pytest.mark.parametrize("chunk", [1, 3])
+def test_a_call_stuck_in_c_is_stopped_and_the_others_are_done(chunk: int) -> None:
     texts = ["one", f"a page {STUCK}", "two", "three", "four"]
     with BoundedPool(2, Limits(seconds=1)) as pool:  # the call would take minutes: only the watchdog stops it so soon
-        outcomes = list(pool.outcomes(stuck_in_c, texts))
+        outcomes = list(pool.outcomes(stuck_in_c, texts, chunk))
     assert outcomes[0] == "one" and outcomes[2:] == ["two", "three", "four"]
     assert isinstance(outcomes[1], TimeLimitExceeded) and str(outcomes[1]) == "took longer than 1 s"
 
@@ -34,10 +35,11 @@ def test_a_call_past_the_memory_limit_ends_with_memory_limit_exceeded() -> None:
 
 
 def test_a_call_that_kills_its_worker_gives_up_alone() -> None:
+    texts = ["a", "die", "b", "c", "die", "d", "e", "f"]
     with BoundedPool(2, Limits(seconds=30)) as pool:
-        outcomes = list(pool.outcomes(dies, ["a", "die", "b", "c"]))
-    assert [o for o in outcomes if isinstance(o, str)] == ["a", "b", "c"]
-    assert isinstance(outcomes[1], WorkerDied)
+        outcomes = list(pool.outcomes(dies, texts))
+    assert [o for o in outcomes if isinstance(o, str)] == [t for t in texts if t != "die"]
+    assert isinstance(outcomes[1], WorkerDied) and isinstance(outcomes[4], WorkerDied)
 
 
 # The commands, each with a page that gets the test extractor stuck in one C call (tests/stuckextractor.py)

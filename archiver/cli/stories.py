@@ -37,7 +37,7 @@ def stories(db_path: Path, rebuild: bool, workers: int | None, timeout: float, m
         after = 0
         with BoundedPool(workers, Limits(timeout, memory)) as pool:
             while batch := storyindex.articles_in_order(db, after, BATCH):
-                for row, found in zip(batch, pool.outcomes(text_signature, [row["text"] or "" for row in batch])):
+                for row, found in zip(batch, pool.outcomes(text_signature, [row["text"] or "" for row in batch], chunk=8)):
                     if isinstance(found, CallStopped):
                         click.echo(f"Article {row['id']} left unfiled: its signature {found}.", err=True)
                         continue

@@ -162,7 +162,7 @@ def _file_stories(writer: ArchiveWriter, article_ids: list[int], pool) -> None:
     for start in range(0, len(article_ids), 200):
         batch = article_ids[start:start + 200]
         texts = [rows_of.article_text(writer.storage.db, article_id) for article_id in batch]
-        for article_id, found in zip(batch, pool.outcomes(text_signature, texts)):
+        for article_id, found in zip(batch, pool.outcomes(text_signature, texts, chunk=8)):
             if isinstance(found, CallStopped):  # past the pool's bounds: left unfiled (archiver stories says so)
                 continue
             writer.file_story(decide(writer.story_candidates(article_id, found)))

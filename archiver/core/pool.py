@@ -215,17 +215,26 @@ class BoundedPool:
             self._wake_up()
         return call.outcome
 
-    def outcomes(self, function: Callable[..., T], items: Iterable[Any]) -> Iterator[T | CallStopped]:
+    def outcomes(self, function: Callable[..., T], items: Iterable[Any], chunk: int = 1) -> Iterator[T | CallStopped]:
         """``function(item)`` for each item, in order: its result, or the :class:`CallStopped` saying why there is none.
 
-        Any other exception of ``function`` is raised here: a worker function
-        that must not stop its caller catches its own.
+        ``chunk`` items go to a worker in one call (for work of a millisecond
+        an item, where a call's own cost, half a millisecond, would double
+        it); a chunk stopped is done again item by item, so that only the item
+        that cannot be done fails.  Any other exception of ``function`` is
+        raised here: a worker function that must not stop its caller catches
+        its own.
         """
-        for future in [self.submit(function, item) for item in items]:
+        items = list(items)
+        parts = [items[start:start + chunk] for start in range(0, len(items), chunk)]
+        for part, future in [(part, self.submit(_each, function, part)) for part in parts]:
             try:
-                yield future.result()
+                yield from future.result()
             except CallStopped as exc:
-                yield exc
+                if len(part) == 1:
+                    yield exc
+                else:
+                    yield from self.outcomes(function, part)
 
     def shutdown(self, cancel: bool = False) -> None:
         """Finish the calls submitted (``cancel``: drop those not started, kill those running), then stop."""
@@ -258,7 +267,7 @@ class BoundedPool:
                     for call in [*self._queue, *self._running.values()]:
                         call.outcome.cancel()
                     return
-                while self._queue and len(self._running) < self.capacity:
+                while self._queue and len(self._running) < self.capacity and not self._suspect():
                     self._start(self._queue.popleft())
                 if self._closing and not self._running and not self._queue:
                     return
@@ -273,6 +282,10 @@ class BoundedPool:
                         self._settle(job, self._running.pop(job))
                 if deadline is not None:
                     self._kill_stuck(deadline)
+
+    def _suspect(self) -> bool:
+        """Whether the next call must wait: a call whose worker died runs again alone, so only it can die with it."""
+        return bool(self._running) and (self._queue[0].deaths > 0 or any(c.deaths for c in self._running.values()))
 
     def _start(self, call: _Call) -> None:
         if call.outcome.cancelled():  # its caller gave up waiting (a crawl closing)
@@ -299,8 +312,8 @@ class BoundedPool:
     def _died(self, call: _Call, exc: BaseException) -> None:
         """A worker died (out of memory for the system, a crash in C): every call of its pool sees it.
 
-        Each is tried once more, in a new pool, so the call that kills its
-        worker is the one that gives up.
+        Each is tried once more, alone (:meth:`_suspect`), in a new pool,
+        so the call that kills its worker is the one that gives up.
         """
         self._renew(call.pool)
         call.deaths += 1
@@ -329,6 +342,11 @@ class BoundedPool:
             terminate(pool)
             self._pool = worker_pool(self.workers, self.limits.memory)
             self._cold = True
+
+
+def _each(function: Callable[..., T], items: list[Any]) -> list[T]:
+    """In a worker: ``function`` of each item."""
+    return [function(item) for item in items]
 
 
 def _ready() -> None:
