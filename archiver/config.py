@@ -22,6 +22,7 @@ from scrapy.settings import BaseSettings
 
 from .core import schedule
 from .core.addresses import parse_networks
+from .core.pool import Limits
 from .core.values import parse_count, parse_seconds, parse_size, parse_switch
 from .errors import ConfigError
 from .extract.backend import DEFAULT_EXTRACTOR, ExtractorError, load_extractor
@@ -118,7 +119,8 @@ SETTINGS: dict[str, _Setting] = {
     "EXTRACT_WORKERS": _Setting(
         os.cpu_count() or 1, parse_count, "a whole number of processes (0 extracts in a thread instead)"
     ),
-    "EXTRACT_TIMEOUT": _Setting(30, parse_seconds, "a number of seconds (0: no limit)"),
+    "EXTRACT_TIMEOUT": _Setting(Limits.seconds, parse_seconds, "a number of seconds (0: no limit)"),
+    "EXTRACT_MEMORY": _Setting(Limits.memory, parse_size, "a size in bytes, such as 2000000000 or 2GiB (0: no limit)"),
     "EXTRACT_MAX_BYTES": _Setting(
         "5MB", _positive_size, "a positive size in bytes, such as 5000000 or 5MB"
     ),
@@ -162,6 +164,7 @@ class ArchiverConfig:
     warc_max_size: int
     extract_workers: int
     extract_timeout: float
+    extract_memory: int
     extract_max_bytes: int
     extractor: str
     source_max_entries: int

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +24,28 @@ def cdxj(db_path: Path, warc_dir: Path, output: Any) -> None:
 
     The lines cdxj-indexer gives for the archive's response and revisit
     records, sorted, without reading the WARC files.  Captures in a WARC file
-    a crawl is still writing are left out.
+    a crawl is still writing are left out.  A capture whose stored WARC file
+    name leads outside the WARC directory, or whose offset and length cannot
+    be a record of its file, is left out with a line saying so, and the exit
+    status is 1.
     """
     require_warc_dir(warc_dir)
     writer = open_writer(db_path, warc_dir)
     try:
-        rows, still_open = in_closed_files(indexed_captures(writer.storage.db.conn), warc_dir)
+        located = in_closed_files(indexed_captures(writer.storage.db.conn), warc_dir)
     except WarcError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         writer.close()
-    output.writelines(index(rows))
+    output.writelines(index(located.rows))
     output.close()
-    files = len({row["warc_filename"] for row in rows})
-    note = f"; {still_open} left out, their WARC file is still being written" if still_open else ""
-    click.echo(f"Indexed {plural(len(rows), 'record', 'records')} in {plural(files, 'WARC file', 'WARC files')}{note}.",
+    files = len({row["warc_filename"] for row in located.rows})
+    note = f"; {located.still_open} left out, their WARC file is still being written" if located.still_open else ""
+    for refused in located.refused:
+        click.echo(refused, err=True)
+    if located.refused:
+        note += f"; {plural(len(located.refused), 'capture', 'captures')} refused (above)"
+    click.echo(f"Indexed {plural(len(located.rows), 'record', 'records')} in {plural(files, 'WARC file', 'WARC files')}{note}.",
                err=True)
+    if located.refused:
+        sys.exit(1)

@@ -19,15 +19,15 @@ import click
 
 from ..core.dates import parse_date
 from ..core.media import is_html
-from ..core.pool import worker_pool
+from ..core.pool import BoundedPool, Limits
 from ..core.records import CrawlEnd
-from ..core.warc import StoredResponse, read_response
-from ..core.warcimport import DamagedWarc, ImportedRecord, NotPerRecordGzip, place, read_records
+from ..core.warc import OutsideWarcDir, StoredResponse, existing_path, read_response
+from ..core.warcimport import ImportedRecord, NotPerRecordGzip, Skipped, place, read_records
 from ..core.writer import ArchiveWriter
 from ..errors import CodingError, WarcError
 from ..extract import NoArticle, SiteRules, rules_for
 from . import BATCH, DB_OPTION, EXTRACTOR_OPTION, VOTE_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, open_writer, plural
-from .reextract import extract_or_reason, page_job
+from .reextract import extracted, limits_options, page_job
 
 SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 # how a WARC or ARC file starts: a gzip member, a WARC record, an ARC file header
@@ -71,23 +71,34 @@ class Importer:
         self.counts: Counter[str] = Counter()
 
     def file(self, source: Path) -> None:
-        """Import one file; a damaged one up to the damage, one gzipped as a single stream not at all."""
+        """Import one file, but the records it skips (each said); one gzipped as a single stream not at all."""
         try:
             placed = place(source, self.warc_dir)
         except (OSError, WarcError) as exc:
             self.unreadable(source, f"cannot copy it into {self.warc_dir} ({exc})")
             return
-        path, records = self.warc_dir / placed.name, []
+        try:  # read through the one resolver, as every reader of the archive does
+            path = existing_path(self.warc_dir, placed.name)
+        except OutsideWarcDir:
+            path = None
+        if path is None:  # place() names only files inside it: changed since by another process
+            self.unreadable(source, f"its place in {self.warc_dir} is gone or leads outside it")
+            return
+        records = []
         try:
             for record in read_records(path, placed.name):
-                records.append(record)
+                if isinstance(record, Skipped):
+                    self.skipped(source, record)
+                else:
+                    records.append(record)
         except NotPerRecordGzip as exc:
             if placed.copied:
                 path.unlink()
             self.unreadable(source, str(exc))
             return
-        except DamagedWarc as exc:
-            self.unreadable(source, str(exc))
+        except OSError as exc:
+            self.unreadable(source, f"cannot be read ({exc.strerror or exc})")
+            return
         self.counts["files"] += 1
         for start in range(0, len(records), BATCH):
             self.batch(path, records[start : start + BATCH])
@@ -96,6 +107,17 @@ class Importer:
     def unreadable(self, source: Path, why: str) -> None:
         self.counts["unreadable"] += 1
         click.echo(f"{source}: {why}.", err=True)
+
+    def skipped(self, source: Path, record: Skipped) -> None:
+        self.counts["damaged" if record.damage else "skipped"] += 1
+        click.echo(f"{source}: the record at offset {record.offset:,} is skipped: {record.reason}.", err=True)
+
+    @property
+    def exit_status(self) -> int:
+        """0: all read; 1: a file or record damaged or unreadable; 3: only records of other schemes skipped."""
+        if self.counts["unreadable"] or self.counts["damaged"]:
+            return 1
+        return 3 if self.counts["skipped"] else 0
 
     def batch(self, path: Path, records: list[ImportedRecord]) -> None:
         """Rows for the records not yet in the archive, then their articles, extracted in the workers."""
@@ -109,7 +131,7 @@ class Importer:
                 pages.append((record, capture_id))
                 jobs.append(page_job(stored.body, stored.content_type, record.capture.url,
                                      rules_for(self.rules, urlsplit(record.capture.url).hostname or ""), *self.extraction))
-        for (record, capture_id), result in zip(pages, self.pool.map(extract_or_reason, jobs, chunksize=4)):
+        for (record, capture_id), result in zip(pages, extracted(self.pool, jobs)):
             if isinstance(result, NoArticle):
                 self.no_article(capture_id, str(result))
                 continue
@@ -161,7 +183,8 @@ class Importer:
         return {"archiver/captures": captures, "archiver/fetched": captures, "archiver/articles": self.counts["articles"],
                 "archiver/articles/new": self.counts["new articles"], "archiver/articles/none": self.counts["no article"],
                 "archiver/import/known": self.counts["known"], "archiver/import/unresolved": self.counts["unresolved"],
-                "archiver/import/unreadable": self.counts["unreadable"]}
+                "archiver/import/unreadable": self.counts["unreadable"], "archiver/import/damaged": self.counts["damaged"],
+                "archiver/import/skipped": self.counts["skipped"]}
 
     def summary(self, crawl_id: int | None) -> str:
         c = self.counts
@@ -171,8 +194,9 @@ class Importer:
                 f"{plural(c['resource'], 'resource', 'resources')}; {plural(c['articles'], 'article', 'articles')} "
                 f"({c['new articles']} new), {c['no article']} without an article; "
                 f"{plural(c['known'], 'record', 'records')} already in the archive, "
-                f"{plural(c['unresolved'], 'revisit', 'revisits')} of records not in it, "
-                f"{plural(c['unreadable'], 'file', 'files')} unreadable or damaged.")
+                f"{plural(c['unresolved'], 'revisit', 'revisits')} of records not in it; "
+                f"{plural(c['damaged'], 'record', 'records')} damaged and {c['skipped']} of other URLs skipped, "
+                f"{plural(c['unreadable'], 'file', 'files')} unreadable.")
 
 
 @cli.command("import")
@@ -182,15 +206,19 @@ class Importer:
 @EXTRACTOR_OPTION
 @VOTE_OPTION
 @WORKERS_OPTION
-def import_(paths: tuple[Path, ...], db_path: Path, warc_dir: Path, extractor: str, vote: bool, workers: int | None) -> None:
+@limits_options
+def import_(paths: tuple[Path, ...], db_path: Path, warc_dir: Path, extractor: str, vote: bool, workers: int | None,
+            timeout: float, memory: int) -> None:
     """Bring WARC and ARC files written by other tools (wget, warcio, Common Crawl...) into the archive.
 
     Files outside the WARC directory are copied into it, byte for byte (replay
     reads only files inside it); each response, revisit and resource record
     gets a ``captures`` row, and each HTML page's article is extracted and
     filed as a crawl files it.  Records already in the archive are skipped, so
-    importing a file twice adds nothing.  Exits with status 1 when a file was
-    damaged or could not be read.
+    importing a file twice adds nothing.  A record that is damaged, or whose
+    target is not an http(s) URL, is skipped with a line naming the file and
+    its offset.  Exits with status 1 when a file could not be read or a
+    record was damaged, 3 when only records of other URLs were skipped.
     """
     check_named(paths)
     files = archive_files(paths)
@@ -208,7 +236,7 @@ def import_(paths: tuple[Path, ...], db_path: Path, warc_dir: Path, extractor: s
     importer = Importer(writer, warc_dir, rules, {"files": [str(f) for f in files]}, (extractor, vote))
     reason = "shutdown"
     try:
-        with worker_pool(workers) as importer.pool:
+        with BoundedPool(workers, Limits(timeout, memory)) as importer.pool:
             for source in files:
                 importer.file(source)
         reason = "finished"
@@ -219,5 +247,4 @@ def import_(paths: tuple[Path, ...], db_path: Path, warc_dir: Path, extractor: s
                                          {"fetched": stats["archiver/fetched"], "new": stats["archiver/articles/new"]}))
         writer.close()
     click.echo(importer.summary(writer.crawl_id))
-    if importer.counts["unreadable"]:
-        sys.exit(1)
+    sys.exit(importer.exit_status)

@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import click
 
 from ..config import SETTINGS
 from ..core.values import parse_size
-from ..core.pool import TimeLimitExceeded, within, worker_pool
+from ..core.pool import BoundedPool, CallStopped, Limits
 from ..core.warc import existing_path, read_response
 from ..core.writer import ArchiveWriter, FilingRules
 from ..errors import CodingError, WarcError
-from ..extract import NoArticle, SiteRules, extract_page, page_head, rules_for
+from ..extract import Article, NoArticle, SiteRules, extract_page, page_head, rules_for
 from ..storage import articles
 from . import (
     BATCH, DB_OPTION, EXTRACTOR_OPTION, VOTE_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, as_setting, cli, cutoff, open_writer,
@@ -36,20 +36,38 @@ def page_job(body: bytes, content_type: str | None, url: str, rules: SiteRules |
     return head, content_type, url, rules, extractor, vote, whole
 
 
-def extract_or_reason(job: Job) -> Any:
-    """In a worker: the article, or the NoArticle saying why not (within ARCHIVER_EXTRACT_TIMEOUT's default).
+def extract_or_reason(job: Job) -> Article | NoArticle:
+    """In a worker: the article, or the NoArticle saying why not.
 
     A job (:func:`page_job`) is the page's first bytes, its Content-Type,
     URL, site rules, extractor's dotted path, vote and whole size if cut:
     the page is decoded as a crawl decodes it.
     """
-    limit = SETTINGS["EXTRACT_TIMEOUT"].default
     try:
-        return within(limit, extract_page, *job)
+        return extract_page(*job)
     except NoArticle as exc:
         return exc
-    except TimeLimitExceeded:
-        return NoArticle(f"extraction took longer than {limit:g} s")
+    except (CallStopped, MemoryError):  # past the worker's time or memory limit: the pool says so
+        raise
+    except Exception as exc:  # a bug in a parser must not stop the command: the row says so
+        return NoArticle(f"extraction failed: {type(exc).__name__}: {exc}")
+
+
+def extracted(pool: BoundedPool, jobs: list[Job]) -> Iterator[Article | NoArticle]:
+    """Each job's article, or a NoArticle saying why not, however its worker ended (in order)."""
+    for outcome in pool.outcomes(extract_or_reason, jobs):
+        yield NoArticle(f"extraction {outcome}") if isinstance(outcome, CallStopped) else outcome
+
+
+def limits_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--timeout`` and ``--memory``: the bounds of each page's work in the workers, as the crawl's settings."""
+    command = click.option(
+        "--memory", type=str, default=str(SETTINGS["EXTRACT_MEMORY"].default), show_default=True, callback=as_setting("EXTRACT_MEMORY"),
+        help="Heap each worker may hold, in bytes or 2GiB (ARCHIVER_EXTRACT_MEMORY); 0: no limit.")(command)
+    return click.option(
+        "--timeout", type=str, default=str(SETTINGS["EXTRACT_TIMEOUT"].default), show_default=True, callback=as_setting("EXTRACT_TIMEOUT"),
+        help="Seconds a page's work may take; a worker stuck past twice that is stopped (ARCHIVER_EXTRACT_TIMEOUT); "
+             "0: no limit.")(command)
 
 
 @cli.command()
@@ -62,8 +80,9 @@ def extract_or_reason(job: Job) -> Any:
 @EXTRACTOR_OPTION
 @VOTE_OPTION
 @WORKERS_OPTION
+@limits_options
 def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None, chrome_pages: int, extractor: str,
-              vote: bool, workers: int | None) -> None:
+              vote: bool, workers: int | None, timeout: float, memory: int) -> None:
     """Extract the articles again from their WARC records, and update the rows that change.
 
     No network: each article's capture is read back from its WARC record.  Use it
@@ -82,7 +101,7 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
         click.echo(problem, err=True)
     rows = articles.to_reextract(writer.storage.db, site, since_iso)
     counts = {"re-extracted": 0, "changed": 0, "no article now": 0, "unreadable": 0}
-    with worker_pool(workers) as pool:
+    with BoundedPool(workers, Limits(timeout, memory)) as pool:
         for start in range(0, len(rows), BATCH):
             batch, jobs = [], []
             for row in rows[start : start + BATCH]:
@@ -99,7 +118,7 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
                 batch.append(row)
                 jobs.append(page_job(response.body, response.content_type, row["url"], rules_for(rules, row["site"] or ""),
                                      extractor, vote))
-            for row, result in zip(batch, pool.map(extract_or_reason, jobs, chunksize=4)):
+            for row, result in zip(batch, extracted(pool, jobs)):
                 _file(writer, row, result, counts)
             writer.commit()
     writer.close()

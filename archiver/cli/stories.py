@@ -6,29 +6,28 @@ from pathlib import Path
 
 import click
 
-from ..core.pool import worker_pool
-from ..core.similarity import Signature, decide, signature
-from ..extract.blocks import blocks
+from ..core.merge import text_signature
+from ..core.pool import BoundedPool, CallStopped, Limits
+from ..core.similarity import decide
 from ..storage import storyindex
 from . import BATCH, DB_OPTION, WORKERS_OPTION, cli, open_writer, plural
-
-
-def _signature(text: str) -> Signature:
-    """In a worker: the signature of a stored text."""
-    return signature(blocks(text))
+from .reextract import limits_options
 
 
 @cli.command()
 @DB_OPTION
 @click.option("--rebuild", is_flag=True, help="File every article again, in the order they were archived.")
 @WORKERS_OPTION
-def stories(db_path: Path, rebuild: bool, workers: int | None) -> None:
+@limits_options
+def stories(db_path: Path, rebuild: bool, workers: int | None, timeout: float, memory: int) -> None:
     """Say how the archive's articles group into copies and stories; with --rebuild, recompute the groups.
 
     Articles are grouped as they are archived.  --rebuild forgets every group
     and files the articles again from their stored text (no network), as if
     they arrived in the order they were archived: run it after upgrading
-    the archiver, or on an archive made before stories existed.
+    the archiver, or on an archive made before stories existed.  An article
+    whose signature cannot be computed within --timeout and --memory is
+    left unfiled, with a line saying why.
     """
     writer = open_writer(db_path)
     db = writer.storage.db
@@ -36,9 +35,12 @@ def stories(db_path: Path, rebuild: bool, workers: int | None) -> None:
         with writer.storage.write():
             storyindex.clear(db)
         after = 0
-        with worker_pool(workers) as pool:
+        with BoundedPool(workers, Limits(timeout, memory)) as pool:
             while batch := storyindex.articles_in_order(db, after, BATCH):
-                for row, found in zip(batch, pool.map(_signature, [row["text"] or "" for row in batch], chunksize=8)):
+                for row, found in zip(batch, pool.outcomes(text_signature, [row["text"] or "" for row in batch], chunk=8)):
+                    if isinstance(found, CallStopped):
+                        click.echo(f"Article {row['id']} left unfiled: its signature {found}.", err=True)
+                        continue
                     writer.file_story(decide(writer.story_candidates(row["id"], found)))
                 after = batch[-1]["id"]
     counts = storyindex.summary(db)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -26,7 +27,9 @@ def wacz(out: Path, db_path: Path, warc_dir: Path, crawl_id: int | None, since: 
     --crawl, --since or --site it holds a new WARC file of copies of the
     selected records (each response with its request, and the response a
     revisit refers to).  One page per article, with its clean text for
-    full-text search.
+    full-text search.  A capture whose stored WARC file name leads outside
+    the WARC directory, or whose offset and length cannot be a record of its
+    file, is left out with a line saying so, and the exit status is 1.
     """
     if out.suffix != ".wacz":
         raise click.ClickException(f"{out} does not end in .wacz; a WACZ file must (give e.g. archive.wacz).")
@@ -38,11 +41,22 @@ def wacz(out: Path, db_path: Path, warc_dir: Path, crawl_id: int | None, since: 
     try:
         packed = write_wacz(out, writer.storage.db.conn, warc_dir, selection)
     except NothingSelected as exc:
+        _say(exc.refused)
         raise click.ClickException(str(exc)) from None
     except (WarcError, OSError) as exc:
         raise click.ClickException(f"Cannot write {out}: {exc}") from None
     finally:
         writer.close()
     note = f"; {packed.still_open} captures left out, their WARC file is still being written" if packed.still_open else ""
+    if packed.refused:
+        note += f"; {plural(len(packed.refused), 'capture', 'captures')} refused (said above)"
+    _say(packed.refused)
     click.echo(f"Wrote {out}: {plural(packed.pages, 'page', 'pages')}, {plural(packed.records, 'record', 'records')} "
                f"in {plural(packed.warc_files, 'WARC file', 'WARC files')}, {packed.bytes:,} bytes{note}.")
+    if packed.refused:
+        sys.exit(1)
+
+
+def _say(refused: list[str]) -> None:
+    for line in refused:
+        click.echo(line, err=True)

@@ -4,7 +4,7 @@ A line is ``SURT TIMESTAMP14 {json}``: the SURT key of the URL (the ``surt``
 package, as cdxj-indexer and pywb compute it), the 14 digits of the record's
 WARC-Date, and url, mime, status, digest, length, offset and filename, in that
 order, all strings.  Every value comes from the database: no WARC file is
-read (only their presence is checked).  Only response and revisit records are indexed, as cdxj-indexer does by
+read (only their presence and size are checked).  Only response and revisit records are indexed, as cdxj-indexer does by
 default: replay looks URLs up by their responses; request records are found
 beside them and warcinfo records are not captures of a URL.
 """
@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import surt
 
 from ..errors import WarcError
-from .warc import OPEN_SUFFIX
+from .warc import OutsideWarcDir, find_warc_file, place_problem
 
 _MIME_END = re.compile(r"[;\s]")
 
@@ -57,7 +58,8 @@ def cdxj_line(row: Mapping[str, Any], filename: str | None = None, offset: int |
     fields["length"] = str(row["warc_length"])
     fields["offset"] = str(row["warc_offset"] if offset is None else offset)
     fields["filename"] = filename or row["warc_filename"]
-    return f"{url_key(row['url'])} {timestamp14(row['fetched_at'])} {json.dumps(fields)}\n"
+    # stored values, not trusted: a NULL or odd time still gives one line
+    return f"{url_key(str(row['url']))} {timestamp14(str(row['fetched_at'] or ''))} {json.dumps(fields)}\n"
 
 
 def index(rows: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -65,20 +67,45 @@ def index(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     return sorted(cdxj_line(row) for row in rows)
 
 
-def in_closed_files(rows: list[dict[str, Any]], warc_dir: Path) -> tuple[list[dict[str, Any]], int]:
-    """The rows whose WARC file is closed, and how many are in a file a crawl is still writing."""
-    kept, still_open, present = [], 0, {}  # present: file name -> closed (False: still .open)
+@dataclass
+class Located:
+    """Captures sorted by where their record is."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)  # in a closed WARC file, at a place it holds
+    still_open: int = 0  # in a file a crawl is still writing
+    refused: list[str] = field(default_factory=list)  # one sentence per capture whose stored place is not trusted
+
+
+def in_closed_files(rows: list[dict[str, Any]], warc_dir: Path) -> Located:
+    """The rows whose record is in a closed WARC file of ``warc_dir``, and what became of the others.
+
+    A stored name that leads outside the WARC directory, or an offset and
+    length that cannot be a record of its file, refuses its row (said in
+    ``refused``, naming the capture, never the name); a file that is not
+    there at all means the wrong WARC directory was given: WarcError.
+    """
+    located, files = Located(), {}  # files: stored name -> (WarcFile, size) or the reason it is refused
     for row in rows:
         name = row["warc_filename"]
-        if name not in present:
-            if (warc_dir / name).is_file():
-                present[name] = True
-            elif (warc_dir / (name + OPEN_SUFFIX)).is_file():
-                present[name] = False
+        if name not in files:
+            try:
+                found = find_warc_file(warc_dir, name)
+            except OutsideWarcDir as exc:
+                files[name] = str(exc)
             else:
-                raise WarcError(f"The WARC file {name} is not in {warc_dir}; give the archive's WARC directory with --warc-dir.")
-        if present[name]:
-            kept.append(row)
+                if found is None:
+                    raise WarcError(f"The WARC file {name} is not in {warc_dir}; give the archive's WARC directory "
+                                    "with --warc-dir.")
+                files[name] = (found, found.path.stat().st_size)
+        if isinstance(files[name], str):
+            located.refused.append(f"Capture {row['id']} left out: {files[name]}")
+            continue
+        found, size = files[name]
+        problem = place_problem(row["warc_offset"], row["warc_length"], size)
+        if problem is not None:
+            located.refused.append(f"Capture {row['id']} left out: {problem}.")
+        elif found.closed:
+            located.rows.append({**row, "path": found.path})
         else:
-            still_open += 1
-    return kept, still_open
+            located.still_open += 1
+    return located

@@ -34,7 +34,7 @@ from ..extract.blocks import blocks
 from ..storage import Storage
 from ..storage import merge as rows_of
 from ..storage import retries, storyindex
-from .pool import worker_pool
+from .pool import BoundedPool, CallStopped
 from .similarity import Signature, decide, signature
 from .warc import OutsideWarcDir, existing_path
 from .writer import ArchiveWriter
@@ -100,7 +100,7 @@ def merge(into: Path, shards: list[Path], warc_dir: Path | None, workers: int | 
     writer = ArchiveWriter(into)
     reports = []
     try:
-        with worker_pool(workers) as pool, tempfile.TemporaryDirectory(prefix="archiver-merge-") as tmp:
+        with BoundedPool(workers) as pool, tempfile.TemporaryDirectory(prefix="archiver-merge-") as tmp:
             for number, shard in enumerate(shards):
                 copy = Path(tmp) / f"shard-{number}.db"
                 try:
@@ -241,7 +241,8 @@ def _file_stories(writer: ArchiveWriter, article_ids: list[int], pool, at: Step)
         batch = article_ids[start:start + 200]
         at.where = f"filing the stories of the archive's articles {batch[0]} to {batch[-1]}"
         urls, texts = zip(*(rows_of.article_text(writer.storage.db, article_id) for article_id in batch))
-        signatures = pool.map(text_signature, texts, chunksize=8)  # an iterator: each result (or error) in turn
-        for article_id, url in zip(batch, urls):
+        for article_id, url, found in zip(batch, urls, pool.outcomes(text_signature, texts, chunk=8)):
+            if isinstance(found, CallStopped):  # past the pool's bounds: left unfiled (archiver stories says so)
+                continue
             at.where = f"filing the story of the article of {url!r:.300}"
-            writer.file_story(decide(writer.story_candidates(article_id, next(signatures))))
+            writer.file_story(decide(writer.story_candidates(article_id, found)))

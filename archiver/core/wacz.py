@@ -34,6 +34,7 @@ from .. import __version__
 from .cdxj import cdxj_line, in_closed_files
 from ..errors import WarcError
 from ..storage.export import Selection, captures_by_id, indexed_captures, pages
+from .warc import inside_name
 
 WACZ_VERSION = "1.1.1"
 CHUNK = 1 << 20
@@ -49,10 +50,15 @@ class Packed:
     warc_files: int
     bytes: int
     still_open: int  # captures left out: their WARC file is still being written
+    refused: list[str]  # captures left out: their stored place is not trusted (one sentence each)
 
 
 class NothingSelected(Exception):
     """No capture with a WARC record matches the selection."""
+
+    def __init__(self, message: str, refused: list[str]):
+        super().__init__(message)
+        self.refused = refused  # why matching captures were left out, if any were
 
 
 class _Entry:
@@ -79,7 +85,7 @@ class _Package:
 
     def add(self, path: str, chunks: Iterable[bytes], stored: bool) -> None:
         """Write a file (``stored``: as is, for gzip data that must stay seekable) and list it as a resource."""
-        info = zipfile.ZipInfo(path, self.date_time)
+        info = zipfile.ZipInfo(_entry(path), self.date_time)
         info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
         info.external_attr = 0o644 << 16
         with self.zf.open(info, "w", force_zip64=True) as stream:
@@ -92,11 +98,16 @@ class _Package:
     def add_metadata(self, path: str, document: dict[str, Any]) -> bytes:
         """A JSON file at the root, not listed as a resource; returns its bytes."""
         data = json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
-        info = zipfile.ZipInfo(path, self.date_time)
+        info = zipfile.ZipInfo(_entry(path), self.date_time)
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o644 << 16
         self.zf.writestr(info, data)
         return data
+
+
+def _entry(path: str) -> str:
+    """A ZIP entry name that unpacks inside the package's folder, whatever the archive stored (else OutsideWarcDir)."""
+    return inside_name(path).as_posix()
 
 
 def _file_chunks(path: Path) -> Iterator[bytes]:
@@ -151,8 +162,7 @@ def describe(selection: Selection) -> str:
 class _Copier:
     """Copies selected records into one new WARC file, remembering where each landed."""
 
-    def __init__(self, warc_dir: Path, filename: str, selection: Selection):
-        self.warc_dir = warc_dir
+    def __init__(self, filename: str, selection: Selection):
         self.filename = filename
         self.selection = selection
         self.placed: dict[int, int] = {}  # capture id -> offset in the new file
@@ -161,11 +171,12 @@ class _Copier:
         head = _warcinfo(self.filename, self.selection)
         yield head
         position = len(head)
-        by_file: dict[str, list[dict[str, Any]]] = {}
-        for row in rows:
-            by_file.setdefault(row["warc_filename"], []).append(row)
-        for name, in_file in by_file.items():
-            with open(self.warc_dir / name, "rb") as f:
+        by_file: dict[Path, list[dict[str, Any]]] = {}
+        for row in rows:  # each row's path: its file found inside the WARC directory (in_closed_files)
+            by_file.setdefault(row["path"], []).append(row)
+        for path, in_file in by_file.items():
+            name = in_file[0]["warc_filename"]
+            with open(path, "rb") as f:
                 for row in in_file:
                     f.seek(row["warc_offset"])
                     record = f.read(row["warc_length"])
@@ -180,13 +191,17 @@ class _Copier:
 def write_wacz(out: Path, conn: sqlite3.Connection, warc_dir: Path, selection: Selection = Selection()) -> Packed:
     """Write the package to ``out`` (through ``out.part``, so a failure leaves no half package)."""
     now = datetime.now(timezone.utc)
-    rows, still_open = in_closed_files(indexed_captures(conn, selection), warc_dir)
+    located = in_closed_files(indexed_captures(conn, selection), warc_dir)
+    rows = located.rows
     if not rows:
-        raise NothingSelected(f"Nothing to package: no capture in a closed WARC file matches ({describe(selection)}).")
+        raise NothingSelected(f"Nothing to package: no capture in a closed WARC file matches ({describe(selection)}).",
+                              located.refused)
     if selection:
         selected = {row["id"] for row in rows}
         originals = captures_by_id(conn, (r["revisit_of"] for r in rows if r["revisit_of"] and r["revisit_of"] not in selected))
-        rows += in_closed_files(originals, warc_dir)[0]
+        found = in_closed_files(originals, warc_dir)
+        located.refused += found.refused
+        rows += found.rows
         rows.sort(key=lambda r: r["id"])
     part = out.with_name(out.name + ".part")
     try:
@@ -194,16 +209,16 @@ def write_wacz(out: Path, conn: sqlite3.Connection, warc_dir: Path, selection: S
             package = _Package(zf, now)
             if selection:
                 name = f"archiver-export-{now:%Y%m%d%H%M%S}.warc.gz"
-                copier = _Copier(warc_dir, name, selection)
+                copier = _Copier(name, selection)
                 package.add(f"archive/{name}", copier.chunks(rows), stored=True)
                 lines = [cdxj_line(r, name, copier.placed[r["id"]]) for r in rows]
                 files = 1
             else:
-                names = sorted({r["warc_filename"] for r in rows})
-                for name in names:
-                    package.add(f"archive/{name}", _file_chunks(warc_dir / name), stored=True)
+                paths = {r["warc_filename"]: r["path"] for r in rows}
+                for name in sorted(paths):
+                    package.add(f"archive/{name}", _file_chunks(paths[name]), stored=True)
                 lines = [cdxj_line(r) for r in rows]
-                files = len(names)
+                files = len(paths)
             package.add("indexes/index.cdx", (line.encode("utf-8") for line in sorted(lines)), stored=False)
             page_count = _add_pages(package, conn, {r["id"] for r in rows})
             _add_datapackage(package, now, selection, page_count)
@@ -211,7 +226,7 @@ def write_wacz(out: Path, conn: sqlite3.Connection, warc_dir: Path, selection: S
         part.unlink(missing_ok=True)
         raise
     os.replace(part, out)
-    return Packed(page_count, len(rows), files, out.stat().st_size, still_open)
+    return Packed(page_count, len(rows), files, out.stat().st_size, located.still_open, located.refused)
 
 
 def _add_pages(package: _Package, conn: sqlite3.Connection, capture_ids: set[int]) -> int:

@@ -307,26 +307,70 @@ class StoredResponse:
 
 
 class OutsideWarcDir(WarcError):
-    """A capture's WARC file name leads outside the WARC directory."""
+    """A capture's stored WARC file name is not a plain name inside the WARC directory."""
+
+    def __init__(self) -> None:  # names nothing: the name may be anything a tamperer wrote
+        super().__init__("The stored WARC file name is not a plain name inside the WARC directory.")
 
 
-def existing_path(directory: Path, filename: str) -> Path | None:
-    """A WARC file of the archive: closed, or still ``.open`` while a crawl writes it; None if neither is there.
+def inside_name(name: object) -> PurePosixPath:
+    """A stored name checked to stay inside its folder: relative, canonical, no ``..``, NUL or backslash.
+
+    The one check for every name the archive stores and later opens or
+    writes (a WARC file name, a ZIP entry): the archive itself is not trusted.
+    A backslash is refused because a ZIP reader on Windows takes it for a
+    folder separator; a name that is not canonical (``./x``, ``a//b``,
+    ``a/``) because two spellings of one file would index it twice.
+    Raises :class:`OutsideWarcDir`.
+    """
+    if not isinstance(name, str) or not name or "\0" in name or "\\" in name:
+        raise OutsideWarcDir()
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts or path.as_posix() != name:
+        raise OutsideWarcDir()
+    return path
+
+
+@dataclass(frozen=True)
+class WarcFile:
+    """A WARC file of the archive, found by its stored name."""
+
+    path: Path  # resolved: inside the WARC directory
+    closed: bool  # False while a crawl writes it (``.open``)
+
+
+def find_warc_file(directory: Path, filename: object) -> WarcFile | None:
+    """The WARC file a capture names: closed, or still ``.open``; None if neither is there.
 
     Only a file inside ``directory`` is ever returned (symbolic links
-    resolved): a name that is absolute, climbs out with ``..`` or leads
-    outside raises :class:`OutsideWarcDir`, which names nothing.
+    resolved): a name that is not a plain relative name (:func:`inside_name`)
+    or that leads outside raises :class:`OutsideWarcDir`, which names nothing.
     """
     root = directory.resolve()
-    name = PurePosixPath(filename)
-    if name.is_absolute() or ".." in name.parts or "\0" in filename:
-        raise OutsideWarcDir("The WARC file name leads outside the WARC directory.")
-    for candidate in (root / name, root / f"{name}{OPEN_SUFFIX}"):
+    name = inside_name(filename)
+    for candidate, closed in ((root / name, True), (root / f"{name}{OPEN_SUFFIX}", False)):
         resolved = candidate.resolve()
-        if not resolved.is_relative_to(root):
-            raise OutsideWarcDir("The WARC file name leads outside the WARC directory.")
+        if not resolved.is_relative_to(root) or resolved == root:
+            raise OutsideWarcDir()
         if resolved.is_file():
-            return resolved
+            return WarcFile(resolved, closed)
+    return None
+
+
+def existing_path(directory: Path, filename: object) -> Path | None:
+    """The path of :func:`find_warc_file`'s file; None if it is not there."""
+    found = find_warc_file(directory, filename)
+    return found.path if found is not None else None
+
+
+def place_problem(offset: object, length: object, size: int) -> str | None:
+    """Why a stored record place (``warc_offset``, ``warc_length``) cannot be in a file of ``size`` bytes; None if it can."""
+    if not isinstance(offset, int) or not isinstance(length, int) or isinstance(offset, bool) or isinstance(length, bool):
+        return "its stored offset and length are not whole numbers"
+    if offset < 0 or length <= 0:
+        return f"its stored place (offset {offset}, length {length}) is not a record's"
+    if offset + length > size:
+        return f"its stored place (offset {offset:,}, length {length:,}) runs past the end of its WARC file ({size:,} bytes)"
     return None
 
 
@@ -338,6 +382,9 @@ def read_response(path: Path, offset: int, length: int) -> StoredResponse:
     """
     try:
         with open(path, "rb") as f:
+            problem = place_problem(offset, length, os.fstat(f.fileno()).st_size)
+            if problem is not None:  # a tampered row: never read past the record, nor the whole file
+                raise WarcError(f"No record to read: {problem}.")
             f.seek(offset)
             record = next(iter(ArchiveIterator(BytesIO(f.read(length)))), None)
             if record is not None and record.rec_type == "resource":  # imported: the record is the payload

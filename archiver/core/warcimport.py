@@ -15,12 +15,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import shutil
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Generator, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -29,18 +30,22 @@ from ..errors import WarcError
 from .dates import iso_utc, parse_date
 from .media import header_text
 from .records import Capture
-from .warc import RecordLocation
+from .warc import OutsideWarcDir, RecordLocation, inside_name, place_problem
 
 KINDS = ("response", "revisit", "resource")
 _READ = 1 << 20
+_GZIP = b"\x1f\x8b\x08"  # how a gzip member (deflate) starts
+_LENGTH = re.compile(r"[0-9]{1,18}")  # a count of bytes: no sign, no exponent, below 2**63
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}")
 
 
-class DamagedWarc(WarcError):
-    """A WARC or ARC file is damaged (truncated, corrupt) at an offset: the records before it were read."""
+@dataclass(frozen=True)
+class Skipped:
+    """A record not imported, and why: ``damage`` when it (or the file there) is damaged, else it is no web capture."""
 
-    def __init__(self, offset: int, reason: str):
-        super().__init__(f"damaged at offset {offset:,} ({reason}); the records from there on could not be read")
-        self.offset = offset
+    offset: int  # where the record, or the damage, starts
+    reason: str
+    damage: bool
 
 
 class NotPerRecordGzip(WarcError):
@@ -87,10 +92,10 @@ def place(source: Path, warc_dir: Path) -> Placed:
     """
     root = warc_dir.resolve()
     resolved = source.resolve()
-    if resolved.is_relative_to(root):
+    if resolved.is_relative_to(root) and _plain(resolved.relative_to(root).as_posix()):
         return Placed(resolved.relative_to(root).as_posix(), copied=False)
     digest = sha256_of(resolved)
-    name = resolved.name
+    name = resolved.name.replace("\\", "_")  # a name every later reader takes as inside (inside_name)
     stem, dot, rest = name.partition(".")
     for candidate in (name, f"{stem}-{digest[:12]}{dot}{rest}"):
         target = root / candidate
@@ -99,9 +104,18 @@ def place(source: Path, warc_dir: Path) -> Placed:
             shutil.copyfile(resolved, partial)
             os.replace(partial, target)
             return Placed(candidate, copied=True)
-        if target.is_file() and sha256_of(target) == digest:
+        if target.is_file() and not target.is_symlink() and sha256_of(target) == digest:
             return Placed(candidate, copied=False)
     raise WarcError(f"Cannot copy {source} into {warc_dir}: other files hold both names; rename it and import it again.")
+
+
+def _plain(name: str) -> bool:
+    """Whether a name inside the WARC directory is one its readers accept (:func:`~archiver.core.warc.inside_name`)."""
+    try:
+        inside_name(name)
+    except OutsideWarcDir:
+        return False
+    return True
 
 
 def _revisit_kind(profile: str | None) -> str:
@@ -169,52 +183,136 @@ def _drain(record: Any) -> tuple[int, str]:
     return size, "sha1:" + base64.b32encode(digest.digest()).decode("ascii")
 
 
-def _is_cut(record: Any) -> bool:
-    """Whether, read to its end, the record held fewer bytes than its length says: the file ends inside it.
+def _cut_short(record: Any) -> str | None:
+    """Why a record drained to its end cannot be trusted; None if it can.
 
-    warcio limits a record's stream to its length; what is left of that limit
-    after reading is what the file lacks.  A record without a length (every
-    WARC record has a Content-Length) was cut inside its headers.
+    warcio limits a record's stream to its Content-Length; what is left of
+    that limit after reading is what the record lacks (its gzip member, or the
+    file, ended first).  The header itself must be a plain count of bytes.
     """
-    return record.length is None or getattr(record.raw_stream, "limit", 0) > 0
+    stated = record.rec_headers.get_header("Content-Length" if record.format != "arc" else "length")
+    if stated is None or not _LENGTH.fullmatch(stated.strip()):
+        return "its Content-Length is not a count of bytes"
+    missing = getattr(record.raw_stream, "limit", 0)
+    if record.length is None or missing > 0:
+        return f"it is cut short: its Content-Length says {int(stated):,} bytes, {int(stated) - missing:,} are there"
+    return None
 
 
-def read_records(path: Path, name: str) -> Iterator[ImportedRecord]:
-    """Every response, revisit and resource record of an http(s) URL in the file, with its exact place.
+class _Iterator(ArchiveIterator):
+    """warcio's reader, which notes a record its length does not end instead of printing the bytes found there."""
 
-    ``name`` is the file's name inside the WARC directory.  Raises
-    :class:`DamagedWarc` where the file breaks (after yielding the records
-    before it) and :class:`NotPerRecordGzip` for a file gzipped as one stream.
+    INC_RECORD = ""
+
+
+def read_records(path: Path, name: str) -> Iterator[ImportedRecord | Skipped]:
+    """Every response, revisit and resource record of the file, with its exact place, or why it was skipped.
+
+    ``name`` is the file's name inside the WARC directory.  A record is
+    skipped (:class:`Skipped`, at the offset where it starts) when its target
+    is not an http(s) URL, its length is not one or does not end it, or its
+    headers cannot be read; where the file breaks (a damaged gzip member,
+    garbage) the damage's offset is said and reading goes on at the next
+    record start found after it (a gzip member, a ``WARC/`` line).  Every
+    restart is past the last, so the walk ends on any file.  Raises
+    :class:`NotPerRecordGzip` for a file gzipped as one stream.
     """
-    offset = 0
-    try:
-        with open(path, "rb") as f:
-            iterator = ArchiveIterator(f)
+    gzipped, file_size = _starts_gzip(path), path.stat().st_size
+    start: int | None = 0
+    resyncing = False
+    while start is not None:
+        start = yield from _read_from(path, name, start, gzipped, file_size, resyncing)
+        resyncing = True
+
+
+def _read_from(path: Path, name: str, start: int, gzipped: bool, file_size: int,
+               resyncing: bool) -> Generator[ImportedRecord | Skipped, None, int | None]:
+    """The records from ``start`` on; returns where to read again after damage (None: the end).
+
+    ``resyncing``: ``start`` is a guess after damage (a gzip header's bytes
+    may be inside the damaged member): failing right there is the same
+    damage, already said.
+    """
+    with open(path, "rb") as f:
+        f.seek(start)
+        iterator = _Iterator(f)
+        resume = start  # where the next record starts: the damage's place if it cannot be read
+        try:
             for record in iterator:
-                offset = iterator.offset  # where this record starts, for a message if it is damaged
+                begin = iterator.offset
                 size, digest = _drain(record)
-                if _is_cut(record):
-                    raise DamagedWarc(offset, "the file ends inside this record")
-                own = _Header(record)
-                kind = record.rec_type
-                if kind not in KINDS or not (own.get("WARC-Target-URI", "uri") or "").startswith(("http:", "https:")):
-                    continue  # warcinfo, request, metadata records; a tool's own log as a resource
-                # a revisit's digest is its original's: only the header can say it
-                stated = own.get("WARC-Payload-Digest")
-                location = RecordLocation(
-                    name, iterator.get_record_offset(), iterator.get_record_length(), own.get("WARC-Record-ID"),
-                    stated if kind == "revisit" else stated or digest,
-                    _revisit_kind(own.get("WARC-Profile")) if kind == "revisit" else None)
-                refers_date = own.get("WARC-Refers-To-Date")
-                yield ImportedRecord(kind, _capture(kind, record, own, size), location, own.get("WARC-Refers-To"),
-                                     own.get("WARC-Refers-To-Target-URI"),
-                                     iso_utc(_record_date(refers_date), "microseconds") if refers_date else None)
-    except ArchiveLoadFailed as exc:
-        if "non-chunked gzip" in str(exc):
-            raise NotPerRecordGzip(
-                f"{path} is gzipped as one stream, not a gzip member per record, so its records cannot be read "
-                f"at an offset; recompress it with `warcio recompress {path.name} FIXED.warc.gz` and import that."
-            ) from None
-        raise DamagedWarc(offset, str(exc).strip().splitlines()[0]) from None
-    except (ValueError, EOFError, zlib.error, OSError) as exc:
-        raise DamagedWarc(offset, f"{type(exc).__name__}: {exc}") from None
+                cut = _cut_short(record)
+                warned = iterator.err_count
+                end = iterator.get_record_offset() + iterator.get_record_length()  # reads past the record's end
+                if cut is None and iterator.err_count > warned:
+                    cut = "its Content-Length does not end it (other bytes follow)"
+                if cut is not None:
+                    yield Skipped(begin, cut, damage=True)
+                    return _next_start(path, begin + 1, gzipped)
+                resume, resyncing = iterator.offset, False  # past the blank lines after an uncompressed record
+                found = _imported(record, name, begin, end - begin, size, digest, file_size)
+                if found is not None:
+                    yield found
+        except ArchiveLoadFailed as exc:
+            if "non-chunked gzip" in str(exc):
+                raise NotPerRecordGzip(
+                    f"{path} is gzipped as one stream, not a gzip member per record, so its records cannot be read "
+                    f"at an offset; recompress it with `warcio recompress {path.name} FIXED.warc.gz` and import that."
+                ) from None
+            if not resyncing:
+                yield Skipped(resume, "damaged: no WARC or ARC record can be read there", damage=True)
+        except (ValueError, EOFError, zlib.error) as exc:
+            if not resyncing:
+                yield Skipped(resume, f"damaged ({type(exc).__name__}: {exc})", damage=True)
+    return _next_start(path, resume + 1, gzipped)
+
+
+def _imported(record: Any, name: str, offset: int, length: int, size: int, digest: str,
+              file_size: int) -> ImportedRecord | Skipped | None:
+    """The record's row to be; Skipped if it cannot be one; None for records that are no capture (warcinfo, request...)."""
+    own = _Header(record)
+    kind = record.rec_type
+    if kind not in KINDS:
+        return None
+    problem = place_problem(offset, length, file_size)
+    if problem is not None:  # never a row that cannot be read back
+        return Skipped(offset, problem, damage=True)
+    target = own.get("WARC-Target-URI", "uri") or ""
+    if kind == "resource" and target.startswith("metadata:"):
+        return None  # a tool's own notes (wget's arguments and log), never a capture of the web
+    if not target.startswith(("http:", "https:")):
+        scheme = target.partition(":")[0] if _SCHEME.fullmatch(target.partition(":")[0]) else "no scheme"
+        return Skipped(offset, f"its target is not an http(s) URL ({scheme})", damage=False)
+    try:
+        refers_date = own.get("WARC-Refers-To-Date")
+        # a revisit's digest is its original's: only the header can say it
+        stated = own.get("WARC-Payload-Digest")
+        location = RecordLocation(name, offset, length, own.get("WARC-Record-ID"),
+                                  stated if kind == "revisit" else stated or digest,
+                                  _revisit_kind(own.get("WARC-Profile")) if kind == "revisit" else None)
+        return ImportedRecord(kind, _capture(kind, record, own, size), location, own.get("WARC-Refers-To"),
+                              own.get("WARC-Refers-To-Target-URI"),
+                              iso_utc(_record_date(refers_date), "microseconds") if refers_date else None)
+    except ValueError as exc:  # a date or status no reader can take
+        return Skipped(offset, f"its headers cannot be read ({exc})", damage=True)
+
+
+def _starts_gzip(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == _GZIP[:2]
+
+
+def _next_start(path: Path, position: int, gzipped: bool) -> int | None:
+    """The first place from ``position`` on where a record may start (a gzip member, a ``WARC/`` line); None: none."""
+    marker = _GZIP if gzipped else b"\nWARC/"
+    with open(path, "rb") as f:
+        f.seek(position)
+        tail = b""
+        while chunk := f.read(_READ):
+            window = tail + chunk
+            found = window.find(marker)
+            if found >= 0:
+                return position - len(tail) + found + (0 if gzipped else 1)
+            tail = window[-(len(marker) - 1):]
+            position += len(chunk)
+    return None

@@ -2,9 +2,11 @@
 
 Threads and processes, per page:
 
-- decoding the page's bytes and extraction (CPU-bound) run in worker processes (:func:`archiver.core.pool.worker_pool`,
+- decoding the page's bytes and extraction (CPU-bound) run in worker processes (:class:`archiver.core.pool.BoundedPool`,
   ``ARCHIVER_EXTRACT_WORKERS``, the machine's cores by default; 0 runs it in a
-  thread instead) while the reactor goes on downloading.  At most
+  thread instead; each page bounded by ``ARCHIVER_EXTRACT_TIMEOUT`` and
+  ``ARCHIVER_EXTRACT_MEMORY``, its watchdog on the ``archiver-watchdog``
+  thread) while the reactor goes on downloading.  At most
   ``2 x workers`` pages are handed to the pool at once; the others wait here
   with their responses, and Scrapy stops scheduling downloads once the
   responses waiting in its scraper pass ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``
@@ -20,8 +22,7 @@ Threads and processes, per page:
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import Executor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, TypeVar
 from urllib.parse import urlsplit
@@ -31,7 +32,7 @@ from scrapy.exceptions import DropItem
 
 from ..core.cpu import CpuMeter
 from ..core.cpu import stats as cpu_stats
-from ..core.pool import TimeLimitExceeded, terminate, within, worker_pool
+from ..core.pool import BoundedPool, Limits, MemoryLimitExceeded, TimeLimitExceeded, WorkerDied
 from ..core.records import Saved
 from ..core.similarity import decide
 from ..core.versions import compare
@@ -59,24 +60,24 @@ class ArticlePipeline:
         self.archive = archive
         self.stats = archive.stats
         self.config = archive.config
-        self._pool: Executor | None = None
+        self._pool: BoundedPool | None = None
         self._cpu = ThreadPoolExecutor(1, thread_name_prefix="archiver-cpu")
         self._cpu_meter = CpuMeter()  # the archiver-cpu thread's stages (used on that thread only)
         self._worker_cpu = CpuMeter()  # the workers' stages, as their articles report them (reactor thread)
         self._in_flight = asyncio.Semaphore(2 * max(1, self.config.extract_workers))
         self._filing = asyncio.Lock()
-        self._killed: set[Executor] = set()  # pools stopped for a stuck page: their other pages are retried
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArticlePipeline":
         return cls(ArchiveExtension.of(crawler))
 
     def open_spider(self) -> None:
-        self._pool = worker_pool(self.config.extract_workers)
+        self._pool = BoundedPool(self.config.extract_workers,
+                                 Limits(self.config.extract_timeout, self.config.extract_memory))
 
     def close_spider(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown()
         self._cpu.shutdown(wait=True)
         for name, value in {**cpu_stats(self._worker_cpu.seconds, "archiver/cpu_ms/extract/"),
                             **cpu_stats(self._cpu_meter.seconds, "archiver/cpu_ms/cpu_thread/")}.items():
@@ -118,38 +119,31 @@ class ArticlePipeline:
             await self.archive.attempt("storage", self.archive.writer.no_article, item.capture_id, reason)
         return reason
 
-    async def extract(self, item: ArchivedPage, attempt: int = 1) -> Article | None:
+    async def extract(self, item: ArchivedPage) -> Article | None:
         """The page's article, extracted in a worker process; None (said on the row) when there is none.
 
-        Bounded: past ``ARCHIVER_EXTRACT_TIMEOUT`` the worker interrupts the
-        extraction itself; a worker stuck in C code past twice that is
-        stopped, with its pool, and the pages it held are extracted again.
+        Bounded by the pool (:class:`~archiver.core.pool.BoundedPool`): past
+        ``ARCHIVER_EXTRACT_TIMEOUT`` the worker interrupts the extraction
+        itself, and a worker stuck in C code past twice that is stopped, the
+        pages it held extracted again; past ``ARCHIVER_EXTRACT_MEMORY`` the
+        extraction stops with MemoryError.
         """
-        pool = self._pool
-        assert pool is not None and item.body is not None
+        assert self._pool is not None and item.body is not None
         rules = rules_for(self.archive.site_rules, urlsplit(item.url).hostname or "")
-        limit = self.config.extract_timeout
         try:
             async with self._in_flight:
-                job = pool.submit(within, limit, extract_page, item.body, item.content_type, item.url, rules,
-                                  self.config.extractor, self.config.vote, item.cut_from)
-                article = await asyncio.wait_for(asyncio.wrap_future(job), timeout=2 * limit + 5 if limit else None)
+                article = await asyncio.wrap_future(self._pool.submit(
+                    extract_page, item.body, item.content_type, item.url, rules, self.config.extractor,
+                    self.config.vote, item.cut_from, self.config.extract_max_bytes))
         except NoArticle as exc:
             await self.no_article(item, str(exc))
-        except (TimeLimitExceeded, asyncio.TimeoutError):
-            if self._pool is pool and not job.done():  # stuck past the alarm: stop its worker
-                self._killed.add(pool)
-                self._replace_pool(pool)
-            self.stats.inc_value("archiver/extraction/timeouts")
-            await self.no_article(item, f"extraction took longer than {limit:g} s")
-        except BrokenProcessPool as exc:
-            if pool in self._killed and attempt == 1:  # stopped by us for another page: try again
-                return await self.extract(item, attempt + 1)
-            # A worker died (out of memory, a crash in lxml): the first item to
-            # see it starts a fresh pool; the others in flight just report.
+        except (TimeLimitExceeded, MemoryLimitExceeded) as exc:
+            self.stats.inc_value("archiver/extraction/timeouts" if isinstance(exc, TimeLimitExceeded)
+                                 else "archiver/extraction/out_of_memory")
+            await self.no_article(item, f"extraction {exc}")
+        except WorkerDied as exc:  # out of memory for the system, a crash in lxml: its pool was replaced
             self.archive.report("extraction", exc)
-            self._replace_pool(pool)
-            await self.no_article(item, f"extraction worker died: {exc}")
+            await self.no_article(item, f"extraction {exc}")
         except Exception as exc:  # a bug in a parser must not stop the crawl
             self.archive.report("extraction", exc)
             await self.no_article(item, f"extraction failed: {type(exc).__name__}: {exc}")
@@ -157,12 +151,6 @@ class ArticlePipeline:
             self._worker_cpu.add(article.cpu)
             return article
         return None
-
-    def _replace_pool(self, pool: Executor) -> None:
-        """Stop a broken or stuck pool and start a fresh one (once, whoever notices first)."""
-        if self._pool is pool:
-            terminate(pool)
-            self._pool = worker_pool(self.config.extract_workers)
 
     async def file(self, item: ArchivedPage, article: Article) -> dict[str, Any] | None:
         """File the article (I/O thread), its diff and its story (scored on the CPU thread); return its row as filed."""
