@@ -39,6 +39,8 @@ class Article:
     signature: Signature = field(default_factory=Signature)  # for copies and stories
     # CPU seconds by stage in the worker (archiver/core/cpu.py): counted in the crawl's stats, never stored
     cpu: dict[str, float] = field(default_factory=dict, compare=False)
+    source: str = "html"  # where the text came from (articles.source): html, embedded:KIND, rendered...
+    shell: str | None = None  # why the page looks like an app shell (archiver/extract/embedded.py), if it does
 
     @property
     def author(self) -> str | None:

@@ -16,7 +16,7 @@ from .sql import chunks, marks, site_or_subdomain
 _COLUMNS = (
     "url", "capture_id", "title", "author", "authors", "date", "sitename", "language", "site", "description", "text",
     "word_count", "extractor", "extracted_at", "hints", "flag_interstitial", "flag_mostly_links", "flag_no_date",
-    "flag_no_title",
+    "flag_no_title", "source",
 )
 VERSION_METADATA = ("author", "authors", "date", "sitename", "language", "description")
 
@@ -31,6 +31,7 @@ def _row(url: str, capture_id: int | None, article: Article, hints: Mapping[str,
         "extracted_at": article.extracted_at, "hints": to_json(dict(hints)) if hints else None,
         "flag_interstitial": article.interstitial, "flag_mostly_links": int(mostly_links(article.link_share)),
         "flag_no_date": int(article.date is None), "flag_no_title": int(article.title is None),
+        "source": article.source,
     }
 
 

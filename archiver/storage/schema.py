@@ -247,3 +247,16 @@ def m010_retries(db: sqlite_utils.Database) -> None:
         {"url": str, "site": str, "kind": str, "tries": int, "error": str, "failed_at": str, "hints": str}, pk="url"
     )
     db["retries"].create_index(["site", "failed_at"])
+
+
+@migrations()
+def m011_rendering(db: sqlite_utils.Database) -> None:
+    """Pages rendered by a browser: where each article's text came from, the browser's captures, a site's choice."""
+    # html (the plain fetch's markup), embedded:KIND (the data the page carries), rendered (the browser's DOM)
+    db["articles"].add_column("source", str)
+    # the browser that made a capture (null: a plain fetch), and the plain fetch's capture it rendered again
+    db["captures"].add_column("browser", str)
+    db["captures"].add_column("render_of", int)
+    db["captures"].create_index(["render_of"])
+    # never, auto or always (null: ARCHIVER_RENDER)
+    db["site_rules"].add_column("render", str)
