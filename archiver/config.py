@@ -22,7 +22,7 @@ from scrapy.settings import BaseSettings
 
 from .core import schedule
 from .core.addresses import parse_networks
-from .core.values import parse_count, parse_seconds, parse_size, parse_switch
+from .core.values import parse_count, parse_render, parse_seconds, parse_size, parse_switch
 from .errors import ConfigError
 from .extract.backend import DEFAULT_EXTRACTOR, ExtractorError, load_extractor
 from .extract.blocks import CHROME_STORIES
@@ -133,6 +133,11 @@ SETTINGS: dict[str, _Setting] = {
     "ALLOW_NETWORKS": _Setting(
         "", parse_networks, "networks separated by commas, such as 10.0.0.0/8,192.168.1.0/24 (empty: none)"
     ),
+    # pages that need JavaScript (archiver/crawl/render.py)
+    "RENDER": _Setting("auto", parse_render, "never, auto or always"),
+    "RENDER_PAGES": _Setting(2, _positive_count, "a positive whole number of browser pages at once, such as 2"),
+    "RENDER_TIMEOUT": _Setting(30, _positive_seconds, "a positive number of seconds, such as 30"),
+    "BROWSER": _Setting("chromium", _path, "the path or command name of a Chromium browser, such as /usr/bin/chromium"),
 }
 
 
@@ -158,6 +163,10 @@ class ArchiverConfig:
     frontier: str
     worker_timeout: float
     allow_networks: tuple
+    render: str
+    render_pages: int
+    render_timeout: float
+    browser: Path
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchiverConfig":

@@ -34,9 +34,9 @@ TWISTED_DNS_RESOLVER = "archiver.crawl.guard.GuardedResolver"
 # A page's meta refresh never replaces that page (and its article) with another URL's.
 METAREFRESH_ENABLED = False
 
-DOWNLOAD_HANDLERS = {
-    "http": "archiver.crawl.download.ArchivingDownloadHandler",
-    "https": "archiver.crawl.download.ArchivingDownloadHandler",
+DOWNLOAD_HANDLERS = {  # the archiving handler; requests a browser renders (ARCHIVER_RENDER) go to scrapy-playwright
+    "http": "archiver.crawl.render.RenderingDownloadHandler",
+    "https": "archiver.crawl.render.RenderingDownloadHandler",
 }
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's; in a distributed crawl one worker fetches a host's robots.txt for all.

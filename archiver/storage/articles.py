@@ -201,4 +201,4 @@ def get(db: sqlite_utils.Database, article_id: int) -> dict[str, Any] | None:
 
 def site_rules(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every row of ``site_rules``."""
-    return [dict(row) for row in db.query("SELECT site, prune_xpath, keep_xpath FROM site_rules ORDER BY id")]
+    return [dict(row) for row in db.query("SELECT site, prune_xpath, keep_xpath, render FROM site_rules ORDER BY id")]

@@ -1,0 +1,399 @@
+"""Pages that need JavaScript: rendered by a real browser, only where needed, both captures kept.
+
+``ARCHIVER_RENDER`` (``-a render=``, a ``site_rules.render`` row) says when:
+
+- ``never``: plain fetches only;
+- ``auto`` (the default): after a page's plain fetch is extracted, and only
+  if it looks like an empty shell (no main text and no article in its data,
+  an empty app root, a ``<noscript>`` asking for JavaScript, the
+  ``javascript`` interstitial flag), the article pipeline asks
+  :class:`Renderer` to render it;
+- ``always``: every HTML page is rendered after its plain fetch.
+
+The browser (``ARCHIVER_BROWSER``, Debian's chromium) is driven by
+scrapy-playwright through :class:`RenderingDownloadHandler`, and started on
+the first page that needs it (:mod:`archiver.crawl.playwright_compat`): a
+crawl whose pages need none never starts one.  What is archived:
+
+- the plain fetch, as every fetch (the capture middleware's ``response``);
+- every response the browser received for the page (the document, scripts,
+  styles, XHR/fetch JSON) as ``response`` records marked
+  ``WARC-Browser-Capture: chromium/VERSION``, headers as received, bodies as
+  the browser hands them over (content coding undone: the original
+  ``Content-Encoding``, ``Content-Length`` and ``Transfer-Encoding`` are kept
+  as ``X-Archive-Orig-*`` headers and ``Content-Length`` is the stored body's);
+- the rendered DOM as a ``resource`` record ``urn:dom:URL``
+  (``WARC-Concurrent-To`` the browser's document response) and a
+  ``captures`` row (``browser``, ``render_of`` the plain capture) that the
+  article, extracted from the DOM, points at (``articles.source`` =
+  ``rendered``).
+
+Bounds: ``ARCHIVER_RENDER_PAGES`` pages at once, ``ARCHIVER_RENDER_TIMEOUT``
+for loading, a page that never settles or crashes leaves the plain capture
+and a row saying why; every request the page makes passes the SSRF guard
+(:meth:`Renderer.refuse`, in scrapy-playwright's route handler); downloads
+and permission prompts are refused.  Threads: the browser is a process of
+its own (behind Playwright's driver, which kills it when the crawl dies);
+the reactor thread only awaits it; WARC records and rows are written on the
+archive's I/O thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import socket
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from ..core.addresses import refusal
+from ..core.dates import iso_utc
+from ..core.records import Capture
+from ..core.warc import HttpExchange
+from ..core.writer import ArchiveWriter
+from ..errors import WarcError
+from ..extract import Article, page_head, rules_for
+from .download import ArchivingDownloadHandler
+from .extension import ArchiveExtension
+from .items import ArchivedPage
+
+logger = logging.getLogger(__name__)
+
+# chromium's own connections (updates, sync, field trials) fail on a closed network and cost time on an open one
+BROWSER_ARGS = ["--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-gpu", "--disable-quic", "--disable-dev-shm-usage", "--mute-audio"]
+# every page's context: no downloads, no service worker hiding the network from us, no permission granted
+CONTEXT = {"accept_downloads": False, "service_workers": "block", "permissions": []}
+SETTLE_SECONDS = 5.0  # after the load event, at most this long for the network to go quiet
+MAX_RESPONSES = 500  # a page's responses written at most
+MAX_TRAFFIC = 64 * 1024 * 1024  # bytes of a page's responses written at most
+BODY_SECONDS = 5.0  # waiting for one response's body at most
+INSTALL = "install one (apt-get install chromium) or set ARCHIVER_BROWSER to its path"
+_REWRITTEN = ("content-encoding", "content-length", "transfer-encoding")
+
+
+def find_browser(name: Path) -> str | None:
+    """The browser's path: ``ARCHIVER_BROWSER`` as a path, or a command on PATH; None where there is none."""
+    found = shutil.which(str(name))
+    return found if found and os.access(found, os.X_OK) else None
+
+
+def browser_headers(headers: list[tuple[str, str]], length: int) -> list[tuple[bytes, bytes]]:
+    """Headers as a browser received them, made true of the decoded body it stored: originals kept as X-Archive-Orig-*."""
+    out = [((f"X-Archive-Orig-{name}" if name.lower() in _REWRITTEN else name).encode("latin-1", "replace"),
+            value.encode("latin-1", "replace")) for name, value in headers]
+    return out + [(b"Content-Length", str(length).encode())]
+
+
+@dataclass
+class Rendering:
+    """What the browser made of one page, filed on the I/O thread by :func:`file_rendering`."""
+
+    url: str
+    plain_capture_id: int | None
+    browser: str
+    status: int
+    dom: bytes
+    fetched_at: datetime
+    traffic: list[HttpExchange] = field(default_factory=list)
+
+
+def file_rendering(writer: ArchiveWriter, rendering: Rendering) -> tuple[int, int]:
+    """On the I/O thread: the browser's responses, then the DOM's resource record and ``captures`` row.
+
+    Returns the DOM capture's id and the number of records written.
+    """
+    warc = writer.warc
+    assert warc is not None
+    document = None
+    for exchange in rendering.traffic:
+        location = warc.write_browser_exchange(exchange, rendering.browser)
+        if document is None and exchange.url == rendering.url:
+            document = location.record_id
+    links = {"WARC-Browser-Capture": rendering.browser, **({"WARC-Concurrent-To": document} if document else {})}
+    location = warc.write_resource(f"urn:dom:{rendering.url}", "text/html; charset=utf-8", rendering.dom,
+                                   rendering.fetched_at, links)
+    capture = Capture(url=rendering.url, method="GET", fetched_at=iso_utc(rendering.fetched_at, "microseconds"),
+                      status=rendering.status, content_type="text/html; charset=utf-8", size=len(rendering.dom),
+                      browser=rendering.browser, render_of=rendering.plain_capture_id)
+    return writer.capture_at(capture, location), 2 * len(rendering.traffic) + 1
+
+
+def file_failure(writer: ArchiveWriter, url: str, plain_capture_id: int | None, browser: str, reason: str) -> None:
+    """On the I/O thread: a row saying why the browser gave nothing, and the same on the plain capture's row."""
+    writer.capture_at(Capture(url=url, method="GET", fetched_at=iso_utc(), error=f"not rendered: {reason}",
+                              browser=browser, render_of=plain_capture_id), None)  # type: ignore[arg-type]
+    if plain_capture_id is not None:
+        writer.no_article(plain_capture_id, f"the browser could not render it ({reason})")
+
+
+async def _exchange(response: Any, fetched_at: datetime, budget: list[int]) -> HttpExchange | None:
+    """One response the browser received, as an exchange for the WARC writer; None if it is not to be kept."""
+    parts = urlsplit(response.url)
+    if parts.scheme not in ("http", "https"):
+        return None  # data:, blob:: nothing came over the network
+    try:
+        body = await asyncio.wait_for(response.body(), BODY_SECONDS)
+    except Exception:  # noqa: BLE001 - a redirect, a body still streaming, a closed page: no body to keep
+        body = b""
+    if len(body) > budget[0]:
+        return None
+    budget[0] -= len(body)
+    request = response.request
+    try:
+        received = [(h["name"], h["value"]) for h in await response.headers_array()]
+        sent = [(h["name"], h["value"]) for h in await request.headers_array()]
+        address = (await response.server_addr() or {}).get("ipAddress")
+    except Exception:  # noqa: BLE001 - the page closed under us
+        return None
+    if not any(name.lower() == "host" for name, _ in sent):
+        sent.insert(0, ("Host", parts.netloc))
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return HttpExchange(
+        url=response.url, method=request.method.encode("ascii", "replace"),
+        request_target=target.encode("ascii", "backslashreplace"),
+        request_headers=[(n.encode("latin-1", "replace"), v.encode("latin-1", "replace")) for n, v in sent],
+        request_body=request.post_data_buffer or b"", protocol="HTTP/1.1", status=response.status,
+        reason=(response.status_text or "").encode("latin-1", "replace"),
+        response_headers=browser_headers(received, len(body)), body=body, ip_address=address, fetched_at=fetched_at)
+
+
+def _descendants_rss(root: int) -> int:
+    """Resident bytes of the processes below ``root`` that are not Python (the browser and its driver), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    fields = stat.read().rsplit(b")", 1)[1].split()
+                parents[int(entry.name)] = int(fields[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    below, frontier = set(), [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [child for child, parent in parents.items() if parent == pid and child not in below]
+        below.update(children)
+        frontier.extend(children)
+    total = 0
+    for pid in below:
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().startswith("python"):
+                continue  # the extraction workers
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+class Renderer:
+    """Decides which pages a browser renders, renders them, and files what it made."""
+
+    def __init__(self, archive: ArchiveExtension, crawler: Crawler):
+        self.archive = archive
+        self.crawler = crawler
+        self.config = archive.config
+        self.stats = archive.stats
+        self.browser_path = find_browser(self.config.browser)
+        self._pages = asyncio.Semaphore(self.config.render_pages)
+        self._resolved: dict[str, str | None] = {}  # host -> why the guard refuses it (a small cache)
+        self._browser: Any = None  # scrapy-playwright's handler, shared by the http and https handlers
+
+    def browser_handler(self) -> Any:
+        """scrapy-playwright's handler (made once; its browser starts with the first page), or None without a browser."""
+        if self._browser is None and self.browser_path is not None:
+            from .playwright_compat import browser_handler  # Playwright is imported only where a browser is
+
+            options = {"executable_path": self.browser_path, "headless": True, "args": BROWSER_ARGS,
+                       "handle_sigint": False, "chromium_sandbox": False}
+            self._browser = browser_handler(self.crawler, options, self.config.render_pages,
+                                            self.config.render_timeout * 1000, self.refuse)
+        return self._browser
+
+    async def close_browser(self) -> None:
+        """Close the browser and Playwright's driver, once (both handlers ask)."""
+        browser, self._browser = self._browser, None
+        self.browser_path = None  # nothing renders after this
+        if browser is not None:
+            await browser.close()
+
+    def mode_for(self, url: str) -> str:
+        """never, auto or always for this URL: the spider's -a render=, else the site rule, else ARCHIVER_RENDER."""
+        spider = self.crawler.spider
+        if getattr(spider, "render", None):
+            return spider.render  # type: ignore[union-attr]
+        rules = rules_for(self.archive.site_rules, urlsplit(url).hostname or "")
+        return (rules.render if rules is not None else None) or self.config.render
+
+    def wanted(self, item: ArchivedPage, article: Article | None) -> bool:
+        """Should the browser render this page (counted as unavailable where there is no browser)?"""
+        if item.browser is not None or item.body is None:
+            return False
+        mode = self.mode_for(item.url)
+        if mode == "never":
+            return False
+        if mode == "auto" and not (item.shell or (article is not None and article.source == "html" and (
+                article.shell is not None or article.interstitial == "javascript"))):
+            return False  # not a shell, or one whose data gave the article (archiver/extract/embedded.py)
+        if self.browser_path is None:
+            self.stats.inc_value("archiver/render/unavailable")
+            return False
+        return True
+
+    async def render(self, item: ArchivedPage, article: Article | None,
+                     extract: Callable[[ArchivedPage], Awaitable[Article | None]]) -> tuple[ArchivedPage, Article | None]:
+        """The page as the browser rendered it and its article (``source`` rendered); the plain ones if it failed."""
+        self.stats.inc_value("archiver/render/pages")
+        async with self._pages:
+            rendering = await self._rendering(item)
+        if rendering is None:
+            return item, article
+        try:
+            filed = await self.archive.attempt("storage", file_rendering, self.archive.writer, rendering)
+        except WarcError as exc:
+            self.archive.report("warc", exc)
+            return item, article
+        if filed is None:
+            return item, article
+        capture_id, records = filed
+        self.stats.inc_value("archiver/captures")
+        self.stats.inc_value("archiver/render/records", records)
+        body, cut_from = page_head(rendering.dom, self.config.extract_max_bytes)
+        rendered = replace(item, capture_id=capture_id, content_type="text/html; charset=utf-8", body=body,
+                           cut_from=cut_from, browser=rendering.browser, shell=None)
+        found = await extract(rendered)
+        if found is None:
+            return (rendered, None) if article is None else (item, article)
+        source = "rendered" if found.source == "html" else f"rendered+{found.source}"
+        return rendered, replace(found, source=source)
+
+    async def _rendering(self, item: ArchivedPage) -> Rendering | None:
+        """Load the page in the browser; None (a row saying why) when it does not load in time or crashes."""
+        responses: list[tuple[Any, datetime]] = []
+        timeout = self.config.render_timeout
+        request = Request(item.url, dont_filter=True, meta={
+            "playwright": True, "playwright_include_page": True, "playwright_context_kwargs": CONTEXT,
+            "playwright_page_goto_kwargs": {"wait_until": "load", "timeout": timeout * 1000},
+            "playwright_page_event_handlers": {"response": lambda r: responses.append((r, datetime.now(timezone.utc)))},
+            "dont_retry": True, "dont_redirect": True})
+        page = None
+        browser = "chromium"
+        try:
+            # a bound of its own besides the navigation's: the engine's queue and the browser's start count too
+            response: Response = await asyncio.wait_for(self.crawler.engine.download_async(request),  # type: ignore[union-attr]
+                                                        timeout + 3 * SETTLE_SECONDS + 30)
+            page = response.meta.get("playwright_page")
+            browser = f"chromium/{page.context.browser.version}" if page is not None and page.context.browser else browser
+            if page is not None:
+                try:
+                    await page.wait_for_load_state("networkidle", timeout=SETTLE_SECONDS * 1000)
+                except Exception:  # noqa: BLE001 - still busy (polling, streaming): the DOM as it stands
+                    self.stats.inc_value("archiver/render/unsettled")
+                dom = (await page.content()).encode("utf-8")
+            else:
+                dom = response.body
+            budget = [MAX_TRAFFIC]
+            traffic = [exchange for exchange in await asyncio.gather(
+                *(_exchange(r, at, budget) for r, at in responses[:MAX_RESPONSES])) if exchange is not None]
+        except Exception as exc:  # noqa: BLE001 - a time-out, a crashed page or browser: the plain capture stays
+            page = page or request.meta.get("playwright_page")
+            reason = _reason(exc, timeout)
+            self.stats.inc_value("archiver/render/failed")
+            logger.warning("Not rendered: %s (%s); the plain fetch is archived", item.url, reason)
+            await self.archive.attempt("storage", file_failure, self.archive.writer, item.url, item.capture_id,
+                                       browser, reason)
+            return None
+        finally:
+            if page is not None:
+                try:
+                    await page.close()
+                except Exception:  # noqa: BLE001 - already closed, or the browser is gone
+                    pass
+            self._measure()
+        return Rendering(item.url, item.capture_id, browser, response.status, dom, datetime.now(timezone.utc),
+                         traffic)
+
+    def _measure(self) -> None:
+        """The browser's memory (its processes' resident bytes) at its largest, in the crawl's stats."""
+        self.stats.max_value("archiver/render/memory_max", _descendants_rss(os.getpid()))
+
+    async def refuse(self, request: Any) -> bool:
+        """scrapy-playwright's abort hook: True (aborted, counted) for a request the SSRF guard refuses."""
+        parts = urlsplit(request.url)
+        if parts.scheme in ("data", "blob", "about"):
+            return False
+        host = parts.hostname or ""
+        if parts.scheme not in ("http", "https"):
+            why: str | None = f"{parts.scheme}: URLs are not fetched"
+        elif host in self._resolved:
+            why = self._resolved[host]
+        else:
+            try:
+                infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 80, type=socket.SOCK_STREAM)
+            except OSError:
+                return False  # the browser's own lookup fails the same way
+            why = next(filter(None, (refusal(str(info[4][0]), self.config.allow_networks) for info in infos)), None)
+            if len(self._resolved) > 10_000:
+                self._resolved.clear()
+            self._resolved[host] = why
+        if why is None:
+            return False
+        self.stats.inc_value("archiver/render/refused")
+        logger.info("Refused a browser request to %s: %s", request.url, why)
+        return True
+
+    def close(self) -> None:
+        """Say once how many pages wanted a browser that is not there."""
+        wanted = self.stats.get_value("archiver/render/unavailable")
+        if wanted:
+            logger.warning("%d page(s) looked like they need JavaScript, but there is no browser at %s: %s.",
+                           wanted, self.config.browser, INSTALL)
+
+
+def _reason(exc: BaseException, timeout: float) -> str:
+    text = " ".join(str(exc).split())[:300]
+    if isinstance(exc, asyncio.TimeoutError) or "Timeout" in type(exc).__name__ or "Timeout" in text[:40]:
+        return f"the page did not load within {timeout:g} s"
+    if "crash" in text.lower() or "closed" in text.lower():
+        return f"the page or the browser crashed ({type(exc).__name__}: {text})"
+    return f"{type(exc).__name__}: {text}"
+
+
+class RenderingDownloadHandler(ArchivingDownloadHandler):
+    """The http(s) handler: requests marked ``playwright`` go to the browser, every other one as before."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        # None: `scrapy shell` (no archive), or no browser installed
+        self.renderer = renderer_of(crawler) if crawler.get_extension(ArchiveExtension) is not None else None
+        self.browser = self.renderer.browser_handler() if self.renderer is not None else None
+
+    async def download_request(self, request: Request) -> Response:
+        if request.meta.get("playwright") and self.browser is not None:
+            return await self.browser.download_request(request)
+        return await super().download_request(request)
+
+    async def close(self) -> None:
+        if self.renderer is not None:
+            await self.renderer.close_browser()
+        await super().close()
+
+
+def renderer_of(crawler: Crawler) -> Renderer:
+    """The crawl's one :class:`Renderer` (the pipeline and the download handler share it)."""
+    if crawler not in _BY_CRAWLER:
+        _BY_CRAWLER[crawler] = Renderer(ArchiveExtension.of(crawler), crawler)
+    return _BY_CRAWLER[crawler]
+
+
+_BY_CRAWLER: "WeakKeyDictionary[Crawler, Renderer]" = WeakKeyDictionary()
