@@ -9,16 +9,18 @@ can check the archived text against the story's paragraphs:
 - ``/next/KEY``: a Next.js-style page, the article in ``__NEXT_DATA__``;
 - ``/nuxt/KEY``, ``/state/KEY``, ``/jsonld/KEY``: the article in Nuxt 3's
   payload, in ``window.__INITIAL_STATE__``, in JSON-LD ``articleBody``;
-- ``/forever/KEY``: a shell whose scripts never stop loading (``/hold``
-  answers after :data:`HOLD_SECONDS`) and never write the article;
-- ``/refused/KEY``: the fetch shell, whose script also calls a refused
-  address (``REFUSED``, 127.0.0.2) before writing the article;
-- ``/crash/KEY``: a shell whose script navigates its renderer to
-  ``chrome://crash`` (a page that crashes the browser's renderer).
+- ``/forever/KEY``: a shell that never finishes loading (an image and a
+  fetch of ``/hold``, answered after :data:`HOLD_SECONDS`) and never writes
+  the article;
+- ``/refused/KEY``: the fetch shell, whose page also asks a refused
+  address (``refused_base``, 127.0.0.2) for the article and an image.
+
+``/api/KEY.json`` is gzip-encoded for a client that accepts it (a browser).
 """
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import time
@@ -31,8 +33,8 @@ STORIES = load_stories()
 KEYS = sorted(STORIES)
 SITE = "Script Gazette"
 HOLD_SECONDS = 120
-REFUSED = "127.0.0.2"
-KINDS = ("plain", "fetch", "next", "nuxt", "state", "jsonld", "forever", "refused", "crash")
+REFUSED = "127.0.0.2"  # where the refused page's requests go
+KINDS = ("plain", "fetch", "next", "nuxt", "state", "jsonld", "forever", "refused")
 HTML = [(b"Content-Type", b"text/html; charset=utf-8")]
 JSON = [(b"Content-Type", b"application/json")]
 
@@ -71,6 +73,8 @@ def _json_script(ident: str, value: object) -> str:
 class JsSite(LoopbackSite):
     """The pages above for every story; ``requests`` tells a test which paths a browser asked for."""
 
+    refused_base = ""  # the base URL of a server on 127.0.0.2 (the SSRF guard must keep the browser from it)
+
     def route(self, path: str) -> Reply:
         if path.startswith("/hold"):
             time.sleep(HOLD_SECONDS)  # a request that never settles in a test's time
@@ -79,8 +83,11 @@ class JsSite(LoopbackSite):
             story = STORIES.get(path[len("/api/"):-len(".json")])
             if story is None:
                 return Reply(404, "Not Found", JSON, b"{}")
-            data = {"title": story.title, "paragraphs": story.body}
-            return Reply(200, "OK", JSON + [(b"Cache-Control", b"no-store")], json.dumps(data).encode())
+            data = json.dumps({"title": story.title, "paragraphs": story.body}).encode()
+            if "gzip" in (self.server.current.headers.get("Accept-Encoding") or ""):
+                return Reply(200, "OK", JSON + [(b"Content-Encoding", b"gzip"), (b"Vary", b"Accept-Encoding")],
+                             gzip.compress(data))
+            return Reply(200, "OK", JSON, data)
         if path == "/static/app.css":
             return Reply(200, "OK", [(b"Content-Type", b"text/css")], b"article p { line-height: 1.5 }")
         kind, _, key = path.strip("/").partition("/")
@@ -97,15 +104,12 @@ class JsSite(LoopbackSite):
         if kind == "fetch":
             return shell(story, css, _script(RENDER_SCRIPT + f"render('/api/{story.key}.json');"))
         if kind == "refused":
-            port = self.base.rsplit(":", 1)[1]
-            call = f"fetch('http://{REFUSED}:{port}/api/{story.key}.json').catch(() => null);"
-            image = f'<img src="http://{REFUSED}:{port}/pixel.gif" alt="">'
+            refused = self.refused_base or f"http://{REFUSED}:9"
+            call = f"fetch('{refused}/api/{story.key}.json').catch(() => null);"
+            image = f'<img src="{refused}/pixel.gif" alt="">'
             return shell(story, css, image + _script(RENDER_SCRIPT + call + f"render('/api/{story.key}.json');"))
-        if kind == "forever":
-            keep = "setInterval(() => fetch('/hold?' + Math.random()).catch(() => null), 200); fetch('/hold');"
-            return shell(story, css, _script(keep))
-        if kind == "crash":
-            return shell(story, css, _script("location.href = 'chrome://crash';"))
+        if kind == "forever":  # an image that never arrives: the page never finishes loading
+            return shell(story, css, '<img src="/hold.gif" alt="">' + _script("fetch('/hold').catch(() => null);"))
         if kind == "next":
             data = {"props": {"pageProps": {"article": {"headline": story.title, "slug": story.key,
                                                         "body": body_html, "teaser": story.body[0][:80]}}},

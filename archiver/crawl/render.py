@@ -58,6 +58,7 @@ from scrapy.http import Response
 
 from ..core.addresses import refusal
 from ..core.dates import iso_utc
+from ..core.media import header_text
 from ..core.records import Capture
 from ..core.warc import HttpExchange
 from ..core.writer import ArchiveWriter
@@ -109,9 +110,12 @@ class Rendering:
 
 
 def file_rendering(writer: ArchiveWriter, rendering: Rendering) -> tuple[int, int]:
-    """On the I/O thread: the browser's responses, then the DOM's resource record and ``captures`` row.
+    """On the I/O thread: the browser's responses, then the DOM's resource record, each with its ``captures`` row.
 
-    Returns the DOM capture's id and the number of records written.
+    Every row says which browser made it and which plain capture it
+    rendered again; ``archiver cdxj`` and ``archiver wacz`` index them as any
+    capture (the DOM under its ``urn:dom:`` URL).  Returns the DOM capture's
+    id and the number of rows written.
     """
     warc = writer.warc
     assert warc is not None
@@ -120,13 +124,20 @@ def file_rendering(writer: ArchiveWriter, rendering: Rendering) -> tuple[int, in
         location = warc.write_browser_exchange(exchange, rendering.browser)
         if document is None and exchange.url == rendering.url:
             document = location.record_id
+        headers = {name.lower(): value for name, value in exchange.response_headers}
+        writer.capture_at(Capture(
+            url=exchange.url, method=exchange.method.decode("latin-1"),
+            fetched_at=iso_utc(exchange.fetched_at, "microseconds"), status=exchange.status,
+            reason=exchange.reason.decode("latin-1"), content_type=header_text(headers.get(b"content-type")),
+            size=len(exchange.body), ip_address=exchange.ip_address, browser=rendering.browser,
+            render_of=rendering.plain_capture_id), location)
     links = {"WARC-Browser-Capture": rendering.browser, **({"WARC-Concurrent-To": document} if document else {})}
-    location = warc.write_resource(f"urn:dom:{rendering.url}", "text/html; charset=utf-8", rendering.dom,
-                                   rendering.fetched_at, links)
-    capture = Capture(url=rendering.url, method="GET", fetched_at=iso_utc(rendering.fetched_at, "microseconds"),
-                      status=rendering.status, content_type="text/html; charset=utf-8", size=len(rendering.dom),
+    uri = f"urn:dom:{rendering.url}"
+    location = warc.write_resource(uri, "text/html; charset=utf-8", rendering.dom, rendering.fetched_at, links)
+    capture = Capture(url=uri, method="GET", fetched_at=iso_utc(rendering.fetched_at, "microseconds"),
+                      status=200, content_type="text/html; charset=utf-8", size=len(rendering.dom),
                       browser=rendering.browser, render_of=rendering.plain_capture_id)
-    return writer.capture_at(capture, location), 2 * len(rendering.traffic) + 1
+    return writer.capture_at(capture, location), len(rendering.traffic) + 1
 
 
 def file_failure(writer: ArchiveWriter, url: str, plain_capture_id: int | None, browser: str, reason: str) -> None:
@@ -168,8 +179,9 @@ async def _exchange(response: Any, fetched_at: datetime, budget: list[int]) -> H
         response_headers=browser_headers(received, len(body)), body=body, ip_address=address, fetched_at=fetched_at)
 
 
-def _descendants_rss(root: int) -> int:
-    """Resident bytes of the processes below ``root`` that are not Python (the browser and its driver), from /proc."""
+def _descendants_pss(root: int) -> int:
+    """Proportional set size (shared pages split between their users) of the processes below ``root`` that are
+    not Python (the browser and its driver), from /proc: the measure bench/throughput.py takes of the crawl."""
     parents: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -190,7 +202,8 @@ def _descendants_rss(root: int) -> int:
         try:
             if Path(f"/proc/{pid}/comm").read_text().startswith("python"):
                 continue  # the extraction workers
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            total += 1024 * int(rollup.split("\nPss:", 1)[1].split()[0])
         except (OSError, ValueError, IndexError):
             continue
     return total
@@ -265,9 +278,12 @@ class Renderer:
             return item, article
         if filed is None:
             return item, article
-        capture_id, records = filed
-        self.stats.inc_value("archiver/captures")
-        self.stats.inc_value("archiver/render/records", records)
+        capture_id, rows = filed
+        self.stats.inc_value("archiver/captures", rows)
+        self.stats.inc_value("archiver/render/captures", rows)
+        if self.archive.writer.warc is not None:
+            self.stats.set_value("archiver/warc/records", self.archive.writer.warc.records_written)
+            self.stats.set_value("archiver/warc/bytes", self.archive.writer.warc.bytes_written)
         body, cut_from = page_head(rendering.dom, self.config.extract_max_bytes)
         rendered = replace(item, capture_id=capture_id, content_type="text/html; charset=utf-8", body=body,
                            cut_from=cut_from, browser=rendering.browser, shell=None)
@@ -324,8 +340,8 @@ class Renderer:
                          traffic)
 
     def _measure(self) -> None:
-        """The browser's memory (its processes' resident bytes) at its largest, in the crawl's stats."""
-        self.stats.max_value("archiver/render/memory_max", _descendants_rss(os.getpid()))
+        """The browser's memory (its processes' PSS) at its largest, in the crawl's stats."""
+        self.stats.max_value("archiver/render/memory_max", _descendants_pss(os.getpid()))
 
     async def refuse(self, request: Any) -> bool:
         """scrapy-playwright's abort hook: True (aborted, counted) for a request the SSRF guard refuses."""

@@ -1,0 +1,268 @@
+"""Pages that need JavaScript: Debian's chromium renders only the shells, both captures are kept, all of it bounded.
+
+Real crawls of tests/jssite.py on loopback with the browser the machine has
+(``/usr/bin/chromium``); the WARC files are read back with warcio, checked
+with ``warcio check``, indexed with ``archiver cdxj`` and replayed by pywb.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from conftest import Crawl, finish_crawl, run_archiver, run_crawl, start_crawl
+from jssite import KEYS, STORIES, JsSite
+from loopback import LoopbackServer
+
+pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")
+
+FETCH, NEXT, PLAIN, REFUSED, FOREVER = KEYS[0], KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+TIMEOUT = "6"
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def has_story(text: str, key: str) -> bool:
+    return all(norm(line) in norm(text) for line in STORIES[key].body)
+
+
+def session_processes(sid: int) -> list[tuple[int, str]]:
+    """The processes of a session (a crawl started in its own), read from /proc: (pid, command name)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry.name}/stat").read_bytes()
+        except OSError:
+            continue
+        head, _, rest = stat.rpartition(b")")
+        fields = rest.split()
+        if int(fields[3]) == sid:  # state, ppid, pgrp, session
+            found.append((int(entry.name), head.split(b"(", 1)[1].decode("utf-8", "replace")))
+    return found
+
+
+def browsers(sid: int) -> list[tuple[int, str]]:
+    return [(pid, name) for pid, name in session_processes(sid) if "chrom" in name or name.startswith("node")]
+
+
+def records(crawl: Crawl) -> list[tuple[str, dict, bytes]]:
+    """Every record: (type, WARC headers, payload)."""
+    out = []
+    for path in sorted(crawl.warc_dir.glob("*.warc.gz")):
+        with open(path, "rb") as f:
+            for record in ArchiveIterator(f):
+                out.append((record.rec_type, dict(record.rec_headers.headers), record.content_stream().read()))
+    return out
+
+
+@pytest.fixture(scope="module")
+def js_site():
+    site = JsSite().start()
+    refused = LoopbackServer(site.route, host="127.0.0.2").start()  # listening, but the guard must refuse it
+    site.refused_base = refused.base
+    yield site, refused
+    refused.stop()
+    site.stop()
+
+
+@pytest.fixture(scope="module")
+def crawled(js_site, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+    site, _ = js_site
+    urls = [site.url_of("fetch", FETCH), site.url_of("next", NEXT), site.url_of("plain", PLAIN),
+            site.url_of("refused", REFUSED), site.url_of("forever", FOREVER)]
+    crawl = run_crawl(tmp_path_factory.mktemp("render"), "article", {"url": ",".join(urls)},
+                      {"ARCHIVER_RENDER_TIMEOUT": TIMEOUT})
+    assert crawl.returncode == 0, crawl.stderr[-3000:]
+    return crawl
+
+
+def article(crawl: Crawl, url: str) -> dict:
+    return next(crawl.db.query("select * from articles where url = ?", [url]))
+
+
+def stats(crawl: Crawl) -> dict:
+    return json.loads(crawl.crawl_row()["stats"])
+
+
+def test_an_article_that_arrives_by_fetch_is_taken_from_the_rendered_page(crawled: Crawl, js_site) -> None:
+    site, _ = js_site
+    url = site.url_of("fetch", FETCH)
+    row = article(crawled, url)
+    assert row["source"] == "rendered" and has_story(row["text"], FETCH)
+    assert row["title"].startswith(STORIES[FETCH].title)
+    rendered = next(crawled.db.query("select * from captures where id = ?", [row["capture_id"]]))
+    plain = next(crawled.db.query("select * from captures where id = ?", [rendered["render_of"]]))
+    assert rendered["browser"].startswith("chromium/") and plain["browser"] is None
+    assert rendered["url"] == f"urn:dom:{url}" and plain["url"] == url
+    document = next(crawled.db.query("select * from captures where url = ? and browser is not null", [url]))
+    assert document["render_of"] == plain["id"] and document["status"] == 200  # the browser's own response
+    assert "empty app root <div id=root>" not in (plain["error"] or "")  # it gave an article: the junk one, not filed
+    assert stats(crawled)["archiver/render/memory_max"] > 20_000_000  # the browser's processes, counted
+
+
+def test_the_warc_keeps_what_the_server_sent_and_what_the_reader_saw(crawled: Crawl, js_site) -> None:
+    site, _ = js_site
+    url = site.url_of("fetch", FETCH)
+    found = records(crawled)
+    page = [(kind, headers, body) for kind, headers, body in found if headers.get("WARC-Target-URI") == url and kind == "response"]
+    plain, browser = page  # the plain fetch, then the browser's document: the same bytes the server sent
+    assert "WARC-Browser-Capture" not in plain[1] and browser[1]["WARC-Browser-Capture"].startswith("chromium/")
+    assert plain[2] == browser[2] == site.responses_for(f"/fetch/{FETCH}")[0].body
+    api = next(r for r in found if r[1].get("WARC-Target-URI") == site.url(f"/api/{FETCH}.json"))
+    assert api[0] == "response" and api[1]["WARC-Browser-Capture"] == browser[1]["WARC-Browser-Capture"]
+    assert json.loads(api[2])["paragraphs"] == STORIES[FETCH].body
+    dom = next(r for r in found if r[1].get("WARC-Target-URI") == f"urn:dom:{url}")
+    assert dom[0] == "resource" and dom[1]["Content-Type"] == "text/html; charset=utf-8"
+    assert dom[1]["WARC-Concurrent-To"] == browser[1]["WARC-Record-ID"]
+    assert has_story(dom[2].decode(), FETCH) and not has_story(browser[2].decode(), FETCH)
+    checked = subprocess.run([str(Path(sys.executable).parent / "warcio"), "check", *map(str, crawled.warc_dir.glob("*.warc.gz"))],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    index = run_archiver("cdxj", "--db", str(crawled.db_path), "--warc-dir", str(crawled.warc_dir))
+    assert index.returncode == 0, index.stderr
+    assert f"/api/{FETCH}.json" in index.stdout
+
+
+def test_a_gzip_body_is_stored_as_the_browser_read_it_with_headers_that_say_so(crawled: Crawl, js_site) -> None:
+    site, _ = js_site
+    path = crawled.warc_dir
+    for name in sorted(path.glob("*.warc.gz")):
+        with open(name, "rb") as f:
+            for record in ArchiveIterator(f):
+                if record.rec_type == "response" and \
+                        record.rec_headers.get_header("WARC-Target-URI") == site.url(f"/api/{FETCH}.json"):
+                    headers, body = record.http_headers, record.raw_stream.read()
+    sent = next(s for s in site.sent if s.path == f"/api/{FETCH}.json")
+    assert dict(sent.headers)[b"Content-Encoding"] == b"gzip"  # the server sent it compressed
+    assert body == gzip.decompress(sent.body)  # the browser hands it over decoded: stored so
+    assert headers.get_header("Content-Encoding") is None
+    assert headers.get_header("X-Archive-Orig-Content-Encoding") == "gzip"
+    assert headers.get_header("Content-Length") == str(len(body))
+    assert headers.get_header("X-Archive-Orig-Content-Length") == str(len(sent.body))
+
+
+def test_a_next_page_gives_its_data_without_a_browser(crawled: Crawl, js_site) -> None:
+    site, _ = js_site
+    url = site.url_of("next", NEXT)
+    row = article(crawled, url)
+    assert row["source"] == "embedded:next_data" and has_story(row["text"], NEXT)
+    assert not list(crawled.db.query("select id from captures where url = ? and browser is not null", [url]))
+
+
+def test_a_normal_page_is_not_rendered(crawled: Crawl, js_site) -> None:
+    site, _ = js_site
+    url = site.url_of("plain", PLAIN)
+    assert article(crawled, url)["source"] == "html"
+    assert not list(crawled.db.query("select id from captures where url = ? and browser is not null", [url]))
+
+
+def test_requests_to_refused_addresses_are_blocked(crawled: Crawl, js_site) -> None:
+    site, refused = js_site
+    row = article(crawled, site.url_of("refused", REFUSED))
+    assert row["source"] == "rendered" and has_story(row["text"], REFUSED)
+    assert refused.requests == []  # listening on 127.0.0.2: never asked
+    assert stats(crawled)["archiver/render/refused"] >= 2  # the fetch() and the <img>
+    assert "127.0.0.2" not in "".join(h.get("WARC-Target-URI", "") for _, h, _ in records(crawled))
+
+
+def test_a_page_that_never_settles_leaves_the_plain_capture_and_a_row_saying_why(crawled: Crawl, js_site) -> None:
+    site, _ = js_site
+    url = site.url_of("forever", FOREVER)
+    failed = next(crawled.db.query("select * from captures where url = ? and browser is not null", [url]))
+    assert failed["error"] == f"not rendered: the page did not load within {TIMEOUT} s"
+    assert failed["warc_filename"] is None
+    plain = next(crawled.db.query("select * from captures where id = ?", [failed["render_of"]]))
+    assert plain["status"] == 200 and "the browser could not render it" in plain["error"]
+    assert article(crawled, url)["source"] == "html"  # what the plain fetch gave, as before (flagged javascript)
+    assert article(crawled, url)["flag_interstitial"] == "javascript"
+    assert stats(crawled)["archiver/render/failed"] == 1
+
+
+def _crawl_watching(tmp: Path, urls: list[str], settings: dict[str, str]) -> tuple[Crawl, set[str]]:
+    """A crawl in a session of its own, and the names of the processes seen in that session while it ran."""
+    process = start_crawl(tmp, "article", {"url": ",".join(urls)}, settings, own_group=True)
+    seen: set[str] = set()
+    while process.poll() is None:
+        seen.update(name for _, name in session_processes(process.pid))
+        time.sleep(0.02)
+    return finish_crawl(tmp, process), seen
+
+
+def test_pages_that_need_no_browser_never_start_one(js_site, tmp_path: Path) -> None:
+    site, _ = js_site
+    crawl, seen = _crawl_watching(tmp_path, [site.url_of("plain", key) for key in KEYS] + [site.url_of("next", NEXT)], {})
+    assert crawl.returncode == 0
+    assert "python" in " ".join(seen)  # the watch saw the crawl itself
+    assert not any("chrom" in name or name.startswith("node") for name in seen), seen
+    assert "archiver/render" not in crawl.crawl_row()["stats"]
+
+
+def test_without_a_browser_pages_are_archived_as_today_and_the_log_says_how_to_install_one(js_site, tmp_path: Path) -> None:
+    site, _ = js_site
+    urls = [site.url_of("fetch", FETCH), site.url_of("fetch", NEXT)]
+    crawl = run_crawl(tmp_path, "article", {"url": ",".join(urls)}, {"ARCHIVER_BROWSER": str(tmp_path / "no-chromium")})
+    assert crawl.returncode == 0
+    assert crawl.log.count("looked like they need JavaScript") == 1
+    assert (f"2 page(s) looked like they need JavaScript, but there is no browser at {tmp_path / 'no-chromium'}: "
+            "install one (apt-get install chromium) or set ARCHIVER_BROWSER to its path.") in crawl.log
+    assert stats(crawl)["archiver/render/unavailable"] == 2
+    assert [row["source"] for row in crawl.db.query("select source from articles")] == ["html", "html"]
+
+
+@pytest.mark.parametrize("how", ["kill -9", "Ctrl-C"])
+def test_no_browser_outlives_its_crawl(js_site, tmp_path: Path, how: str) -> None:
+    site, _ = js_site
+    urls = [site.url_of("forever", key) for key in KEYS]
+    process = start_crawl(tmp_path, "article", {"url": ",".join(urls)}, {"ARCHIVER_RENDER_TIMEOUT": "120"},
+                          own_group=True)
+    deadline = time.monotonic() + 120
+    while not [p for p in browsers(process.pid) if "chrom" in p[1]]:
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1][-3000:]
+        time.sleep(0.1)
+    if how == "kill -9":
+        os.kill(process.pid, signal.SIGKILL)
+    else:
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the whole group
+    process.communicate(timeout=120)
+    deadline = time.monotonic() + 30
+    while browsers(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert browsers(process.pid) == []
+
+
+def test_pywb_replays_the_rendered_page_from_the_browser_capture(crawled: Crawl, js_site, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from wayback import Wayback
+
+    site, _ = js_site
+    wacz = tmp_path / "render.wacz"
+    done = run_archiver("wacz", str(wacz), "--db", str(crawled.db_path), "--warc-dir", str(crawled.warc_dir))
+    assert done.returncode == 0, done.stderr
+    wayback = Wayback(tmp_path, wacz)
+    asked = len(site.sent)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{wayback.port}/archive/2030/{site.url_of('fetch', FETCH)}", timeout=60_000)
+            page.frame_locator("iframe").locator("article p").first.wait_for(timeout=60_000)
+            replayed = page.frame_locator("iframe").locator("article").inner_text()
+            browser.close()
+    finally:
+        wayback.stop()
+    assert has_story(replayed, FETCH)  # the page's script ran, and read the archived JSON
+    assert len(site.sent) == asked  # from the archive: the live site was not asked
