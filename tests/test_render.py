@@ -7,6 +7,7 @@ with ``warcio check``, indexed with ``archiver cdxj`` and replayed by pywb.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from warcio.archiveiterator import ArchiveIterator
 
 from conftest import Crawl, finish_crawl, run_archiver, run_crawl, start_crawl
@@ -37,25 +39,41 @@ def has_story(text: str, key: str) -> bool:
     return all(norm(line) in norm(text) for line in STORIES[key].body)
 
 
-def session_processes(sid: int) -> list[tuple[int, str]]:
-    """The processes of a session (a crawl started in its own), read from /proc: (pid, command name)."""
-    found = []
+def processes() -> dict[int, tuple[int, str, int]]:
+    """Every process, read from /proc: pid -> (parent pid, command name, start time)."""
+    found = {}
     for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry.name}/stat").read_bytes()
-        except OSError:
-            continue
-        head, _, rest = stat.rpartition(b")")
-        fields = rest.split()
-        if int(fields[3]) == sid:  # state, ppid, pgrp, session
-            found.append((int(entry.name), head.split(b"(", 1)[1].decode("utf-8", "replace")))
+        if entry.name.isdigit():
+            try:
+                stat = Path(f"/proc/{entry.name}/stat").read_bytes()
+            except OSError:
+                continue
+            head, _, rest = stat.rpartition(b")")
+            fields = rest.split()
+            found[int(entry.name)] = (int(fields[1]), head.split(b"(", 1)[1].decode("utf-8", "replace"), int(fields[19]))
     return found
 
 
-def browsers(sid: int) -> list[tuple[int, str]]:
-    return [(pid, name) for pid, name in session_processes(sid) if "chrom" in name or name.startswith("node")]
+def descendants(root: int) -> dict[int, tuple[str, int]]:
+    """The processes below ``root`` (Playwright starts the browser in a session of its own: ancestry finds it)."""
+    table, below, frontier = processes(), {}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, (parent, name, started) in table.items():
+            if parent == pid and child not in below:
+                below[child] = (name, started)
+                frontier.append(child)
+    return below
+
+
+def still_running(seen: dict[int, tuple[str, int]]) -> list[str]:
+    """Those of ``seen`` that still run (the same pid and start time)."""
+    table = processes()
+    return [name for pid, (name, started) in seen.items() if pid in table and table[pid][2] == started]
+
+
+def browser_names(names) -> list[str]:
+    return [name for name in names if "chrom" in name or name.startswith("node")]
 
 
 def records(crawl: Crawl) -> list[tuple[str, dict, bytes]]:
@@ -191,22 +209,18 @@ def test_a_page_that_never_settles_leaves_the_plain_capture_and_a_row_saying_why
     assert stats(crawled)["archiver/render/failed"] == 1
 
 
-def _crawl_watching(tmp: Path, urls: list[str], settings: dict[str, str]) -> tuple[Crawl, set[str]]:
-    """A crawl in a session of its own, and the names of the processes seen in that session while it ran."""
-    process = start_crawl(tmp, "article", {"url": ",".join(urls)}, settings, own_group=True)
-    seen: set[str] = set()
-    while process.poll() is None:
-        seen.update(name for _, name in session_processes(process.pid))
-        time.sleep(0.02)
-    return finish_crawl(tmp, process), seen
-
-
 def test_pages_that_need_no_browser_never_start_one(js_site, tmp_path: Path) -> None:
     site, _ = js_site
-    crawl, seen = _crawl_watching(tmp_path, [site.url_of("plain", key) for key in KEYS] + [site.url_of("next", NEXT)], {})
+    urls = [site.url_of("plain", key) for key in KEYS] + [site.url_of("next", NEXT)]
+    process = start_crawl(tmp_path, "article", {"url": ",".join(urls)})
+    seen: set[str] = set()
+    while process.poll() is None:
+        seen.update(name for name, _ in descendants(process.pid).values())
+        time.sleep(0.02)
+    crawl = finish_crawl(tmp_path, process)
     assert crawl.returncode == 0
-    assert "python" in " ".join(seen)  # the watch saw the crawl itself
-    assert not any("chrom" in name or name.startswith("node") for name in seen), seen
+    assert "python" in " ".join(seen)  # the watch saw the crawl's extraction worker
+    assert browser_names(seen) == []
     assert "archiver/render" not in crawl.crawl_row()["stats"]
 
 
@@ -228,19 +242,33 @@ def test_no_browser_outlives_its_crawl(js_site, tmp_path: Path, how: str) -> Non
     urls = [site.url_of("forever", key) for key in KEYS]
     process = start_crawl(tmp_path, "article", {"url": ",".join(urls)}, {"ARCHIVER_RENDER_TIMEOUT": "120"},
                           own_group=True)
-    deadline = time.monotonic() + 120
-    while not [p for p in browsers(process.pid) if "chrom" in p[1]]:
+    deadline = time.monotonic() + 180
+    seen: dict[int, tuple[str, int]] = {}
+    launched = None  # when the browser was first seen: two more seconds let it start its renderers
+    while launched is None or time.monotonic() < launched + 2:
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1][-3000:]
+        seen.update(descendants(process.pid))
+        if launched is None and any("chrom" in name for name, _ in seen.values()):
+            launched = time.monotonic()
         time.sleep(0.1)
     if how == "kill -9":
         os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)  # not communicate(): the orphaned extraction forkserver keeps the pipes a while
     else:
         os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the whole group
-    process.communicate(timeout=120)
+        assert "Received SIGINT" in process.communicate(timeout=180)[1]
+        db = sqlite_utils.Database(tmp_path / "archive.db")  # a row for each page the browser had, saying why
+        assert {row["error"] for row in db.query("select error from captures where browser is not null")} == {
+            "not rendered: the crawl stopped before the browser was done"}
     deadline = time.monotonic() + 30
-    while browsers(process.pid) and time.monotonic() < deadline:
+    while still_running(seen) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert browsers(process.pid) == []
+    assert len(browser_names(name for name, _ in seen.values())) >= 3  # the driver, the browser, its helpers
+    assert browser_names(still_running(seen)) == []
+    if how == "kill -9":
+        for pid in seen:  # what the crawl left of Python (its extraction forkserver): not this test's subject
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_pywb_replays_the_rendered_page_from_the_browser_capture(crawled: Crawl, js_site, tmp_path: Path) -> None:

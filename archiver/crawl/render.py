@@ -64,6 +64,7 @@ from ..core.warc import HttpExchange
 from ..core.writer import ArchiveWriter
 from ..errors import WarcError
 from ..extract import Article, page_head, rules_for
+from .compat import spider_closing
 from .download import ArchivingDownloadHandler
 from .extension import ArchiveExtension
 from .items import ArchivedPage
@@ -79,6 +80,7 @@ SETTLE_SECONDS = 5.0  # after the load event, at most this long for the network 
 MAX_RESPONSES = 500  # a page's responses written at most
 MAX_TRAFFIC = 64 * 1024 * 1024  # bytes of a page's responses written at most
 BODY_SECONDS = 5.0  # waiting for one response's body at most
+CLOSING_POLL = 0.5  # seconds between looks at whether the crawl is closing, while a page loads
 INSTALL = "install one (apt-get install chromium) or set ARCHIVER_BROWSER to its path"
 _REWRITTEN = ("content-encoding", "content-length", "transfer-encoding")
 
@@ -305,12 +307,13 @@ class Renderer:
         page = None
         browser = "chromium"
         try:
+            if spider_closing(self.crawler):
+                raise CrawlStopping("the crawl stopped first")
             # a bound of its own besides the navigation's: the engine's queue and the browser's start count too
-            response: Response = await asyncio.wait_for(self.crawler.engine.download_async(request),  # type: ignore[union-attr]
-                                                        timeout + 3 * SETTLE_SECONDS + 30)
+            response = await asyncio.wait_for(self._download(request), timeout + 3 * SETTLE_SECONDS + 30)
             page = response.meta.get("playwright_page")
             browser = f"chromium/{page.context.browser.version}" if page is not None and page.context.browser else browser
-            if page is not None:
+            if page is not None and not spider_closing(self.crawler):
                 try:
                     await page.wait_for_load_state("networkidle", timeout=SETTLE_SECONDS * 1000)
                 except Exception:  # noqa: BLE001 - still busy (polling, streaming): the DOM as it stands
@@ -323,7 +326,8 @@ class Renderer:
                 *(_exchange(r, at, budget) for r, at in responses[:MAX_RESPONSES])) if exchange is not None]
         except Exception as exc:  # noqa: BLE001 - a time-out, a crashed page or browser: the plain capture stays
             page = page or request.meta.get("playwright_page")
-            reason = _reason(exc, timeout)
+            reason = "the crawl stopped before the browser was done" if spider_closing(self.crawler) else \
+                _reason(exc, timeout)
             self.stats.inc_value("archiver/render/failed")
             logger.warning("Not rendered: %s (%s); the plain fetch is archived", item.url, reason)
             await self.archive.attempt("storage", file_failure, self.archive.writer, item.url, item.capture_id,
@@ -338,6 +342,16 @@ class Renderer:
             self._measure()
         return Rendering(item.url, item.capture_id, browser, response.status, dom, datetime.now(timezone.utc),
                          traffic)
+
+    async def _download(self, request: Request) -> Response:
+        """The engine's download of a browser request; a crawl that begins to close (Ctrl-C) closes its page."""
+        download = asyncio.ensure_future(self.crawler.engine.download_async(request))  # type: ignore[union-attr]
+        while not download.done():
+            await asyncio.wait([download], timeout=CLOSING_POLL)
+            page = request.meta.get("playwright_page")  # scrapy-playwright sets it as soon as the page exists
+            if not download.done() and page is not None and spider_closing(self.crawler):
+                await page.close()  # the navigation fails at once: the page is not waited for
+        return download.result()
 
     def _measure(self) -> None:
         """The browser's memory (its processes' PSS) at its largest, in the crawl's stats."""
@@ -374,6 +388,10 @@ class Renderer:
         if wanted:
             logger.warning("%d page(s) looked like they need JavaScript, but there is no browser at %s: %s.",
                            wanted, self.config.browser, INSTALL)
+
+
+class CrawlStopping(Exception):
+    """The crawl began to close (Ctrl-C, a CLOSESPIDER_* limit) before the browser rendered the page."""
 
 
 def _reason(exc: BaseException, timeout: float) -> str:
