@@ -294,3 +294,36 @@ def test_pywb_replays_the_rendered_page_from_the_browser_capture(crawled: Crawl,
         wayback.stop()
     assert has_story(replayed, FETCH)  # the page's script ran, and read the archived JSON
     assert len(site.sent) == asked  # from the archive: the live site was not asked
+
+
+COMPAT_CHECK = """
+from scrapy.utils.reactor import install_reactor
+install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+import inspect
+from scrapy.utils.test import get_crawler
+from scrapy_playwright.handler import Config, ScrapyPlaywrightDownloadHandler
+from archiver.crawl.playwright_compat import PINNED, SCRAPY_PLAYWRIGHT_VERSION, LazyBrowserProvider, browser_handler
+
+assert SCRAPY_PLAYWRIGHT_VERSION == PINNED, SCRAPY_PLAYWRIGHT_VERSION
+
+async def refuse(request):
+    return False
+
+handler = browser_handler(get_crawler(), {"executable_path": "/usr/bin/chromium"}, 3, 5000, refuse)
+assert isinstance(handler.config, Config) and handler.config.max_pages_per_context == 3
+assert isinstance(handler.browser_provider, LazyBrowserProvider) and handler.abort_request is refuse
+source = inspect.getsource(ScrapyPlaywrightDownloadHandler)
+for use in ("self.browser_provider.launch_browser()", "self.abort_request(playwright_request)",
+            "semaphore=asyncio.Semaphore(value=self.config.max_pages_per_context)",
+            "context.set_default_navigation_timeout(self.config.navigation_timeout_ms)",
+            'request.meta["playwright_page"] = page'):
+    assert use in source, use
+print("ok")
+"""
+
+
+def test_the_scrapy_playwright_internals_the_archiver_sets_are_those_of_the_pinned_version() -> None:
+    # in a process of its own: scrapy-playwright needs the asyncio reactor installed
+    done = subprocess.run([sys.executable, "-c", COMPAT_CHECK], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert done.stdout == "ok\n", done.stderr[-3000:]

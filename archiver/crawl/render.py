@@ -225,7 +225,8 @@ class Renderer:
         self._browser: Any = None  # scrapy-playwright's handler, shared by the http and https handlers
 
     def browser_handler(self) -> Any:
-        """scrapy-playwright's handler (made once; its browser starts with the first page), or None without a browser."""
+        """scrapy-playwright's handler, made for the first page that needs it (a crawl that needs none does not
+        even import Playwright), or None without a browser."""
         if self._browser is None and self.browser_path is not None:
             from .playwright_compat import browser_handler  # Playwright is imported only where a browser is
 
@@ -408,13 +409,14 @@ class RenderingDownloadHandler(ArchivingDownloadHandler):
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
-        # None: `scrapy shell` (no archive), or no browser installed
+        # None: `scrapy shell`, which archives nothing
         self.renderer = renderer_of(crawler) if crawler.get_extension(ArchiveExtension) is not None else None
-        self.browser = self.renderer.browser_handler() if self.renderer is not None else None
 
     async def download_request(self, request: Request) -> Response:
-        if request.meta.get("playwright") and self.browser is not None:
-            return await self.browser.download_request(request)
+        if request.meta.get("playwright") and self.renderer is not None:
+            browser = self.renderer.browser_handler()
+            if browser is not None:
+                return await browser.download_request(request)
         return await super().download_request(request)
 
     async def close(self) -> None:
