@@ -224,6 +224,19 @@ def test_pages_that_need_no_browser_never_start_one(js_site, tmp_path: Path) -> 
     assert "archiver/render" not in crawl.crawl_row()["stats"]
 
 
+def test_a_spider_argument_and_a_site_rule_choose_per_crawl_and_per_site(js_site, tmp_path: Path) -> None:
+    site, _ = js_site
+    plain, shell = site.url_of("plain", FETCH), site.url_of("fetch", NEXT)
+    crawl = run_crawl(tmp_path, "article", {"url": plain, "render": "always"})  # a page that needs none, rendered
+    assert crawl.returncode == 0
+    assert article(crawl, plain)["source"] == "rendered" and has_story(article(crawl, plain)["text"], FETCH)
+    crawl.db["site_rules"].insert({"site": "127.0.0.1", "render": "never"})
+    crawl = run_crawl(tmp_path, "article", {"url": shell})
+    assert crawl.returncode == 0
+    assert article(crawl, shell)["source"] == "html"  # the shell as fetched: the site said never
+    assert "archiver/render/pages" not in stats(crawl)
+
+
 def test_without_a_browser_pages_are_archived_as_today_and_the_log_says_how_to_install_one(js_site, tmp_path: Path) -> None:
     site, _ = js_site
     urls = [site.url_of("fetch", FETCH), site.url_of("fetch", NEXT)]

@@ -78,7 +78,7 @@ BROWSER_ARGS = ["--disable-background-networking", "--disable-component-update",
 CONTEXT = {"accept_downloads": False, "service_workers": "block", "permissions": []}
 SETTLE_SECONDS = 5.0  # after the load event, at most this long for the network to go quiet
 MAX_RESPONSES = 500  # a page's responses written at most
-MAX_TRAFFIC = 64 * 1024 * 1024  # bytes of a page's responses written at most
+MAX_TRAFFIC = 64 * 1024 * 1024  # bytes of a page's responses written at most (the rest: skipped)
 BODY_SECONDS = 5.0  # waiting for one response's body at most
 CLOSING_POLL = 0.5  # seconds between looks at whether the crawl is closing, while a page loads
 INSTALL = "install one (apt-get install chromium) or set ARCHIVER_BROWSER to its path"
@@ -221,6 +221,7 @@ class Renderer:
         self.stats = archive.stats
         self.browser_path = find_browser(self.config.browser)
         self._pages = asyncio.Semaphore(self.config.render_pages)
+        self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")  # the DOM, as any response, is held whole
         self._resolved: dict[str, str | None] = {}  # host -> why the guard refuses it (a small cache)
         self._browser: Any = None  # scrapy-playwright's handler, shared by the http and https handlers
 
@@ -293,8 +294,7 @@ class Renderer:
         found = await extract(rendered)
         if found is None:
             return (rendered, None) if article is None else (item, article)
-        source = "rendered" if found.source == "html" else f"rendered+{found.source}"
-        return rendered, replace(found, source=source)
+        return rendered, found.as_rendered()
 
     async def _rendering(self, item: ArchivedPage) -> Rendering | None:
         """Load the page in the browser; None (a row saying why) when it does not load in time or crashes."""
@@ -322,6 +322,8 @@ class Renderer:
                 dom = (await page.content()).encode("utf-8")
             else:
                 dom = response.body
+            if len(dom) > self.max_size:
+                raise ValueError(f"the rendered page is larger than DOWNLOAD_MAXSIZE ({self.max_size:,} bytes)")
             budget = [MAX_TRAFFIC]
             traffic = [exchange for exchange in await asyncio.gather(
                 *(_exchange(r, at, budget) for r, at in responses[:MAX_RESPONSES])) if exchange is not None]

@@ -63,6 +63,10 @@ class Article:
                        blocks={k: v for k, v in self.blocks.items() if k not in chrome},
                        signature=self.signature.without(chrome))
 
+    def as_rendered(self) -> "Article":
+        """The same article, its ``source`` saying that the page it came from is a browser's rendered DOM."""
+        return replace(self, source="rendered" if self.source == "html" else f"rendered+{self.source}")
+
     def with_hints(self, hints: dict[str, Any]) -> "Article":
         """Fill the metadata the page did not give from what its sitemap or feed entry said."""
         gaps: dict[str, Any] = {name: hints[name] for name in ("title", "date") if getattr(self, name) is None and hints.get(name)}

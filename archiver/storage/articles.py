@@ -187,7 +187,7 @@ def to_reextract(db: sqlite_utils.Database, site: str | None, since: str | None)
         params.append(since)
     return [dict(row) for row in db.query(
         "SELECT a.id, a.url, a.capture_id, a.site, a.hints, a.title, a.author, a.date, a.sitename, a.language, "
-        "a.description, a.text, c.warc_filename, c.warc_offset, c.warc_length FROM articles a "
+        "a.description, a.text, c.warc_filename, c.warc_offset, c.warc_length, c.browser FROM articles a "
         f"JOIN captures c ON c.id = a.capture_id WHERE {' AND '.join(where)} ORDER BY a.id",
         params,
     )]
