@@ -24,15 +24,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import multiprocessing
 import random
 import sqlite3
 import statistics
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -51,57 +48,16 @@ SHELL = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>Loading</title
          "</script></body></html>")
 
 
-def _serve_mixed(port_value, served, names: list[str], shells: list[str]) -> None:
+def shell_responses(shells: list[str]) -> dict[str, tuple[bytes, bytes]]:
+    """The shells in place of their pages, and the JSON their script reads (the page, decoded, as a string)."""
     from archiver.core.charsets import page_text
 
-    pages = {name: (CORPUS / name).read_bytes() for name in names}
-    shell_set = set(shells)
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                path = head.split(b" ", 2)[1].decode()
-                name = path.rsplit("/", 1)[-1]
-                kind = b"text/html; charset=utf-8"
-                if path == "/robots.txt":
-                    status, body, kind = b"200 OK", b"User-agent: *\nAllow: /\n", b"text/plain"
-                elif path.startswith("/api/") and name.endswith(".json") and name[:-5] in pages:
-                    html = page_text(pages[name[:-5]], None)
-                    status, body, kind = b"200 OK", json.dumps({"html": html}).encode(), b"application/json"
-                elif name in shell_set:
-                    status, body = b"200 OK", SHELL.format(name=name).encode()
-                elif name in pages:
-                    status, body, kind = b"200 OK", pages[name], b"text/html"
-                else:
-                    status, body, kind = b"404 Not Found", b"not found", b"text/plain"
-                writer.write(b"HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (status, kind, len(body))
-                             + body)
-                await writer.drain()
-                with served.get_lock():
-                    served.value += 1
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    async def main() -> None:
-        server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=512)
-        port_value.value = server.sockets[0].getsockname()[1]
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(main())
-
-
-def start_mixed(names: list[str], shells: list[str]):
-    context = multiprocessing.get_context("spawn")
-    port, served = context.Value("i", 0), context.Value("q", 0)
-    process = context.Process(target=_serve_mixed, args=(port, served, names, shells), daemon=True)
-    process.start()
-    while not port.value:
-        time.sleep(0.05)
-    return process, port.value, served
+    out = {}
+    for name in shells:
+        out[f"/{name}"] = (b"text/html; charset=utf-8", SHELL.format(name=name).encode())
+        html = page_text((CORPUS / name).read_bytes(), None)
+        out[f"/api/{name}.json"] = (b"application/json", json.dumps({"html": html}).encode())
+    return out
 
 
 def words(text: str) -> Counter:
@@ -184,7 +140,7 @@ def main() -> None:
     names = names[:args.pages]
     shells = names[:max(1, round(args.js_share * len(names)))]
     work = Path(tempfile.mkdtemp(prefix="bench-render-"))
-    server, port, served = start_mixed(names, shells)
+    server, port, served = start_server(names, shell_responses(shells))
     try:
         results = compare("mixed", names, server, served, args.runs, f"http://127.0.0.1:{port}", work)
     finally:

@@ -24,6 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 from conftest import Crawl, finish_crawl, run_archiver, run_crawl, start_crawl
 from jssite import KEYS, STORIES, JsSite
 from loopback import LoopbackServer
+from test_rechecks import warc_records as records
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")
 
@@ -74,16 +75,6 @@ def still_running(seen: dict[int, tuple[str, int]]) -> list[str]:
 
 def browser_names(names) -> list[str]:
     return [name for name in names if "chrom" in name or name.startswith("node")]
-
-
-def records(crawl: Crawl) -> list[tuple[str, dict, bytes]]:
-    """Every record: (type, WARC headers, payload)."""
-    out = []
-    for path in sorted(crawl.warc_dir.glob("*.warc.gz")):
-        with open(path, "rb") as f:
-            for record in ArchiveIterator(f):
-                out.append((record.rec_type, dict(record.rec_headers.headers), record.content_stream().read()))
-    return out
 
 
 @pytest.fixture(scope="module")
