@@ -104,3 +104,15 @@ def test_any_script_text_is_read_without_error(script: str) -> None:
         extract_article(_shell_with(f"<script>{script.replace('</', '')}</script>"), "http://news.test/s")
     except NoArticle:
         pass
+
+
+def test_a_comments_noscript_beside_a_real_article_does_not_make_a_shell_to_render() -> None:
+    from archiver.crawl.render import looks_empty
+
+    story = STORIES[KEYS[2]]
+    markup = SITE.markup("plain", story).replace(
+        "</article>", "</article><div id='disqus_thread'></div><noscript>Please enable JavaScript to view the comments.</noscript>")
+    article = extract_article(markup, "http://news.test/plain/x")
+    assert article.shell == "a <noscript> asks for JavaScript" and not looks_empty(article)
+    assert looks_empty(extract_article(SITE.markup("fetch", story), "http://news.test/fetch/x"))
+    assert not looks_empty(extract_article(SITE.markup("next", story), "http://news.test/next/x"))

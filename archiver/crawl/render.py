@@ -64,6 +64,7 @@ from ..core.warc import HttpExchange
 from ..core.writer import ArchiveWriter
 from ..errors import WarcError
 from ..extract import Article, page_head, rules_for
+from ..extract.embedded import SHELL_MAX_WORDS
 from .compat import spider_closing
 from .download import ArchivingDownloadHandler
 from .extension import ArchiveExtension
@@ -211,6 +212,19 @@ def _descendants_pss(root: int) -> int:
     return total
 
 
+def looks_empty(article: Article) -> bool:
+    """An "article" that is the shell's text: a ``<noscript>`` or JavaScript prompt, or a shell's few words.
+
+    Shell signs beside a real article (a comments widget's ``<noscript>``
+    "enable JavaScript to see the comments") do not count: on 200 corpus
+    pages, 4 carried one, each with an article of 124 to 987 words.  Nor does
+    a shell whose data gave the article (archiver/extract/embedded.py).
+    """
+    if article.source != "html":
+        return False
+    return article.interstitial == "javascript" or (article.shell is not None and article.word_count < SHELL_MAX_WORDS)
+
+
 class Renderer:
     """Decides which pages a browser renders, renders them, and files what it made."""
 
@@ -259,9 +273,8 @@ class Renderer:
         mode = self.mode_for(item.url)
         if mode == "never":
             return False
-        if mode == "auto" and not (item.shell or (article is not None and article.source == "html" and (
-                article.shell is not None or article.interstitial == "javascript"))):
-            return False  # not a shell, or one whose data gave the article (archiver/extract/embedded.py)
+        if mode == "auto" and not (item.shell or (article is not None and looks_empty(article))):
+            return False
         if self.browser_path is None:
             self.stats.inc_value("archiver/render/unavailable")
             return False

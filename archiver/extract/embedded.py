@@ -42,6 +42,7 @@ MAX_SCRIPT_CHARS = 8_000_000  # a script's text parsed at most (the page itself 
 MAX_DEPTH = 64  # nesting followed in a document
 MAX_NODES = 200_000  # values visited in all a page's documents
 MIN_WORDS = 30  # a shorter text is a teaser or a label, not the article
+SHELL_MAX_WORDS = 50  # the "text" of a page with shell signs, under this, is its header and spinner (flags.SHORT_WORDS)
 APP_ROOT_MAX_CHARS = 200  # an app root with less text than this is empty (a spinner, "Loading...")
 # normalised (lower case, no "_" or "-"): keys whose value is the article's body
 BODY_KEYS = frozenset({"articlebody", "body", "bodyhtml", "bodytext", "content", "contenthtml", "contenttext",
