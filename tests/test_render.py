@@ -21,6 +21,7 @@ import pytest
 import sqlite_utils
 from warcio.archiveiterator import ArchiveIterator
 
+from archiver.storage.reading import captures_of
 from conftest import Crawl, finish_crawl, run_archiver, run_crawl, start_crawl
 from jssite import KEYS, STORIES, JsSite
 from loopback import LoopbackServer
@@ -118,6 +119,8 @@ def test_an_article_that_arrives_by_fetch_is_taken_from_the_rendered_page(crawle
     assert rendered["url"] == f"urn:dom:{url}" and plain["url"] == url
     document = next(crawled.db.query("select * from captures where url = ? and browser is not null", [url]))
     assert document["render_of"] == plain["id"] and document["status"] == 200  # the browser's own response
+    # what Datasette's article page lists (every capture of the URL): the plain fetch and the browser's
+    assert {c["id"] for c in captures_of(crawled.db.conn, url)} == {plain["id"], document["id"]}
     assert "empty app root <div id=root>" not in (plain["error"] or "")  # it gave an article: the junk one, not filed
     assert stats(crawled)["archiver/render/memory_max"] > 20_000_000  # the browser's processes, counted
 
