@@ -12,6 +12,8 @@ can check the archived text against the story's paragraphs:
 - ``/forever/KEY``: a shell that never finishes loading (an image and a
   fetch of ``/hold``, answered after :data:`HOLD_SECONDS`) and never writes
   the article;
+- ``/busy/KEY``: a shell whose script, once the page has loaded, loops for
+  ever (the renderer's main thread never free again);
 - ``/refused/KEY``: the fetch shell, whose page also asks a refused
   address (``refused_base``, 127.0.0.2) for the article and an image.
 
@@ -34,7 +36,7 @@ KEYS = sorted(STORIES)
 SITE = "Script Gazette"
 HOLD_SECONDS = 120
 REFUSED = "127.0.0.2"  # where the refused page's requests go
-KINDS = ("plain", "fetch", "next", "nuxt", "state", "jsonld", "forever", "refused")
+KINDS = ("plain", "fetch", "next", "nuxt", "state", "jsonld", "forever", "busy", "refused")
 HTML = [(b"Content-Type", b"text/html; charset=utf-8")]
 JSON = [(b"Content-Type", b"application/json")]
 
@@ -108,6 +110,8 @@ class JsSite(LoopbackSite):
             call = f"fetch('{refused}/api/{story.key}.json').catch(() => null);"
             image = f'<img src="{refused}/pixel.gif" alt="">'
             return shell(story, css, image + _script(RENDER_SCRIPT + call + f"render('/api/{story.key}.json');"))
+        if kind == "busy":  # loads, then its script never yields: nothing can read its DOM
+            return shell(story, css, _script("addEventListener('load', () => setTimeout(() => { for (;;) {} }, 0));"))
         if kind == "forever":  # an image that never arrives: the page never finishes loading
             return shell(story, css, '<img src="/hold.gif" alt="">' + _script("fetch('/hold').catch(() => null);"))
         if kind == "next":

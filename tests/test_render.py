@@ -92,7 +92,7 @@ def js_site():
 def crawled(js_site, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
     site, _ = js_site
     urls = [site.url_of("fetch", FETCH), site.url_of("next", NEXT), site.url_of("plain", PLAIN),
-            site.url_of("refused", REFUSED), site.url_of("forever", FOREVER)]
+            site.url_of("refused", REFUSED), site.url_of("forever", FOREVER), site.url_of("busy", PLAIN)]
     crawl = run_crawl(tmp_path_factory.mktemp("render"), "article", {"url": ",".join(urls)},
                       {"ARCHIVER_RENDER_TIMEOUT": TIMEOUT})
     assert crawl.returncode == 0, crawl.stderr[-3000:]
@@ -200,7 +200,11 @@ def test_a_page_that_never_settles_leaves_the_plain_capture_and_a_row_saying_why
     assert plain["status"] == 200 and "the browser could not render it" in plain["error"]
     assert article(crawled, url)["source"] == "html"  # what the plain fetch gave, as before (flagged javascript)
     assert article(crawled, url)["flag_interstitial"] == "javascript"
-    assert stats(crawled)["archiver/render/failed"] == 1
+    busy = next(crawled.db.query("select * from captures where url = ? and browser is not null",
+                                 [site.url_of("busy", PLAIN)]))
+    assert busy["error"] == f"not rendered: the browser was still busy with the page after {int(TIMEOUT) + 15} s"
+    assert article(crawled, site.url_of("busy", PLAIN))["flag_interstitial"] == "javascript"  # as fetched
+    assert stats(crawled)["archiver/render/failed"] == 2
 
 
 def test_pages_that_need_no_browser_never_start_one(js_site, tmp_path: Path) -> None:

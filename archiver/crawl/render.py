@@ -81,6 +81,7 @@ SETTLE_SECONDS = 5.0  # after the load event, at most this long for the network 
 MAX_RESPONSES = 500  # a page's responses written at most
 MAX_TRAFFIC = 64 * 1024 * 1024  # bytes of a page's responses written at most (the rest: skipped)
 BODY_SECONDS = 5.0  # waiting for one response's body at most
+BUSY_SECONDS = 15.0  # past the page's time-out, the most its download may take (a script that never yields)
 CLOSING_POLL = 0.5  # seconds between looks at whether the crawl is closing, while a page loads
 INSTALL = "install one (apt-get install chromium) or set ARCHIVER_BROWSER to its path"
 _REWRITTEN = ("content-encoding", "content-length", "transfer-encoding")
@@ -317,14 +318,16 @@ class Renderer:
             "playwright": True, "playwright_include_page": True, "playwright_context_kwargs": CONTEXT,
             "playwright_page_goto_kwargs": {"wait_until": "load", "timeout": timeout * 1000},
             "playwright_page_event_handlers": {"response": lambda r: responses.append((r, datetime.now(timezone.utc)))},
-            "dont_retry": True, "dont_redirect": True})
+            "dont_retry": True, "dont_redirect": True,
+            # a slot of its own: not queued behind the host's plain fetches while its time-out runs
+            "download_slot": f"render:{urlsplit(item.url).hostname}"})
         page = None
         browser = "chromium"
         try:
             if spider_closing(self.crawler):
-                raise CrawlStopping("the crawl stopped first")
+                raise NotRendered("the crawl stopped before the browser was done")
             # a bound of its own besides the navigation's: the engine's queue and the browser's start count too
-            response = await asyncio.wait_for(self._download(request), timeout + 3 * SETTLE_SECONDS + 30)
+            response = await asyncio.wait_for(self._download(request), timeout + BUSY_SECONDS)
             page = response.meta.get("playwright_page")
             browser = f"chromium/{page.context.browser.version}" if page is not None and page.context.browser else browser
             if page is not None and not spider_closing(self.crawler):
@@ -332,11 +335,14 @@ class Renderer:
                     await page.wait_for_load_state("networkidle", timeout=SETTLE_SECONDS * 1000)
                 except Exception:  # noqa: BLE001 - still busy (polling, streaming): the DOM as it stands
                     self.stats.inc_value("archiver/render/unsettled")
-                dom = (await page.content()).encode("utf-8")
+                try:  # a script that never yields (a busy loop after load) would hold this for ever
+                    dom = (await asyncio.wait_for(page.content(), SETTLE_SECONDS)).encode("utf-8")
+                except asyncio.TimeoutError:
+                    raise NotRendered("its scripts kept the browser busy: no DOM to read") from None
             else:
                 dom = response.body
             if len(dom) > self.max_size:
-                raise ValueError(f"the rendered page is larger than DOWNLOAD_MAXSIZE ({self.max_size:,} bytes)")
+                raise NotRendered(f"the rendered page is larger than DOWNLOAD_MAXSIZE ({self.max_size:,} bytes)")
             budget = [MAX_TRAFFIC]
             traffic = [exchange for exchange in await asyncio.gather(
                 *(_exchange(r, at, budget) for r, at in responses[:MAX_RESPONSES])) if exchange is not None]
@@ -352,7 +358,7 @@ class Renderer:
         finally:
             if page is not None:
                 try:
-                    await page.close()
+                    await asyncio.wait_for(page.close(), SETTLE_SECONDS)
                 except Exception:  # noqa: BLE001 - already closed, or the browser is gone
                     pass
             self._measure()
@@ -362,12 +368,16 @@ class Renderer:
     async def _download(self, request: Request) -> Response:
         """The engine's download of a browser request; a crawl that begins to close (Ctrl-C) closes its page."""
         download = asyncio.ensure_future(self.crawler.engine.download_async(request))  # type: ignore[union-attr]
-        while not download.done():
-            await asyncio.wait([download], timeout=CLOSING_POLL)
-            page = request.meta.get("playwright_page")  # scrapy-playwright sets it as soon as the page exists
-            if not download.done() and page is not None and spider_closing(self.crawler):
-                await page.close()  # the navigation fails at once: the page is not waited for
-        return download.result()
+        try:
+            while not download.done():
+                await asyncio.wait([download], timeout=CLOSING_POLL)
+                page = request.meta.get("playwright_page")  # scrapy-playwright sets it as soon as the page exists
+                if not download.done() and page is not None and spider_closing(self.crawler):
+                    await page.close()  # the navigation fails at once: the page is not waited for
+            return download.result()
+        finally:
+            if not download.done():  # our bound ran out: the engine's download (scrapy-playwright's wait) ends too
+                download.cancel()
 
     def _measure(self) -> None:
         """The browser's memory (its processes' PSS) at its largest, in the crawl's stats."""
@@ -406,13 +416,17 @@ class Renderer:
                            wanted, self.config.browser, INSTALL)
 
 
-class CrawlStopping(Exception):
-    """The crawl began to close (Ctrl-C, a CLOSESPIDER_* limit) before the browser rendered the page."""
+class NotRendered(Exception):
+    """Why the browser gave no page, in words for the row (the crawl stopped, a busy page, a DOM too large)."""
 
 
 def _reason(exc: BaseException, timeout: float) -> str:
+    if isinstance(exc, NotRendered):
+        return str(exc)
+    if isinstance(exc, asyncio.TimeoutError):  # our bound, not the navigation's: the page loaded, then hung
+        return f"the browser was still busy with the page after {timeout + BUSY_SECONDS:g} s"
     text = " ".join(str(exc).split())[:300]
-    if isinstance(exc, asyncio.TimeoutError) or "Timeout" in type(exc).__name__ or "Timeout" in text[:40]:
+    if "Timeout" in type(exc).__name__ or "Timeout" in text[:40]:
         return f"the page did not load within {timeout:g} s"
     if "crash" in text.lower() or "closed" in text.lower():
         return f"the page or the browser crashed ({type(exc).__name__}: {text})"
