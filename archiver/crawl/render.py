@@ -45,7 +45,7 @@ import logging
 import os
 import shutil
 import socket
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -57,14 +57,10 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from ..core.addresses import refusal
-from ..core.dates import iso_utc
-from ..core.media import header_text
-from ..core.records import Capture
-from ..core.warc import HttpExchange
-from ..core.writer import ArchiveWriter
 from ..errors import WarcError
 from ..extract import Article, page_head, rules_for
 from ..extract.embedded import SHELL_MAX_WORDS
+from .captured import MAX_RESPONSES, MAX_TRAFFIC, Rendering, exchange, file_failure, file_rendering
 from .compat import spider_closing
 from .download import ArchivingDownloadHandler
 from .extension import ArchiveExtension
@@ -78,109 +74,15 @@ BROWSER_ARGS = ["--disable-background-networking", "--disable-component-update",
 # every page's context: no downloads, no service worker hiding the network from us, no permission granted
 CONTEXT = {"accept_downloads": False, "service_workers": "block", "permissions": []}
 SETTLE_SECONDS = 5.0  # after the load event, at most this long for the network to go quiet
-MAX_RESPONSES = 500  # a page's responses written at most
-MAX_TRAFFIC = 64 * 1024 * 1024  # bytes of a page's responses written at most (the rest: skipped)
-BODY_SECONDS = 5.0  # waiting for one response's body at most
 BUSY_SECONDS = 15.0  # past the page's time-out, the most its download may take (a script that never yields)
 CLOSING_POLL = 0.5  # seconds between looks at whether the crawl is closing, while a page loads
 INSTALL = "install one (apt-get install chromium) or set ARCHIVER_BROWSER to its path"
-_REWRITTEN = ("content-encoding", "content-length", "transfer-encoding")
 
 
 def find_browser(name: Path) -> str | None:
     """The browser's path: ``ARCHIVER_BROWSER`` as a path, or a command on PATH; None where there is none."""
     found = shutil.which(str(name))
     return found if found and os.access(found, os.X_OK) else None
-
-
-def browser_headers(headers: list[tuple[str, str]], length: int) -> list[tuple[bytes, bytes]]:
-    """Headers as a browser received them, made true of the decoded body it stored: originals kept as X-Archive-Orig-*."""
-    out = [((f"X-Archive-Orig-{name}" if name.lower() in _REWRITTEN else name).encode("latin-1", "replace"),
-            value.encode("latin-1", "replace")) for name, value in headers]
-    return out + [(b"Content-Length", str(length).encode())]
-
-
-@dataclass
-class Rendering:
-    """What the browser made of one page, filed on the I/O thread by :func:`file_rendering`."""
-
-    url: str
-    plain_capture_id: int | None
-    browser: str
-    status: int
-    dom: bytes
-    fetched_at: datetime
-    traffic: list[HttpExchange] = field(default_factory=list)
-
-
-def file_rendering(writer: ArchiveWriter, rendering: Rendering) -> tuple[int, int]:
-    """On the I/O thread: the browser's responses, then the DOM's resource record, each with its ``captures`` row.
-
-    Every row says which browser made it and which plain capture it
-    rendered again; ``archiver cdxj`` and ``archiver wacz`` index them as any
-    capture (the DOM under its ``urn:dom:`` URL).  Returns the DOM capture's
-    id and the number of rows written.
-    """
-    warc = writer.warc
-    assert warc is not None
-    document = None
-    for exchange in rendering.traffic:
-        location = warc.write_browser_exchange(exchange, rendering.browser)
-        if document is None and exchange.url == rendering.url:
-            document = location.record_id
-        headers = {name.lower(): value for name, value in exchange.response_headers}
-        writer.capture_at(Capture(
-            url=exchange.url, method=exchange.method.decode("latin-1"),
-            fetched_at=iso_utc(exchange.fetched_at, "microseconds"), status=exchange.status,
-            reason=exchange.reason.decode("latin-1"), content_type=header_text(headers.get(b"content-type")),
-            size=len(exchange.body), ip_address=exchange.ip_address, browser=rendering.browser,
-            render_of=rendering.plain_capture_id), location)
-    links = {"WARC-Browser-Capture": rendering.browser, **({"WARC-Concurrent-To": document} if document else {})}
-    uri = f"urn:dom:{rendering.url}"
-    location = warc.write_resource(uri, "text/html; charset=utf-8", rendering.dom, rendering.fetched_at, links)
-    capture = Capture(url=uri, method="GET", fetched_at=iso_utc(rendering.fetched_at, "microseconds"),
-                      status=200, content_type="text/html; charset=utf-8", size=len(rendering.dom),
-                      browser=rendering.browser, render_of=rendering.plain_capture_id)
-    return writer.capture_at(capture, location), len(rendering.traffic) + 1
-
-
-def file_failure(writer: ArchiveWriter, url: str, plain_capture_id: int | None, browser: str, reason: str) -> None:
-    """On the I/O thread: a row saying why the browser gave nothing, and the same on the plain capture's row."""
-    writer.capture_at(Capture(url=url, method="GET", fetched_at=iso_utc(), error=f"not rendered: {reason}",
-                              browser=browser, render_of=plain_capture_id), None)  # type: ignore[arg-type]
-    if plain_capture_id is not None:
-        writer.no_article(plain_capture_id, f"the browser could not render it ({reason})")
-
-
-async def _exchange(response: Any, fetched_at: datetime, budget: list[int]) -> HttpExchange | None:
-    """One response the browser received, as an exchange for the WARC writer; None if it is not to be kept."""
-    parts = urlsplit(response.url)
-    if parts.scheme not in ("http", "https"):
-        return None  # data:, blob:: nothing came over the network
-    try:
-        body = await asyncio.wait_for(response.body(), BODY_SECONDS)
-    except Exception:  # noqa: BLE001 - a redirect, a body still streaming, a closed page: no body to keep
-        body = b""
-    if len(body) > budget[0]:
-        return None
-    budget[0] -= len(body)
-    request = response.request
-    try:
-        received = [(h["name"], h["value"]) for h in await response.headers_array()]
-        sent = [(h["name"], h["value"]) for h in await request.headers_array()]
-        address = (await response.server_addr() or {}).get("ipAddress")
-    except Exception:  # noqa: BLE001 - the page closed under us
-        return None
-    if not any(name.lower() == "host" for name, _ in sent):
-        sent.insert(0, ("Host", parts.netloc))
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return HttpExchange(
-        url=response.url, method=request.method.encode("ascii", "replace"),
-        request_target=target.encode("ascii", "backslashreplace"),
-        request_headers=[(n.encode("latin-1", "replace"), v.encode("latin-1", "replace")) for n, v in sent],
-        request_body=request.post_data_buffer or b"", protocol="HTTP/1.1", status=response.status,
-        reason=(response.status_text or "").encode("latin-1", "replace"),
-        response_headers=browser_headers(received, len(body)), body=body, ip_address=address, fetched_at=fetched_at)
 
 
 def _descendants_pss(root: int) -> int:
@@ -344,8 +246,8 @@ class Renderer:
             if len(dom) > self.max_size:
                 raise NotRendered(f"the rendered page is larger than DOWNLOAD_MAXSIZE ({self.max_size:,} bytes)")
             budget = [MAX_TRAFFIC]
-            traffic = [exchange for exchange in await asyncio.gather(
-                *(_exchange(r, at, budget) for r, at in responses[:MAX_RESPONSES])) if exchange is not None]
+            traffic = [found for found in await asyncio.gather(
+                *(exchange(r, at, budget) for r, at in responses[:MAX_RESPONSES])) if found is not None]
         except Exception as exc:  # noqa: BLE001 - a time-out, a crashed page or browser: the plain capture stays
             page = page or request.meta.get("playwright_page")
             reason = "the crawl stopped before the browser was done" if spider_closing(self.crawler) else \
