@@ -23,7 +23,7 @@ from scrapy.settings import BaseSettings
 from .core import schedule
 from .core.addresses import parse_networks
 from .core.pool import Limits
-from .core.values import parse_count, parse_seconds, parse_size, parse_switch
+from .core.values import parse_count, parse_render, parse_seconds, parse_size, parse_switch
 from .errors import ConfigError
 from .extract.backend import DEFAULT_EXTRACTOR, ExtractorError, load_extractor
 from .extract.blocks import CHROME_STORIES
@@ -151,6 +151,11 @@ SETTINGS: dict[str, _Setting] = {
     # what a source or a server may make the crawl do (archiver/crawl/schemes.py, politeness.py)
     "ALLOW_SCHEMES": _Setting("http https", _schemes, "URL schemes separated by spaces, such as http https"),
     "CRAWL_DELAY_MAX": _Setting(300, parse_seconds, "a number of seconds, such as 300"),
+    # pages that need JavaScript (archiver/crawl/render.py)
+    "RENDER": _Setting("auto", parse_render, "never, auto or always"),
+    "RENDER_PAGES": _Setting(2, _positive_count, "a positive whole number of browser pages at once, such as 2"),
+    "RENDER_TIMEOUT": _Setting(30, _positive_seconds, "a positive number of seconds, such as 30"),
+    "BROWSER": _Setting("chromium", _path, "the path or command name of a Chromium browser, such as /usr/bin/chromium"),
 }
 
 
@@ -180,6 +185,10 @@ class ArchiverConfig:
     allow_networks: tuple
     allow_schemes: tuple[str, ...]
     crawl_delay_max: float
+    render: str
+    render_pages: int
+    render_timeout: float
+    browser: Path
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchiverConfig":

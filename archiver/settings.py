@@ -36,9 +36,10 @@ METAREFRESH_ENABLED = False
 
 # http(s) only: Scrapy's file, ftp, data and s3 handlers would read the local disk or connect where
 # the SSRF guard never looks, and archive nothing (ARCHIVER_ALLOW_SCHEMES, archiver/crawl/schemes.py).
+# http(s) through the archiving handler; requests a browser renders (ARCHIVER_RENDER) go to scrapy-playwright.
 DOWNLOAD_HANDLERS = {
-    "http": "archiver.crawl.download.ArchivingDownloadHandler",
-    "https": "archiver.crawl.download.ArchivingDownloadHandler",
+    "http": "archiver.crawl.render.RenderingDownloadHandler",
+    "https": "archiver.crawl.render.RenderingDownloadHandler",
     "data": None,
     "file": None,
     "ftp": None,

@@ -63,8 +63,10 @@ CRAWL_SETTINGS = {
 
 # -- the loopback server (its own process, so its CPU is not the crawl's) ----
 
-def _serve(port_value, served, names: list[str]) -> None:
+def _serve(port_value, served, names: list[str], others: dict[str, tuple[bytes, bytes]] | None = None) -> None:
+    """Serve the corpus pages ``names`` by name, and ``others`` (path -> content type and body) as they are."""
     pages = {name: (CORPUS / name).read_bytes() for name in names}
+    others = others or {}
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -74,6 +76,8 @@ def _serve(port_value, served, names: list[str]) -> None:
                 name = path.rsplit("/", 1)[-1]
                 if path == "/robots.txt":
                     status, body, kind = b"200 OK", b"User-agent: *\nAllow: /\n", b"text/plain"
+                elif path in others:
+                    status, (kind, body) = b"200 OK", others[path]
                 elif name in pages:
                     status, body, kind = b"200 OK", pages[name], b"text/html"
                 else:
@@ -96,10 +100,10 @@ def _serve(port_value, served, names: list[str]) -> None:
     asyncio.run(main())
 
 
-def start_server(names: list[str]):
+def start_server(names: list[str], others: dict[str, tuple[bytes, bytes]] | None = None):
     context = multiprocessing.get_context("spawn")
     port, served = context.Value("i", 0), context.Value("q", 0)
-    process = context.Process(target=_serve, args=(port, served, names), daemon=True)
+    process = context.Process(target=_serve, args=(port, served, names, others), daemon=True)
     process.start()
     while not port.value:
         time.sleep(0.05)

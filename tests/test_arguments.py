@@ -26,12 +26,19 @@ def test_no_url_given(tmp_path: Path) -> None:
 @pytest.mark.parametrize("spider, args, message", [
     ("site", {"url": "http://127.0.0.1:9/", "maxpages": "3"},
      "The site spider takes no -a maxpages: did you mean -a max_pages? "
-     "(it takes -a allow, deny, depth, max_pages, recrawl, since, subdomains, url)."),
-    ("article", {"url": "http://127.0.0.1:9/", "since": "2d"}, "The article spider takes no -a since (it takes -a recrawl, url, urls)."),
-    ("feed", {"ulr": "http://127.0.0.1:9/feed"}, "The feed spider takes no -a ulr: did you mean -a url? (it takes -a recrawl, since, url)."),
+     "(it takes -a allow, deny, depth, max_pages, recrawl, render, since, subdomains, url)."),
+    ("article", {"url": "http://127.0.0.1:9/", "since": "2d"}, "The article spider takes no -a since (it takes -a recrawl, render, url, urls)."),
+    ("feed", {"ulr": "http://127.0.0.1:9/feed"}, "The feed spider takes no -a ulr: did you mean -a url? (it takes -a recrawl, render, since, url)."),
 ])
 def test_an_argument_the_spider_does_not_take(tmp_path: Path, spider: str, args: dict, message: str) -> None:
     assert error_line(run_crawl(tmp_path, spider, args)) == message  # ignored before: a crawl of 500 pages, not 3
+
+
+def test_a_render_mode_that_does_not_exist(tmp_path: Path) -> None:
+    assert error_line(run_crawl(tmp_path, "article", {"url": "http://127.0.0.1:9/", "render": "sometimes"})) == (
+        "-a render=sometimes is not a render mode; give render=never or render=auto or render=always.")
+    assert error_line(run_crawl(tmp_path, "article", {"url": "http://127.0.0.1:9/"}, {"ARCHIVER_RENDER": "yes"})) == (
+        "ARCHIVER_RENDER must be never, auto or always, not 'yes'.")
 
 
 def test_a_spider_that_does_not_exist(tmp_path: Path) -> None:

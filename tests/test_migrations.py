@@ -29,6 +29,7 @@ SHIPPED = {
     "m009_block_pages_by_page": "c51b3476c8c8dcfa",
     "m010_retries": "73b22848d23f363b",
     "m011_articles_by_first_seen": "2ea90298d22e28be",
+    "m012_rendering": "06d0752716724d09",
 }
 
 

@@ -135,6 +135,8 @@ def _file(writer: ArchiveWriter, row: dict[str, Any], result: Any, counts: dict[
         return
     hints = json.loads(row["hints"]) if row["hints"] else {}
     article = result.with_hints(hints)
+    if row["browser"]:  # a browser's rendered DOM (archiver/crawl/render.py)
+        article = article.as_rendered()
     writer.file_here(row["url"], row["capture_id"], article, hints or None)
     counts["re-extracted"] += 1
     stored = articles.get(writer.storage.db, row["id"])

@@ -180,7 +180,8 @@ def _merge_one(writer: ArchiveWriter, source: Storage, shard: Path, warc_dir: Pa
         capture_ids: dict[int, int] = {}
         for row in at.rows(src, "captures"):
             old = row["id"]
-            row.update(crawl_id=crawl_ids.get(row["crawl_id"]), revisit_of=capture_ids.get(row["revisit_of"]))
+            row.update(crawl_id=crawl_ids.get(row["crawl_id"]), revisit_of=capture_ids.get(row["revisit_of"]),
+                       render_of=capture_ids.get(row["render_of"]))  # a browser capture's plain one: merged before it
             capture_ids[old], added = rows_of.capture(db, row)
             report.captures += added
             report.already += not added

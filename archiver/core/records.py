@@ -28,6 +28,8 @@ class Capture:
     error: str | None = None  # why there is no record or no article
     etag: str | None = None
     last_modified: str | None = None
+    browser: str | None = None  # the browser that rendered the page (archiver/crawl/render.py); None: a plain fetch
+    render_of: int | None = None  # the plain fetch's capture that the browser rendered again
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,17 @@ def parse_switch(value: Any) -> bool:
     raise ValueError(value)
 
 
+RENDER_MODES = ("never", "auto", "always")  # when a browser renders a page (ARCHIVER_RENDER, -a render=, site_rules)
+
+
+def parse_render(value: Any) -> str:
+    """``never``, ``auto`` or ``always`` (any case)."""
+    text = str(value).strip().lower()
+    if text not in RENDER_MODES:
+        raise ValueError(value)
+    return text
+
+
 def parse_count(value: Any) -> int:
     """A whole number, zero or more."""
     if isinstance(value, bool):

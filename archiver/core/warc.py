@@ -178,7 +178,32 @@ class WarcFileWriter:
         with self.cpu.stage("warc"):
             return self._write_exchange(exchange, refers_to)
 
-    def _write_exchange(self, exchange: HttpExchange, refers_to: RefersTo | None) -> RecordLocation:
+    def write_browser_exchange(self, exchange: HttpExchange, browser: str) -> RecordLocation:
+        """A response (and its request) a browser received, marked ``WARC-Browser-Capture: BROWSER``.
+
+        Browsers hand over bodies with their content coding undone: the
+        caller makes the headers say so.
+        """
+        with self.cpu.stage("warc"):
+            return self._write_exchange(exchange, None, {"WARC-Browser-Capture": browser})
+
+    def write_resource(self, uri: str, content_type: str, body: bytes, fetched_at: datetime,
+                       headers: dict[str, str]) -> RecordLocation:
+        """A ``resource`` record (a browser's rendered DOM at ``urn:dom:URL``) with extra WARC headers."""
+        with self.cpu.stage("warc"):
+            self._ready()
+            assert self._file is not None
+            record = self._writer.create_warc_record(
+                uri, "resource", payload=BytesIO(body), length=len(body),
+                warc_content_type=content_type, warc_headers_dict={"WARC-Date": warc_date(fetched_at), **headers})
+            member = self._member(record)
+            offset = self._append(member)
+            self.records_written += 1
+            return RecordLocation(self._name, offset, len(member), record.rec_headers.get_header("WARC-Record-ID"),
+                                  record.rec_headers.get_header("WARC-Payload-Digest"))
+
+    def _ready(self) -> None:
+        """Rotate at the size limit; open a file if none is."""
         try:
             if self._file is not None and self._file.tell() >= self.max_size:
                 self.close()
@@ -186,10 +211,26 @@ class WarcFileWriter:
                 self._open()
         except OSError as exc:
             raise WarcError(f"Cannot rotate WARC files in {self.directory}: {exc.strerror or exc}.") from exc
+
+    def _append(self, data: bytes) -> int:
+        """Write gzip members at the end of the file; return where they start."""
+        assert self._file is not None
+        offset = self._file.tell()
+        try:
+            self._file.write(data)
+            self._file.flush()
+        except OSError as exc:
+            raise WarcError(f"Cannot write to {self._path(open_=True)}: {exc.strerror or exc}.") from exc
+        self.bytes_written += len(data)
+        return offset
+
+    def _write_exchange(self, exchange: HttpExchange, refers_to: RefersTo | None,
+                        marks: dict[str, str] | None = None) -> RecordLocation:
+        self._ready()
         assert self._file is not None
         writer = self._writer
         date = warc_date(exchange.fetched_at)
-        common = {"WARC-Date": date}
+        common = {"WARC-Date": date, **(marks or {})}
         if exchange.ip_address:
             common["WARC-IP-Address"] = exchange.ip_address
         http_headers = _RawHeaders(
@@ -237,14 +278,8 @@ class WarcFileWriter:
             warc_headers_dict={**common, "WARC-Concurrent-To": response_id},
         )
         response_member, request_member = self._member(response), self._member(request)
-        offset = self._file.tell()
-        try:
-            self._file.write(response_member + request_member)
-            self._file.flush()
-        except OSError as exc:
-            raise WarcError(f"Cannot write to {self._path(open_=True)}: {exc.strerror or exc}.") from exc
+        offset = self._append(response_member + request_member)
         self.records_written += 2
-        self.bytes_written += len(response_member) + len(request_member)
         return RecordLocation(
             filename=self._name,
             offset=offset,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from ..core.values import parse_count, parse_switch
+from ..core.values import RENDER_MODES, parse_count, parse_render, parse_switch
 from ..errors import SpiderArgumentError
 
 
@@ -76,6 +76,16 @@ def whole_number(name: str, value: str | None, default: int) -> int:
         return parse_count(value)
     except ValueError:
         raise SpiderArgumentError(f"-a {name}={value} is not a whole number; give for example {name}={default}.") from None
+
+
+def render_mode(value: str | None) -> str | None:
+    """``-a render=never|auto|always`` (absent: None, the site rule's or ARCHIVER_RENDER's)."""
+    if value is None:
+        return None
+    try:
+        return parse_render(value)
+    except ValueError:
+        raise SpiderArgumentError(f"-a render={value} is not a render mode; give render={' or render='.join(RENDER_MODES)}.") from None
 
 
 def pattern(name: str, value: str | None) -> list[str]:

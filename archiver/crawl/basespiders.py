@@ -25,7 +25,7 @@ from ..core.records import RecheckState
 from ..core.media import header_text, is_html
 from ..errors import SpiderArgumentError
 from ..extract import page_head
-from .arguments import check_names, check_url, switch
+from .arguments import check_names, check_url, render_mode, switch
 from .capture import META_CAPTURE_ID, META_PREVIOUS, META_UNCHANGED
 from .compat import spider_closing
 from .extension import ArchiveExtension
@@ -60,11 +60,13 @@ class ArchiveSpider(scrapy.Spider):
     revisit record.
     """
 
-    def __init__(self, *args: Any, recrawl: str | None = None, **kwargs: Any):
+    def __init__(self, *args: Any, recrawl: str | None = None, render: str | None = None, **kwargs: Any):
         check_names(type(self), self.name, kwargs)
         super().__init__(*args, recrawl=recrawl, **kwargs)
-        self.archiver_args = {key: value for key, value in {**kwargs, "recrawl": recrawl}.items() if value is not None}
+        self.archiver_args = {key: value for key, value in {**kwargs, "recrawl": recrawl, "render": render}.items()
+                              if value is not None}
         self.recrawl = switch("recrawl", recrawl)
+        self.render = render_mode(render)  # None: the site rule's, else ARCHIVER_RENDER
         self._queued: set[str] = set()
 
     @property

@@ -130,6 +130,8 @@ class WarcCaptureMiddleware:
     async def process_response(self, request: Request, response: Response) -> Response:
         if urlparse_cached(request).scheme not in _ARCHIVED_SCHEMES or "cached" in response.flags:
             return response  # a copy from Scrapy's HTTP cache was archived when it was fetched
+        if request.meta.get("playwright"):
+            return response  # a browser's rendering: archived by archiver/crawl/render.py
         exchange = exchange_from(request, response, datetime.now(timezone.utc))
         reason = exchange.reason.decode("latin-1")
         capture = Capture(
@@ -165,8 +167,8 @@ class WarcCaptureMiddleware:
         return response
 
     async def process_exception(self, request: Request, exception: Exception) -> None:
-        if urlparse_cached(request).scheme not in _ARCHIVED_SCHEMES:
-            return None
+        if urlparse_cached(request).scheme not in _ARCHIVED_SCHEMES or request.meta.get("playwright"):
+            return None  # a browser's failure: its row is archiver/crawl/render.py's
         refused = refused_because(urlparse_cached(request).hostname)
         if isinstance(exception, IgnoreRequest):  # never sent (robots.txt, offsite): a row says why
             self.stats.inc_value("archiver/not_fetched")

@@ -36,6 +36,8 @@ class ArchivedPage:
     not_article: str | None = None
     unchanged: bool = False  # a re-check found the archived bytes unchanged: nothing to extract
     cut_from: int | None = None  # the body's size, when ``body`` is only its first ARCHIVER_EXTRACT_MAX_BYTES
+    shell: str | None = None  # extraction found no article, and why the page looks like an app shell (render.py)
+    browser: str | None = None  # the body is this browser's rendered DOM (archiver/crawl/render.py)
 
 
 @dataclass

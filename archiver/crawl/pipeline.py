@@ -37,8 +37,10 @@ from ..core.records import Saved
 from ..core.similarity import decide
 from ..core.versions import compare
 from ..extract import Article, NoArticle, extract_page, rules_for
+from ..extract.embedded import EmptyShell
 from .extension import ArchiveExtension
 from .items import ArchivedPage, ArticleItem
+from .render import Renderer, renderer_of
 
 T = TypeVar("T")
 STORY_STATS = {"copy": "archiver/stories/copies", "joined": "archiver/stories/joined", "new": "archiver/stories/new"}
@@ -56,7 +58,7 @@ class ArticlePipeline:
     pages without one are dropped.
     """
 
-    def __init__(self, archive: ArchiveExtension):
+    def __init__(self, archive: ArchiveExtension, renderer: Renderer):
         self.archive = archive
         self.stats = archive.stats
         self.config = archive.config
@@ -66,10 +68,11 @@ class ArticlePipeline:
         self._worker_cpu = CpuMeter()  # the workers' stages, as their articles report them (reactor thread)
         self._in_flight = asyncio.Semaphore(2 * max(1, self.config.extract_workers))
         self._filing = asyncio.Lock()
+        self.renderer = renderer
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArticlePipeline":
-        return cls(ArchiveExtension.of(crawler))
+        return cls(ArchiveExtension.of(crawler), renderer_of(crawler))
 
     def open_spider(self) -> None:
         self._pool = BoundedPool(self.config.extract_workers,
@@ -79,6 +82,7 @@ class ArticlePipeline:
         if self._pool is not None:
             self._pool.shutdown()
         self._cpu.shutdown(wait=True)
+        self.renderer.close()
         for name, value in {**cpu_stats(self._worker_cpu.seconds, "archiver/cpu_ms/extract/"),
                             **cpu_stats(self._cpu_meter.seconds, "archiver/cpu_ms/cpu_thread/")}.items():
             self.stats.set_value(name, value)
@@ -105,6 +109,8 @@ class ArticlePipeline:
         if item.body is None:
             raise _dropped(item, await self.no_article(item, f"not HTML ({item.content_type or 'no content type'})"))
         article = await self.extract(item)
+        if self.renderer.wanted(item, article):  # an empty shell: a browser renders it (archiver/crawl/render.py)
+            item, article = await self.renderer.render(item, article, self.extract)
         if article is None:
             raise _dropped(item, "no article (captures.error says why)")
         row = await self.file(item, article.with_hints(item.hints))
@@ -136,6 +142,7 @@ class ArticlePipeline:
                     extract_page, item.body, item.content_type, item.url, rules, self.config.extractor,
                     self.config.vote, item.cut_from, self.config.extract_max_bytes))
         except NoArticle as exc:
+            item.shell = str(exc) if isinstance(exc, EmptyShell) else None
             await self.no_article(item, str(exc))
         except (TimeLimitExceeded, MemoryLimitExceeded) as exc:
             self.stats.inc_value("archiver/extraction/timeouts" if isinstance(exc, TimeLimitExceeded)

@@ -39,6 +39,8 @@ class Article:
     signature: Signature = field(default_factory=Signature)  # for copies and stories
     # CPU seconds by stage in the worker (archiver/core/cpu.py): counted in the crawl's stats, never stored
     cpu: dict[str, float] = field(default_factory=dict, compare=False)
+    source: str = "html"  # where the text came from (articles.source): html, embedded:KIND, rendered...
+    shell: str | None = None  # why the page looks like an app shell (archiver/extract/embedded.py), if it does
 
     @property
     def author(self) -> str | None:
@@ -60,6 +62,10 @@ class Article:
         return replace(self, text=text, word_count=count_words(text),
                        blocks={k: v for k, v in self.blocks.items() if k not in chrome},
                        signature=self.signature.without(chrome))
+
+    def as_rendered(self) -> "Article":
+        """The same article, its ``source`` saying that the page it came from is a browser's rendered DOM."""
+        return replace(self, source="rendered" if self.source == "html" else f"rendered+{self.source}")
 
     def with_hints(self, hints: dict[str, Any]) -> "Article":
         """Fill the metadata the page did not give from what its sitemap or feed entry said."""

@@ -50,6 +50,7 @@ from ..core.words import count as count_words
 from .article import Article, NoArticle
 from .backend import DEFAULT_EXTRACTOR, Page, load_extractor
 from .blocks import blocks
+from .embedded import Carried
 from .flags import interstitial, link_share, link_texts
 from .rules import SiteRules, apply_rules, clean_text, prune_chrome
 from .headline import headline, meta_titles, visible_h1s
@@ -170,6 +171,7 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
         h1s, titles = visible_h1s(tree), meta_titles(tree)
         language = structured.language or _language(tree)
         links = link_texts(tree)
+        carried = Carried.read(tree)  # before pruning and the extractor strip scripts; parsed only if needed
         # the page-level reads are done: the same tree, pruned, is what every extractor reads (or a copy of it)
         prune(tree, rules)
 
@@ -182,14 +184,14 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
         found = backend.main_text(Page(html, url, pruned, known, lambda name: meter.stage(f"main_text/{name}"),
                                         view=tree))
     described = backend.describe()
-    if found is None or not found.text.strip():
-        raise NoArticle(f"no main text found ({described.get('name', extractor)})")
+    found, source = carried.main_text(found, f"no main text found ({described.get('name', extractor)})")
+    vote = vote and source == "html"  # the other extractors read the markup, which lacks the data's text
     with meter.stage("vote"):
         text = clean_text(found.text)
         if vote:
             text = voted_text(tree, url, text, language, meter=meter, read=found.ballots)  # each voter reads its own copy
     if not text:
-        raise NoArticle("only site chrome found")
+        raise carried.no_article("only site chrome found")
     with meter.stage("metadata"):
         # structured data first, the extractor's reading of the page where it says nothing
         sitename = structured.sitename or plain(found.sitename)
@@ -218,6 +220,8 @@ def extract_article(html: str, url: str, rules: SiteRules | None = None, extract
         blocks=text_blocks,
         signature=text_signature,
         cpu=dict(meter.seconds),
+        source=source,
+        shell=carried.shell,
     )
 
 

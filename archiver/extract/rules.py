@@ -17,6 +17,7 @@ from typing import Any
 
 from lxml import etree
 
+from ..core.values import parse_render
 from ..core.words import count as count_words
 
 PRUNE_XPATHS: tuple[str, ...] = (
@@ -70,6 +71,7 @@ class SiteRules:
 
     prune: tuple[str, ...] = ()
     keep: tuple[str, ...] = ()
+    render: str | None = None  # never, auto or always: ARCHIVER_RENDER for this site (None: the setting's)
 
 
 def rules_for(rules: dict[str, SiteRules], host: str) -> SiteRules | None:
@@ -79,11 +81,19 @@ def rules_for(rules: dict[str, SiteRules], host: str) -> SiteRules | None:
 
 
 def site_rules(rows: list[dict[str, Any]]) -> tuple[dict[str, SiteRules], list[str]]:
-    """Rules by site from ``site_rules`` rows, and a sentence for each XPath that does not compile."""
+    """Rules by site from ``site_rules`` rows, and a sentence for each XPath (or render mode) that is not valid."""
     found: dict[str, dict[str, list[str]]] = {}
+    render: dict[str, str] = {}
     problems = []
     for row in rows:
         site = (row.get("site") or "").strip().lower()
+        mode = (row.get("render") or "").strip()
+        if site and mode:
+            try:
+                render[site] = parse_render(mode)
+                found.setdefault(site, {"prune": [], "keep": []})
+            except ValueError:
+                problems.append(f"site_rules: render {mode!r} for {site} is not never, auto or always; ignored.")
         for kind in ("prune", "keep"):
             xpath = (row.get(f"{kind}_xpath") or "").strip()
             if not site or not xpath:
@@ -94,7 +104,8 @@ def site_rules(rows: list[dict[str, Any]]) -> tuple[dict[str, SiteRules], list[s
                 problems.append(f"site_rules: {kind}_xpath {xpath!r} for {site} is not a valid XPath ({exc}); ignored.")
                 continue
             found.setdefault(site, {"prune": [], "keep": []})[kind].append(xpath)
-    return {site: SiteRules(tuple(r["prune"]), tuple(r["keep"])) for site, r in found.items()}, problems
+    return {site: SiteRules(tuple(r["prune"]), tuple(r["keep"]), render.get(site))
+            for site, r in found.items()}, problems
 
 
 def apply_rules(tree: Any, rules: SiteRules) -> None:

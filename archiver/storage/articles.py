@@ -16,7 +16,7 @@ from .sql import chunks, marks, site_or_subdomain
 _COLUMNS = (
     "url", "capture_id", "title", "author", "authors", "date", "sitename", "language", "site", "description", "text",
     "word_count", "extractor", "extracted_at", "hints", "flag_interstitial", "flag_mostly_links", "flag_no_date",
-    "flag_no_title",
+    "flag_no_title", "source",
 )
 VERSION_METADATA = ("author", "authors", "date", "sitename", "language", "description")
 
@@ -31,6 +31,7 @@ def _row(url: str, capture_id: int | None, article: Article, hints: Mapping[str,
         "extracted_at": article.extracted_at, "hints": to_json(dict(hints)) if hints else None,
         "flag_interstitial": article.interstitial, "flag_mostly_links": int(mostly_links(article.link_share)),
         "flag_no_date": int(article.date is None), "flag_no_title": int(article.title is None),
+        "source": article.source,
     }
 
 
@@ -225,7 +226,7 @@ def to_reextract(db: sqlite_utils.Database, site: str | None, since: str | None)
         params.append(since)
     return [dict(row) for row in db.query(
         "SELECT a.id, a.url, a.capture_id, a.site, a.hints, a.title, a.author, a.date, a.sitename, a.language, "
-        "a.description, a.text, c.warc_filename, c.warc_offset, c.warc_length FROM articles a "
+        "a.description, a.text, c.warc_filename, c.warc_offset, c.warc_length, c.browser FROM articles a "
         f"JOIN captures c ON c.id = a.capture_id WHERE {' AND '.join(where)} ORDER BY a.id",
         params,
     )]
@@ -239,4 +240,4 @@ def get(db: sqlite_utils.Database, article_id: int) -> dict[str, Any] | None:
 
 def site_rules(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every row of ``site_rules``."""
-    return [dict(row) for row in db.query("SELECT site, prune_xpath, keep_xpath FROM site_rules ORDER BY id")]
+    return [dict(row) for row in db.query("SELECT site, prune_xpath, keep_xpath, render FROM site_rules ORDER BY id")]

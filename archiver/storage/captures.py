@@ -42,6 +42,7 @@ def recheck_state(db: sqlite_utils.Database, url: str) -> RecheckState | None:
     root = db.execute(
         "SELECT id, url, warc_record_id, fetched_at, payload_digest FROM captures WHERE id = ("
         "SELECT coalesce(revisit_of, id) FROM captures WHERE url = ? AND status = 200 AND warc_record_id IS NOT NULL "
+        "AND browser IS NULL "
         "ORDER BY id DESC LIMIT 1)", [url]).fetchone()
     previous = None
     if root is not None:

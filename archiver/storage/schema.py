@@ -253,3 +253,16 @@ def m010_retries(db: sqlite_utils.Database) -> None:
 def m011_articles_by_first_seen(db: sqlite_utils.Database) -> None:
     """Articles archived a day, by site, for the archive's landing page: one range of a covering index."""
     db["articles"].create_index(["first_seen", "site"])
+
+
+@migrations()
+def m012_rendering(db: sqlite_utils.Database) -> None:
+    """Pages rendered by a browser: where each article's text came from, the browser's captures, a site's choice."""
+    # html (the plain fetch's markup), embedded:KIND (the data the page carries), rendered (the browser's DOM)
+    db["articles"].add_column("source", str)
+    # the browser that made a capture (null: a plain fetch), and the plain fetch's capture it rendered again
+    db["captures"].add_column("browser", str)
+    db["captures"].add_column("render_of", int)
+    db["captures"].create_index(["render_of"])
+    # never, auto or always (null: ARCHIVER_RENDER)
+    db["site_rules"].add_column("render", str)
