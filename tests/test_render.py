@@ -119,8 +119,10 @@ def test_an_article_that_arrives_by_fetch_is_taken_from_the_rendered_page(crawle
     assert rendered["url"] == f"urn:dom:{url}" and plain["url"] == url
     document = next(crawled.db.query("select * from captures where url = ? and browser is not null", [url]))
     assert document["render_of"] == plain["id"] and document["status"] == 200  # the browser's own response
-    # what Datasette's article page lists (every capture of the URL): the plain fetch and the browser's
-    assert {c["id"] for c in captures_of(crawled.db.conn, url)} == {plain["id"], document["id"]}
+    # what Datasette's article page lists: the plain fetch, the browser's response and the page it rendered
+    listed = {c["id"]: c["browser"] for c in captures_of(crawled.db.conn, url)}
+    assert listed.keys() == {plain["id"], document["id"], rendered["id"]}
+    assert listed[plain["id"]] is None and listed[document["id"]].startswith("chromium/")
     assert "empty app root <div id=root>" not in (plain["error"] or "")  # it gave an article: the junk one, not filed
     assert stats(crawled)["archiver/render/memory_max"] > 20_000_000  # the browser's processes, counted
 

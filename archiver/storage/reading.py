@@ -45,12 +45,12 @@ def article(conn: sqlite3.Connection, article_id: int) -> dict[str, Any] | None:
 
 
 def captures_of(conn: sqlite3.Connection, url: str) -> list[dict[str, Any]]:
-    """Every capture of a URL, newest first."""
+    """Every capture of a URL, newest first: the plain fetches, the browser's, and the DOMs it rendered (``urn:dom:URL``)."""
     return _rows(
         conn,
-        "SELECT id, fetched_at, status, reason, size, warc_filename, error FROM captures "
-        "WHERE url = ? ORDER BY fetched_at DESC, id DESC",
-        [url],
+        "SELECT id, url, fetched_at, status, reason, size, warc_filename, error, browser FROM captures "
+        "WHERE url IN (?, ?) ORDER BY fetched_at DESC, id DESC",
+        [url, f"urn:dom:{url}"],
     )
 
 
