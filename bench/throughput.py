@@ -269,6 +269,7 @@ def single_process_rate(names: list[str], base: str) -> tuple[float, int]:
 
 def trafilatura_cli_rate(urls: list[str], work: Path) -> tuple[float, float, int]:
     """The CLI's pages/s, its CPU seconds (its own process, which extracts in one thread), and the files it wrote."""
+    work.mkdir(exist_ok=True)
     config = work / "trafilatura.cfg"
     # no sleep between requests, and loopback allowed (it blocks private addresses by default)
     config.write_text("[DEFAULT]\nSLEEP_TIME = 0\nSSRF_PROTECTION = off\nDOWNLOAD_TIMEOUT = 30\nMAX_FILE_SIZE = 20000000\n"
@@ -276,7 +277,6 @@ def trafilatura_cli_rate(urls: list[str], work: Path) -> tuple[float, float, int
                       "MIN_EXTRACTED_SIZE = 250\nMIN_OUTPUT_SIZE = 1\nMIN_OUTPUT_COMM_SIZE = 1\nMAX_TREE_SIZE =\n"
                       "EXTRACTION_TIMEOUT = 30\nMIN_DUPLCHECK_SIZE = 100\nMAX_REPETITIONS = 2\n"
                       "EXTENSIVE_DATE_SEARCH = on\nEXTERNAL_URLS = off\n")
-    work.mkdir(exist_ok=True)
     url_file = work / "urls.txt"
     url_file.write_text("\n".join(urls) + "\n")
     out, backup = work / "out", work / "backup"
