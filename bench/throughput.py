@@ -350,7 +350,7 @@ def main() -> None:
         print(f"archive: {checked['captured']} captures of {checked['expected']} URLs ({checked['distinct']} distinct), "
               f"{checked['articles']} articles, {checked['no article']} pages without an article\n", flush=True)
         print("\n".join(stage_table(crawl, len(urls))))
-        if len(urls) >= 10_000:
+        if len(urls) >= 2_000:  # memory from page 1,000 on: flat?
             at_1k = memory_at(crawl["samples"], 1_000)
             print(f"memory: {at_1k / 2**20:.0f} MiB by page 1,000, {peak / 2**20:.0f} MiB by page {len(urls):,} "
                   f"({(peak - at_1k) / at_1k * 100:+.1f}%)")
