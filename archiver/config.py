@@ -118,7 +118,7 @@ SETTINGS: dict[str, _Setting] = {
         50_000, _positive_count, "a positive whole number of entries, such as 50000"
     ),
     # off by default: the vote is the dearest gain per ms of CPU measured (docs/performance.md, bench/tradeoffs.py)
-    "VOTE": _Setting(False, parse_switch, "1 or 0 (1: other extractors vote on the extractor's text)"),
+    "VOTE": _Setting(False, parse_switch, "1 or 0 (0: the extractor's text without the other extractors' vote)"),
     "RETRY_AFTER_MAX": _Setting(600, parse_seconds, "a number of seconds, such as 600"),
     "CHROME_PAGES": _Setting(  # (named when it counted pages)
         CHROME_STORIES, _chrome_stories, "a number of different stories from 2 up, or 0 (the site chrome memory off)"
