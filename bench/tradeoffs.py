@@ -8,7 +8,8 @@ four ways: trafilatura with its fallbacks (readability, jusText), with and
 without the vote, and trafilatura's fast mode (no fallbacks), with and
 without the vote; and through each voter alone (readability-lxml as
 trafilatura vendors it, jusText, Resiliparse and, when installed, the Go
-port of readability, pygoreadability).  Each is timed in CPU (user and
+port of readability, pygoreadability: not a dependency, since it did not
+pay; ``pip install pygoreadability`` to measure it again).  Each is timed in CPU (user and
 system time of the worker process, ``time.process_time``): the machine may
 be busy, CPU time is what a page costs whatever else runs.
 
