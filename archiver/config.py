@@ -25,7 +25,7 @@ from .core.addresses import parse_networks
 from .core.pool import Limits
 from .core.values import parse_count, parse_render, parse_seconds, parse_size, parse_switch
 from .errors import ConfigError
-from .extract.backend import DEFAULT_EXTRACTOR, ExtractorError, load_extractor
+from .extract.backend import BUILTIN_EXTRACTORS, DEFAULT_EXTRACTOR, ExtractorError, load_extractor
 from .extract.blocks import CHROME_STORIES
 
 _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -64,8 +64,8 @@ _positive_count = _positive(parse_count)
 
 
 def _extractor(value: Any) -> str:
-    if str(value).strip() == DEFAULT_EXTRACTOR:
-        return DEFAULT_EXTRACTOR  # ours: not imported here, so that trafilatura stays out of the crawl process
+    if str(value).strip() in BUILTIN_EXTRACTORS:
+        return str(value).strip()  # ours: not imported here, so that trafilatura stays out of the crawl process
     try:
         load_extractor(str(value).strip())
     except ExtractorError as exc:
@@ -130,7 +130,8 @@ SETTINGS: dict[str, _Setting] = {
     "SOURCE_MAX_ENTRIES": _Setting(
         50_000, _positive_count, "a positive whole number of entries, such as 50000"
     ),
-    "VOTE": _Setting(True, parse_switch, "1 or 0 (0: the extractor's text without the other extractors' vote)"),
+    # off by default: the vote is the dearest gain per ms of CPU measured (docs/performance.md, bench/tradeoffs.py)
+    "VOTE": _Setting(False, parse_switch, "1 or 0 (0: the extractor's text without the other extractors' vote)"),
     "RETRY_AFTER_MAX": _Setting(600, parse_seconds, "a number of seconds, such as 600"),
     "CHROME_PAGES": _Setting(  # (named when it counted pages)
         CHROME_STORIES, _chrome_stories, "a number of different stories from 2 up, or 0 (the site chrome memory off)"

@@ -8,6 +8,9 @@ Scores the ``articles`` of an archive whose URLs end in corpus file names
 - text: the share of annotated content segments kept, of chrome segments
   absent, and their harmonic mean, over every corpus page crawled (a page
   without an article keeps nothing);
+- words: word-level precision, recall and F1 of the text (:func:`word_scores`:
+  the ``with`` segments' words are what the text should hold, the
+  ``without`` segments' words what it should not);
 - titles: exact matches with the page's headline (bench/titles.py's ground
   truth: the ``<h1>`` right above the annotated content);
 - stories: articles in stories of two or more, and copies (the corpus has
@@ -23,11 +26,16 @@ import argparse
 import json
 import re
 import sqlite3
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from titles import _fold, ground_truth
 from w3lib.encoding import html_to_unicode
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from archiver.core.words import tokens  # noqa: E402
+from archiver.extract.structured import visible  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-pages"
 FIELDS = ("title", "date", "author", "sitename", "description", "text")
@@ -36,6 +44,52 @@ _SPACE = re.compile(r"\s+")
 
 def _norm(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
+
+
+def _words(text: str) -> list[str]:
+    """A text's words, case folded (the archive's own tokens: words in every script)."""
+    return tokens(visible(text).casefold())
+
+
+def _present(segment: list[str], single: set[str], pairs: set[tuple[str, str]]) -> int:
+    """How many of a segment's words the text holds beside one of their neighbours in the segment."""
+    if len(segment) == 1:
+        return segment[0] in single
+    inside = [pair in pairs for pair in zip(segment, segment[1:])]
+    return sum(a or b for a, b in zip([False, *inside], [*inside, False]))
+
+
+def word_scores(text: str, with_: list[str], without: list[str]) -> tuple[int, int, int]:
+    """One page's word counts for word-level precision and recall: (found, wanted, chrome).
+
+    The annotations are segments (a few for each page), not the whole text:
+    ``wanted`` is the number of words of the ``with`` segments (the
+    reference), ``found`` how many of them the text holds, ``chrome`` how
+    many words of the ``without`` segments it holds (the penalty; the text's
+    other words are not judged, since the annotations do not say what they
+    are).  A segment's word counts as held when the text has it next to the
+    word before or after it in the segment (a one-word segment: the word
+    anywhere), so that common words ("the", "and") count only where the
+    segment's wording is there, and half a sentence kept counts half.
+    Summed over pages: recall = found / wanted, precision = found / (found +
+    chrome), F1 their harmonic mean (:func:`word_f1`).
+    """
+    words = _words(text)
+    single, pairs = set(words), set(zip(words, words[1:]))
+    found = wanted = chrome = 0
+    for segment in map(_words, with_):
+        found += _present(segment, single, pairs)
+        wanted += len(segment)
+    for segment in map(_words, without):
+        chrome += _present(segment, single, pairs)
+    return found, wanted, chrome
+
+
+def word_f1(rows: list[tuple[int, int, int]]) -> tuple[float, float, float]:
+    """Word-level (precision, recall, F1) of pages' :func:`word_scores`, pooled (every word counts the same)."""
+    found, wanted, chrome = (sum(row[i] for row in rows) for i in range(3))
+    precision, recall = found / max(found + chrome, 1), found / max(wanted, 1)
+    return precision, recall, 2 * precision * recall / max(precision + recall, 1e-12)
 
 
 def _truth(job: tuple[str, list[str]]) -> str | None:
@@ -80,6 +134,8 @@ def score(db_path: Path, reference: Path | None = None, save: Path | None = None
         absent += sum(_norm(s) not in text for s in annotations[name]["without"])
         chrome += len(annotations[name]["without"])
     kept, dropped = found / wanted, absent / chrome
+    precision, recall, f1 = word_f1([word_scores(pages[n].get("text") or "", annotations[n]["with"],
+                                                 annotations[n]["without"]) for n in names])
     with ProcessPoolExecutor(workers) as pool:
         truths = dict(zip(names, pool.map(_truth, [(n, annotations[n]["with"]) for n in names], chunksize=16)))
     judged = [n for n in names if truths[n]]
@@ -88,6 +144,7 @@ def score(db_path: Path, reference: Path | None = None, save: Path | None = None
     lines = [
         f"text: {len(names)} pages, content kept {kept:.5f}, chrome dropped {dropped:.5f}, "
         f"harmonic mean {2 * kept * dropped / (kept + dropped):.5f}",
+        f"words: precision {precision:.5f}, recall {recall:.5f}, F1 {f1:.5f}",
         f"titles: {exact} of {len(judged)} exactly the headline above the story",
         f"stories: {in_stories} articles in {stories} stories of two or more; {groups['copies']} copies",
     ]

@@ -15,7 +15,7 @@ def test_a_crawl_counts_its_cpu_by_thread_and_stage(archived: Crawl) -> None:
     cpu = {name: value for name, value in json.loads(row["stats"]).items() if name.startswith("archiver/cpu_ms/")}
     # every stage a page goes through took some CPU, on the thread or process docs/architecture.md says
     for stage in ("reactor", "io/capture", "io/warc", "io/article", "io/commit",
-                  "extract/parse", "extract/main_text", "extract/main_text/metadata", "extract/vote/justext",
+                  "extract/parse", "extract/main_text", "extract/main_text/metadata",  # the vote is off by default
                   "extract/signature"):
         assert cpu.get(f"archiver/cpu_ms/{stage}", 0) > 0, (stage, cpu)
     assert all(isinstance(value, int) for value in cpu.values())

@@ -111,14 +111,17 @@ def test_reextract_votes_or_not_as_asked(tmp_path: Path, chrome_site) -> None:
 def test_the_vote_reads_readability_from_trafilaturas_own_pass() -> None:
     """trafilatura runs readability as its fallback; the vote takes those lines instead of running it again."""
     from archiver.extract import Page
-    from archiver.extract.trafilatura_backend import TrafilaturaExtractor
+    from archiver.extract.trafilatura_backend import FullTrafilaturaExtractor
     from archiver.extract.voting import readability_lines
 
     html = (f"<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav><article><h1>Budget</h1>"
             f"{''.join(f'<p>{STORY} Paragraph {i}.</p>' for i in range(5))}<p>Share on Facebook</p></article></body></html>")
-    found = TrafilaturaExtractor().main_text(Page(html, "https://a.example/x", lambda: lxml_html.fromstring(html)))
+    found = FullTrafilaturaExtractor().main_text(Page(html, "https://a.example/x", lambda: lxml_html.fromstring(html)))
     assert found is not None and found.ballots["readability"] == readability_lines(lxml_html.fromstring(html))
-    # a corpus page whose vote asks readability: its lines come without running readability again
+    # a corpus page whose vote asks readability: its lines come without running readability again (the
+    # default extractor's fast pass runs no fallbacks: there the vote runs readability itself)
     html = html_to_unicode(None, (CORPUS / "html" / "aoc.media.archaisme.html").read_bytes())[1]
-    article = extract_article(html, "https://aoc.media/archaisme")
+    full = "archiver.extract.trafilatura_backend.FullTrafilaturaExtractor"
+    article = extract_article(html, "https://aoc.media/archaisme", extractor=full)
     assert "vote/justext" in article.cpu and "vote/readability" not in article.cpu
+    assert "vote/readability" in extract_article(html, "https://aoc.media/archaisme").cpu

@@ -19,6 +19,10 @@ from functools import lru_cache
 from typing import Any, Callable, Protocol, runtime_checkable
 
 DEFAULT_EXTRACTOR = "archiver.extract.trafilatura_backend.TrafilaturaExtractor"
+# the extractors the archiver ships: settings name them without importing them (trafilatura stays out of the crawl
+# process; the extraction workers import them)
+BUILTIN_EXTRACTORS = frozenset({DEFAULT_EXTRACTOR, *(f"archiver.extract.trafilatura_backend.{name}TrafilaturaExtractor"
+                                                      for name in ("Full", "Fast"))})
 
 
 @dataclass(frozen=True)
