@@ -164,3 +164,15 @@ def refused_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/nothing-listens-here"
+
+
+def spaced(times: list[float], delay: float) -> bool:
+    """Requests the server saw at ``times`` were sent at least ``delay`` apart.
+
+    A delay counts from one request's send to the next's, and the server
+    records each when its thread gets to it: one record made late by a busy
+    machine shortens a gap by as much.  Half the delay is a margin no
+    scheduler takes from a handler on loopback, and a crawl that ignored the
+    delay would send them milliseconds apart.
+    """
+    return all(later - earlier >= delay / 2 for earlier, later in zip(times, times[1:]))
