@@ -49,6 +49,54 @@ class Crawl:
         return self.stderr
 
 
+HEAVY = ("slow", "crawl", "browser", "redis")  # the markers that keep a test out of `-m fast`
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``fast`` every test that carries none of the heavy markers: ``sh scripts/test -m fast`` runs them."""
+    for item in items:
+        if not any(item.get_closest_marker(name) for name in HEAVY):
+            item.add_marker(pytest.mark.fast)
+
+
+def _refuse_processes(item: pytest.Item) -> pytest.MonkeyPatch | None:
+    """For a fast test, make starting a process fail it with the marker it needs.
+
+    Set up before the test's fixtures, so a session fixture that crawls is caught
+    by the first fast test that asks for it.  Worker pools (forkserver) start their
+    processes without ``subprocess.Popen``, so fast tests may use them.
+    """
+    if item.get_closest_marker("fast") is None:
+        return None
+    patch = pytest.MonkeyPatch()
+
+    def refused(self: subprocess.Popen, args: object, *rest: object, **options: object) -> None:
+        pytest.fail(f"this test starts a process ({args!r}): mark it crawl (or browser, redis, slow)", pytrace=False)
+
+    patch.setattr(subprocess.Popen, "__init__", refused)
+    return patch
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    patch = _refuse_processes(item)
+    try:
+        return (yield)
+    finally:
+        if patch:
+            patch.undo()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    patch = _refuse_processes(item)
+    try:
+        return (yield)
+    finally:
+        if patch:
+            patch.undo()
+
+
 def start_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None,
                 own_group: bool = False, pythonpath: Path | None = None, options: tuple[str, ...] = ()) -> subprocess.Popen:
     """Start `scrapy crawl SPIDER -a k=v ... -s K=V ...` from the project folder, as a user would.
