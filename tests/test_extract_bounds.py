@@ -31,6 +31,7 @@ def bound_site() -> BoundSite:
     site.stop()
 
 
+@pytest.mark.crawl
 def test_stories_behind_megabytes_of_images_json_ld_and_scripts_or_past_nesting_limits_are_archived(
         tmp_path: Path, bound_site: BoundSite) -> None:
     started = time.monotonic()
