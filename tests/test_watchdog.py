@@ -18,6 +18,7 @@ from loopback import LoopbackServer, Reply
 from stuckextractor import STUCK, dies, needs, stuck_in_c
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chunk", [1, 3])
 def test_a_call_stuck_in_c_is_stopped_and_the_others_are_done(chunk: int) -> None:
     texts = ["one", f"a page {STUCK}", "two", "three", "four"]
