@@ -59,42 +59,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.fast)
 
 
-def _refuse_processes(item: pytest.Item) -> pytest.MonkeyPatch | None:
-    """For a fast test, make starting a process fail it with the marker it needs.
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """While a fast test is set up, run and torn down, starting a process fails it with the marker it needs.
 
-    Set up before the test's fixtures, so a session fixture that crawls is caught
-    by the first fast test that asks for it.  Worker pools (forkserver) start their
-    processes without ``subprocess.Popen``, so fast tests may use them.
+    This covers its fixtures too, so a session fixture that crawls is caught by
+    the first fast test that asks for it.  Worker pools (forkserver, spawn) start
+    their processes without ``subprocess.Popen``, so fast tests may use them.
     """
     if item.get_closest_marker("fast") is None:
-        return None
-    patch = pytest.MonkeyPatch()
+        return (yield)
 
     def refused(self: subprocess.Popen, args: object, *rest: object, **options: object) -> None:
         pytest.fail(f"this test starts a process ({args!r}): mark it crawl (or browser, redis, slow)", pytrace=False)
 
-    patch.setattr(subprocess.Popen, "__init__", refused)
-    return patch
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_setup(item: pytest.Item):
-    patch = _refuse_processes(item)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(subprocess.Popen, "__init__", refused)
         return (yield)
-    finally:
-        if patch:
-            patch.undo()
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item):
-    patch = _refuse_processes(item)
-    try:
-        return (yield)
-    finally:
-        if patch:
-            patch.undo()
 
 
 def start_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None,
