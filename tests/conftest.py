@@ -49,6 +49,35 @@ class Crawl:
         return self.stderr
 
 
+HEAVY = ("slow", "crawl", "browser", "redis")  # the markers that keep a test out of `-m fast`
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``fast`` every test that carries none of the heavy markers: ``sh scripts/test -m fast`` runs them."""
+    for item in items:
+        if not any(item.get_closest_marker(name) for name in HEAVY):
+            item.add_marker(pytest.mark.fast)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """While a fast test is set up, run and torn down, starting a process fails it with the marker it needs.
+
+    This covers its fixtures too, so a session fixture that crawls is caught by
+    the first fast test that asks for it.  Worker pools (forkserver, spawn) start
+    their processes without ``subprocess.Popen``, so fast tests may use them.
+    """
+    if item.get_closest_marker("fast") is None:
+        return (yield)
+
+    def refused(self: subprocess.Popen, args: object, *rest: object, **options: object) -> None:
+        pytest.fail(f"this test starts a process ({args!r}): mark it crawl (or browser, redis, slow)", pytrace=False)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(subprocess.Popen, "__init__", refused)
+        return (yield)
+
+
 def start_crawl(tmp: Path, spider: str, args: dict[str, str], settings: dict[str, str] | None = None,
                 own_group: bool = False, pythonpath: Path | None = None, options: tuple[str, ...] = ()) -> subprocess.Popen:
     """Start `scrapy crawl SPIDER -a k=v ... -s K=V ...` from the project folder, as a user would.

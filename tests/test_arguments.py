@@ -8,6 +8,8 @@ import pytest
 
 from conftest import run_crawl
 
+pytestmark = pytest.mark.crawl
+
 
 def error_line(crawl) -> str:
     assert crawl.returncode == 2, crawl.stderr[-2000:]

@@ -10,6 +10,8 @@ import pytest
 from conftest import Crawl, run_crawl
 from newssite import NewsSite
 
+pytestmark = pytest.mark.crawl
+
 FIELDS = ["url", "title", "author", "authors", "date", "site", "sitename", "language", "description", "text",
           "word_count", "flags", "article_id", "capture_id", "story_id", "copy_of"]
 

@@ -11,6 +11,8 @@ from conftest import Crawl
 from newssite import FOOTERS, READER_COMMENTS, SITE_NAMES
 from seeds import load_stories
 
+pytestmark = pytest.mark.crawl
+
 STORIES = load_stories()
 
 

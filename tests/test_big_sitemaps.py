@@ -14,6 +14,8 @@ import pytest
 from conftest import Crawl, finish_crawl, start_crawl
 from hostilesite import INDEX_SITEMAPS, HostileSite, TreeMemory
 
+pytestmark = pytest.mark.crawl
+
 
 def crawl_sitemap(tmp_path: Path, path: str, settings: dict[str, str]) -> tuple[Crawl, list[tuple[str, float]], int]:
     """Crawl a sitemap of the hostile site: the crawl, the paths requested (with when), peak memory of the tree."""

@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import Crawl, run_archiver
+
+pytestmark = pytest.mark.crawl
 
 TOOLS = Path(sys.executable).parent  # cdxj-indexer comes with the test extra
 

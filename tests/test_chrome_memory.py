@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from chromesite import LINES_IN, PAGES_PER_TEMPLATE, TEMPLATES, ChromeSite, paragraphs, path, render, story_of
 from conftest import Crawl, reextract, run_archiver, run_crawl
 
@@ -53,6 +55,7 @@ def test_a_block_leaves_a_page_once_earlier_pages_of_two_stories_showed_it(tmp_p
     writer.close()
 
 
+@pytest.mark.crawl
 def test_chrome_leaves_every_page_and_a_story_s_lines_stay_however_many_its_pages(tmp_path: Path, chrome_site: ChromeSite) -> None:
     url_file = tmp_path / "urls.txt"
     url_file.write_text("\n".join(chrome_site.urls()))
@@ -91,6 +94,7 @@ def rows(crawl: Crawl, site: ChromeSite) -> dict[tuple[str, int], dict]:
     return {by_url[r["url"]]: r for r in crawl.db.query("select id, url, text, story_id from articles")}
 
 
+@pytest.mark.crawl
 def test_reextraction_reports_what_it_cannot_read(tmp_path: Path, chrome_site: ChromeSite) -> None:
     crawl = run_crawl(tmp_path, "article", {"url": chrome_site.urls()[0]})
     for warc in crawl.warc_dir.iterdir():
@@ -102,6 +106,7 @@ def test_reextraction_reports_what_it_cannot_read(tmp_path: Path, chrome_site: C
     assert missing.returncode == 1 and missing.stderr.strip().endswith("No archive at " + str(tmp_path / "none.db") + "; give its path with --db.")
 
 
+@pytest.mark.crawl
 def test_reextract_by_site_and_since(tmp_path: Path, chrome_site: ChromeSite) -> None:
     crawl = run_crawl(tmp_path, "article", {"url": ",".join(chrome_site.urls()[:3])})
     assert reextract(crawl, "--site", "127.0.0.1").startswith("3 re-extracted")
@@ -125,6 +130,7 @@ def test_the_same_story_at_many_urls_is_a_copy_not_chrome() -> None:
     assert all(line not in article.without_blocks(some).text for line in TEMPLATES["herald"])
 
 
+@pytest.mark.crawl
 def test_a_block_on_pages_of_two_stories_is_chrome_and_a_quote_within_one_story_stays(tmp_path: Path) -> None:
     from chromesite import PETITION_PAGES, PETITION_QUOTE, PetitionSite, petition_promo
 
@@ -205,6 +211,7 @@ def test_a_promo_on_every_page_of_a_one_story_site_leaves_from_its_second_sighti
         assert all(line in texts[address]["text"] for page, address in pages.items() for line in body(*page))
 
 
+@pytest.mark.crawl
 def test_a_crawl_of_one_story_sites_drops_one_site_s_promo_and_keeps_what_their_write_ups_share(tmp_path: Path) -> None:
     from onestorysite import HOSTS, PROMO_SITE, QUOTE, QUOTED_BY, OneStorySite, body, crawl_order, promo
     from onestorysite import path as story_path

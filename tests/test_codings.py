@@ -48,6 +48,7 @@ def captures(crawl: Crawl, site: CodingSite) -> dict[str, dict]:
     return {row["url"][len(site.base):]: row for row in rows}
 
 
+@pytest.mark.crawl
 def test_every_coding_gives_its_article(coded: Crawl, coding_site: CodingSite) -> None:
     articles = {row["url"][len(coding_site.base):]: row for row in coded.db.query("select * from articles")}
     assert set(articles) == set(CODED)
@@ -57,6 +58,7 @@ def test_every_coding_gives_its_article(coded: Crawl, coding_site: CodingSite) -
     assert coded.crawl_row()["stats"] and "httpcompression/response_count" in coded.crawl_row()["stats"]
 
 
+@pytest.mark.crawl
 def test_undecodable_and_binary_bodies_say_why_there_is_no_article(coded: Crawl, coding_site: CodingSite) -> None:
     errors = {path: row["error"] for path, row in captures(coded, coding_site).items()}
     assert errors[BROKEN_ZSTD].startswith("no article: body could not be decoded (zstd: ")
@@ -66,6 +68,7 @@ def test_undecodable_and_binary_bodies_say_why_there_is_no_article(coded: Crawl,
     assert all(errors[path] is None for path in CODED)
 
 
+@pytest.mark.crawl
 def test_the_warc_keeps_each_body_as_sent(coded: Crawl, coding_site: CodingSite) -> None:
     rows = captures(coded, coding_site)
     for path in (*CODED, *NOT_ARTICLES):
@@ -80,6 +83,7 @@ def test_the_warc_keeps_each_body_as_sent(coded: Crawl, coding_site: CodingSite)
             assert record.http_headers.get_header("Content-Encoding") == CODED[path]
 
 
+@pytest.mark.crawl
 def test_readers_decode_what_the_crawl_decoded(coded: Crawl, coding_site: CodingSite) -> None:
     rows = captures(coded, coding_site)
     for path in CODED:
@@ -93,6 +97,7 @@ def test_readers_decode_what_the_crawl_decoded(coded: Crawl, coding_site: Coding
         replay(row, coded.warc_dir)
 
 
+@pytest.mark.crawl
 def test_reextract_gives_the_same_articles_and_never_garbage(coded: Crawl, coding_site: CodingSite) -> None:
     before = {row["url"]: (row["title"], row["text"]) for row in coded.db.query("select * from articles")}
     assert reextract(coded) == f"{len(CODED)} re-extracted, 0 changed, 0 no article now, 0 unreadable (of {len(CODED)} articles)."
@@ -109,6 +114,7 @@ def test_reextract_gives_the_same_articles_and_never_garbage(coded: Crawl, codin
     assert (row["title"], row["text"]) == before[zstd_url]
 
 
+@pytest.mark.crawl
 def test_the_crawl_asks_only_for_codings_it_decodes(coded: Crawl, coding_site: CodingSite) -> None:
     asked = {headers.get("Accept-Encoding") for path, headers in coding_site.server.received if path in CODED}
     assert asked == {"gzip, deflate, br, zstd"}

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 from conftest import Crawl
 
 from archiver.core.cpu import CpuMeter, stats
 
 
+@pytest.mark.crawl
 def test_a_crawl_counts_its_cpu_by_thread_and_stage(archived: Crawl) -> None:
     row = next(archived.db.query("select stats from crawls order by id desc limit 1"))
     cpu = {name: value for name, value in json.loads(row["stats"]).items() if name.startswith("archiver/cpu_ms/")}

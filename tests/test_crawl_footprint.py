@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from conftest import run_crawl
+
+pytestmark = pytest.mark.crawl
 
 # Python runs a sitecustomize module it finds on the path at start-up: this one says, as the
 # crawl process ends (not the workers' fork server), which of these packages it loaded

@@ -18,6 +18,8 @@ from conftest import ROOT, TEST_SETTINGS, run_crawl
 from loopback import LoopbackSite, Reply
 from newssite import MISSING_PATH, NewsSite
 
+pytestmark = pytest.mark.crawl
+
 REFUSED = "http://127.0.0.2/world/refused-story.html"  # 127.0.0.2 stays refused: only 127.0.0.1 is allowed
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[([^\]]+)\] ([A-Z]+): ", re.MULTILINE)
 

@@ -21,6 +21,8 @@ from served import Served
 
 from archiver.web.metadata import metadata
 
+pytestmark = pytest.mark.crawl
+
 REQUIRED_CSP = ("sandbox", "default-src 'none'", "img-src data:", "style-src 'unsafe-inline'")
 
 

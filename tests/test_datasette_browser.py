@@ -17,6 +17,8 @@ from newssite import NewsSite
 from scriptedsite import SCRIPTED_PATH, SITE, TITLE, ScriptedSite
 from served import Served
 
+pytestmark = [pytest.mark.browser, pytest.mark.crawl]
+
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 # As root, with no network: no sandbox, and none of Chromium's calls home.

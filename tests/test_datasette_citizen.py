@@ -15,6 +15,8 @@ from conftest import Crawl
 
 from archiver.web.metadata import metadata
 
+pytestmark = pytest.mark.crawl
+
 RICH_TRACEBACK = "Traceback (most recent call last)"  # what Datasette's own handler prints, rich being installed
 
 

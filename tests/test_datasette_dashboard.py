@@ -20,6 +20,8 @@ from served import Served
 from archiver.storage import Storage
 from archiver.web.metadata import metadata
 
+pytestmark = pytest.mark.crawl
+
 
 @pytest.fixture(scope="module")
 def dash(news_site: NewsSite, crawl_urls: dict, tmp_path_factory: pytest.TempPathFactory) -> DashboardArchive:

@@ -53,6 +53,7 @@ def test_rich_is_installed_beside_datasette() -> None:
     assert int(importlib.metadata.version("rich").split(".")[0]) >= 15
 
 
+@pytest.mark.crawl
 def test_wrong_urls_are_404_pages_without_a_traceback(tampered: dict) -> None:
     served = Served(tampered["db_path"], "--warc-dir", str(tampered["warc_dir"])).start()
     try:
@@ -76,6 +77,7 @@ def test_wrong_urls_are_404_pages_without_a_traceback(tampered: dict) -> None:
     assert "Traceback" not in log and "ValueError" not in log, log[-3000:]
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize(
     "path",
     [
@@ -94,6 +96,7 @@ def test_ids_that_cannot_be_rows_are_404(tampered_served: Served, path: str) -> 
     assert "too large" not in reply.text and "Traceback" not in reply.text
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("label", ["passwd", "climbing", "symlink", "absolute"])
 def test_raw_view_reads_only_inside_the_warc_directory(tampered_served: Served, tampered: dict, label: str) -> None:
     capture = tampered["ids"][label]
@@ -105,6 +108,7 @@ def test_raw_view_reads_only_inside_the_warc_directory(tampered_served: Served, 
         assert quoted not in reply.text, quoted
 
 
+@pytest.mark.crawl
 def test_the_untampered_capture_still_replays(tampered_served: Served, tampered: dict) -> None:
     reply = tampered_served.get(f"/-/archiver/archive/capture/{tampered['herald']['id']}/raw")
     assert reply.status == 200 and b"Herald" in reply.body

@@ -30,6 +30,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory):
     return folder, done
 
 
+@pytest.mark.crawl
 def test_the_demo_archives_the_site(demo_run) -> None:
     folder, done = demo_run
     stories = load_stories()
@@ -59,6 +60,7 @@ def test_the_demo_archives_the_site(demo_run) -> None:
     assert {u for u in urls if u.endswith(".html")} == {u for (u,) in db.execute("select url from articles")}
 
 
+@pytest.mark.crawl
 def test_the_demo_shows_each_crawls_report(demo_run) -> None:
     _, done = demo_run
     reports = re.findall(r"\[archiver\.report\] INFO: (Crawl \d \((\w+)\) finished)", done.stderr)
@@ -90,6 +92,7 @@ def test_the_demo_site_serves_what_the_spiders_read() -> None:
         site.stop()
 
 
+@pytest.mark.crawl
 def test_a_folder_that_is_not_the_demos_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "mine"
     folder.mkdir()

@@ -28,6 +28,8 @@ from manysite import ManySite
 from redisserver import RedisServer
 from served import Served
 
+pytestmark = [pytest.mark.crawl, pytest.mark.redis]
+
 TIMEOUT = "3"  # ARCHIVER_WORKER_TIMEOUT: a killed worker is found out in seconds
 # Long enough that no live worker is taken for dead on a loaded machine (starting the
 # extraction workers holds a crawl's reactor for seconds): then no page is fetched twice.

@@ -117,6 +117,7 @@ def test_the_layout_table_matches_the_tree() -> None:
         assert covered, f"{relative} is not in docs/architecture.md's Layout table"
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("case, arguments, status", [
     ("an unknown spider", ["nosuch"], 2),
     ("a component that fails to load", ["article", "-a", "url=http://127.0.0.2/", "-s", 'EXTENSIONS={"nosuch.Extension": 10}'], 1),

@@ -31,6 +31,7 @@ def bound_site() -> BoundSite:
     site.stop()
 
 
+@pytest.mark.crawl
 def test_stories_behind_megabytes_of_images_json_ld_and_scripts_or_past_nesting_limits_are_archived(
         tmp_path: Path, bound_site: BoundSite) -> None:
     started = time.monotonic()
@@ -71,6 +72,7 @@ def test_a_page_within_the_limit_is_read_as_it_is() -> None:
     assert parse_size(SETTINGS["EXTRACT_MAX_BYTES"].default) == MAX_BYTES  # a worker told nothing reads as a crawl does
 
 
+@pytest.mark.slow
 def test_a_cut_page_says_so_and_a_page_without_text_in_its_first_bytes_says_where_it_looked() -> None:
     body = story_page("<div>" + "<p>word</p>" * 200_000 + "</div>")  # 2.2 MB of markup that is kept
     head, whole = page_head(body, 1_000_000)

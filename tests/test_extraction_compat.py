@@ -136,6 +136,7 @@ def test_trafilatura_reads_the_shared_tree_without_changing_it() -> None:
         assert etree.tostring(tree) == before, page.name  # the voters read this tree next
 
 
+@pytest.mark.slow
 def test_metadata_without_the_unused_steps_is_trafilaturas_own_on_corpus_pages() -> None:
     """Every field the archive keeps, as the pipeline keeps it (``plain``), equals ``extract_metadata``'s."""
     from trafilatura.metadata import extract_metadata

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import run_crawl
+
+pytestmark = pytest.mark.crawl
 
 COLUMNS = "url, title, author, date, sitename, language, description, text, word_count, extractor"
 

@@ -33,6 +33,7 @@ def test_another_extractor_runs_inside_the_same_stages() -> None:
     assert default.extractor["name"] == "trafilatura"
 
 
+@pytest.mark.crawl
 def test_the_extractor_setting_is_checked_at_start(tmp_path: Path) -> None:
     crawl = run_crawl(tmp_path, "article", {"url": "http://127.0.0.1/"}, {"ARCHIVER_EXTRACTOR": "nowhere.Extractor"})
     assert crawl.returncode == 2
@@ -40,6 +41,7 @@ def test_the_extractor_setting_is_checked_at_start(tmp_path: Path) -> None:
         "Error: ARCHIVER_EXTRACTOR must be the dotted path of an extractor class")
 
 
+@pytest.mark.crawl
 def test_a_crawl_records_which_extractor_ran(tmp_path: Path, news_site) -> None:
     url = news_site.article_urls()["herald"]
     crawl = run_crawl(tmp_path, "article", {"url": url}, {"ARCHIVER_EXTRACTOR": "plainextractor.ParagraphsExtractor"},
@@ -49,6 +51,7 @@ def test_a_crawl_records_which_extractor_ran(tmp_path: Path, news_site) -> None:
     assert json.loads(row["extractor"])["name"] == "paragraphs" and row["text"]
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("command", ["reextract", "import"])
 def test_reextract_and_import_extract_as_they_are_told(tmp_path: Path, news_site, command: str) -> None:
     import os

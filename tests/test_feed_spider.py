@@ -10,6 +10,8 @@ import pytest
 from conftest import archived_keys, run_crawl
 from discoverysite import ARTICLE_PATHS, FEED_ENTRY_META, FEED_KEYS, KEYS, NEW, DiscoverySite
 
+pytestmark = pytest.mark.crawl
+
 
 @pytest.mark.parametrize("path", sorted(FEED_KEYS))
 def test_each_feed_archives_its_entries_with_their_own_hints(tmp_path: Path, discovery_site: DiscoverySite, path: str) -> None:

@@ -12,6 +12,7 @@ from conftest import run_archiver
 MARKUP = re.compile(r"`|\*\*|:[a-z]+:`|^\.\. ", re.MULTILINE)
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("name", ["", *sorted(cli.commands)])
 def test_help_is_plain_and_h_is_help(name: str) -> None:
     words = [name] if name else []
@@ -23,6 +24,7 @@ def test_help_is_plain_and_h_is_help(name: str) -> None:
     assert run_archiver(*words, "--help").stdout == done.stdout
 
 
+@pytest.mark.crawl
 def test_serve_keeps_host_as_a_long_option() -> None:
     done = run_archiver("serve", "-h")
     assert "  --host TEXT" in done.stdout and "-h, --host" not in done.stdout
@@ -40,6 +42,7 @@ def test_unmarked(marked: str, plain: str) -> None:
     assert unmarked(marked) == plain
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("args, says", [
     (("status", "--bogus"), "No such option '--bogus'; see archiver status -h."),
     (("nosuch",), "No such command 'nosuch'; see archiver -h."),
@@ -52,6 +55,7 @@ def test_a_bad_argument_is_one_sentence(args: tuple[str, ...], says: str) -> Non
     assert (done.returncode, done.stdout, done.stderr) == (2, "", f"Error: {says}\n")
 
 
+@pytest.mark.crawl
 def test_a_missing_archive_is_one_sentence(tmp_path) -> None:
     for command in (("serve", str(tmp_path / "none.db")), ("stories", "--db", str(tmp_path / "none.db"))):
         done = run_archiver(*command)

@@ -11,6 +11,8 @@ from archiver.core.warc import read_response
 from conftest import Crawl, finish_crawl, run_crawl, start_crawl
 from hostilesite import HostileSite, TreeMemory, huge_page
 
+pytestmark = pytest.mark.crawl
+
 TREE_LIMIT = 1.5 * 2**30  # bytes: the whole process tree, crawl and extraction workers
 
 

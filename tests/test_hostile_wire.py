@@ -10,6 +10,8 @@ import pytest
 from conftest import Crawl, run_crawl
 from rawsite import PAGE, STORY, RawServer, ok, reset, respond, silence
 
+pytestmark = pytest.mark.crawl
+
 XXE = b"""<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY leak SYSTEM "file:///etc/passwd">]>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>http://127.0.0.1/&leak;</loc></url></urlset>"""
 LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">""" + b"".join(

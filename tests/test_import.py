@@ -21,6 +21,8 @@ from archiver.core.warc import existing_path, read_response
 from conftest import Crawl, run_archiver
 from newssite import MISSING_PATH, PDF_PATH, NewsSite
 
+pytestmark = pytest.mark.crawl
+
 ARTICLE = "<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{paras}</article></body></html>"
 
 

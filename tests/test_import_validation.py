@@ -51,6 +51,7 @@ def rows(tmp: Path, sql: str) -> list[dict]:
     return list(sqlite_utils.Database(tmp / "archive.db").query(sql))
 
 
+@pytest.mark.crawl
 def test_hostile_records_of_a_gzipped_file_are_skipped_at_their_offset(tmp_path: Path) -> None:
     records = hostile_records()
     members = [gzip.compress(record) for record, _ in records]
@@ -73,6 +74,7 @@ def test_hostile_records_of_a_gzipped_file_are_skipped_at_their_offset(tmp_path:
     assert rows(tmp_path, "select count(*) n from captures where warc_length <= 0 or warc_offset < 0 or size < 0")[0]["n"] == 0
 
 
+@pytest.mark.crawl
 def test_hostile_records_of_an_uncompressed_file_are_skipped_and_reading_goes_on(tmp_path: Path) -> None:
     records = hostile_records()
     source = tmp_path / "hostile.warc"
@@ -88,6 +90,7 @@ def test_hostile_records_of_an_uncompressed_file_are_skipped_and_reading_goes_on
     assert sorted(r["url"] for r in rows(tmp_path, "select url from captures")) == GOOD
 
 
+@pytest.mark.crawl
 def test_only_records_of_other_urls_skipped_is_exit_status_3(tmp_path: Path) -> None:
     source = tmp_path / "dns.warc.gz"
     first = gzipped(response(GOOD[0]))

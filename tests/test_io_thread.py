@@ -94,6 +94,7 @@ def test_without_on_failure_a_posted_failure_is_logged_with_its_traceback(tmp_pa
     assert "A write on the I/O thread failed" in record.getMessage() and record.exc_info is not None
 
 
+@pytest.mark.crawl
 def test_a_crawl_logs_and_counts_a_failed_write_nobody_waited_on(tmp_path: Path) -> None:
     """A feed entry that is missing (404) is noted for the next run without waiting: that write fails for real
     (a trigger in the archive refuses rows in ``retries``), and the crawl says so and counts it."""

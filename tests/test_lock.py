@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from conftest import finish_crawl, run_crawl, start_crawl
 from heldsite import HeldNewsSite
+
+pytestmark = pytest.mark.crawl
 
 
 def test_a_second_crawl_of_the_same_spider_stops_at_once_and_another_spider_runs_alongside(tmp_path: Path) -> None:

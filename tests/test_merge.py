@@ -12,6 +12,8 @@ from conftest import finish_crawl, run_archiver, run_crawl, start_crawl
 from discoverysite import DiscoverySite
 from manysite import ManySite
 
+pytestmark = pytest.mark.crawl
+
 
 def merge(tmp: Path, shard: Path) -> str:
     done = run_archiver("merge", str(tmp / "merged.db"), str(shard), "--warc-dir", str(tmp / "warcs"), "--workers", "1")

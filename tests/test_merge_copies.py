@@ -26,6 +26,8 @@ from newssite import TEMPLATES
 from seeds import load_stories
 from test_distributed import finish_workers, frontier, redis_server, start_workers  # noqa: F401 (fixtures)
 
+pytestmark = [pytest.mark.crawl, pytest.mark.redis]
+
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-pages" / "html"
 CORPUS_PAGES = 16  # real pages, each its own story as often as not
 

@@ -88,6 +88,7 @@ def _json_ld_article(html: str) -> dict | None:
     return None
 
 
+@pytest.mark.slow
 def test_on_corpus_pages_with_json_ld_title_and_date_agree_with_it() -> None:
     annotations = json.loads((CORPUS / "annotations.json").read_text())
     checked = 0

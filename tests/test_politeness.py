@@ -23,6 +23,7 @@ def fresh_site():
     site.stop()
 
 
+@pytest.mark.crawl
 def test_retry_after_is_waited_for_then_the_page_is_archived(tmp_path: Path, fresh_site: DiscoverySite) -> None:
     crawl = run_crawl(tmp_path, "article", {"url": fresh_site.url(RETRY_PATH)}, {"ARCHIVER_PROGRESS_INTERVAL": "0.5"})
     first, second = fresh_site.requested(RETRY_PATH)
@@ -35,6 +36,7 @@ def test_retry_after_is_waited_for_then_the_page_is_archived(tmp_path: Path, fre
     assert "Progress: " in crawl.log and " pages/min, " in crawl.log and " archived (" in crawl.log
 
 
+@pytest.mark.crawl
 def test_crawl_delay_spaces_requests_to_the_site(tmp_path: Path, fresh_site: DiscoverySite) -> None:
     keys = ["a01", "a02", "a03"]
     crawl = run_crawl(
@@ -84,6 +86,7 @@ def away_site():
     site.stop()
 
 
+@pytest.mark.crawl
 def test_a_crawl_delay_of_a_day_is_capped_and_the_crawl_ends(tmp_path: Path, away_site: AwaySite) -> None:
     keys = ["a01", "a02", "a03"]
     crawl = run_crawl(tmp_path, "article", {"url": ",".join(away_site.url(ARTICLE_PATHS[k]) for k in keys)},
@@ -97,6 +100,7 @@ def test_a_crawl_delay_of_a_day_is_capped_and_the_crawl_ends(tmp_path: Path, awa
     assert stats["archiver/crawl_delay/capped"] == 1 and stats["archiver/crawl_delay/127.0.0.1"] == 1.0
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("path", sorted(AWAY))
 def test_a_retry_after_of_days_skips_the_site_and_the_crawl_ends(tmp_path: Path, away_site: AwaySite, path: str) -> None:
     urls = [away_site.url(path)] + [away_site.url(ARTICLE_PATHS[k]) for k in ("a01", "a02", "a03")]

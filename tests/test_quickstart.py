@@ -26,6 +26,7 @@ def test_the_quick_start_is_one_command() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.crawl
 def test_the_quick_start_works_on_a_fresh_clone(tmp_path: Path) -> None:
     clone = tmp_path / "archiver"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True, timeout=300)  # what is committed

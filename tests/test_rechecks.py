@@ -65,6 +65,7 @@ def rechecked(tmp_path_factory: pytest.TempPathFactory):
     site.stop()
 
 
+@pytest.mark.crawl
 def test_a_crawl_before_the_next_check_fetches_nothing(rechecked) -> None:
     site, runs = rechecked
     crawl = rows(runs["first"], "select * from crawls order by id")[0]
@@ -74,6 +75,7 @@ def test_a_crawl_before_the_next_check_fetches_nothing(rechecked) -> None:
     assert [path for path, _ in runs["too soon"].sent if path != "/robots.txt"] == []
 
 
+@pytest.mark.crawl
 def test_the_first_crawl_schedules_an_hourly_check_for_a_new_article(rechecked) -> None:
     site, runs = rechecked
     row = rows(runs["forced"], "select * from articles where url = ?", [site.url("/validated/2")])[0]
@@ -81,6 +83,7 @@ def test_the_first_crawl_schedules_an_hourly_check_for_a_new_article(rechecked) 
     assert datetime.fromisoformat(row["next_check_at"].replace("Z", "+00:00")) - checked == timedelta(hours=1)
 
 
+@pytest.mark.crawl
 def test_a_due_recheck_is_a_conditional_get(rechecked) -> None:
     site, runs = rechecked
     asked = dict(runs["due"].sent)
@@ -90,6 +93,7 @@ def test_a_due_recheck_is_a_conditional_get(rechecked) -> None:
     assert "If-None-Match" not in plain and "If-Modified-Since" not in plain
 
 
+@pytest.mark.crawl
 def test_unchanged_pages_become_revisit_records_and_no_new_version(rechecked) -> None:
     site, runs = rechecked
     crawl = runs["due"]
@@ -120,6 +124,7 @@ def test_unchanged_pages_become_revisit_records_and_no_new_version(rechecked) ->
         assert body == b""  # no payload: the bytes stay in the record it refers to
 
 
+@pytest.mark.crawl
 def test_a_revisit_still_replays_the_bytes_it_refers_to(rechecked) -> None:
     site, runs = rechecked
     crawl = runs["due"]
@@ -130,6 +135,7 @@ def test_a_revisit_still_replays_the_bytes_it_refers_to(rechecked) -> None:
     assert PARAGRAPHS[0].encode() in body and resolved["status"] == 200
 
 
+@pytest.mark.crawl
 def test_a_changed_paragraph_makes_a_new_version_with_its_diff(rechecked) -> None:
     site, runs = rechecked
     crawl = runs["forced"]
@@ -149,6 +155,7 @@ def test_a_changed_paragraph_makes_a_new_version_with_its_diff(rechecked) -> Non
         assert capture["status"] == 200 and capture["revisit"] is None and capture["crawl_id"] == 4
 
 
+@pytest.mark.crawl
 def test_a_cosmetic_change_is_noted_not_stored(rechecked) -> None:
     site, runs = rechecked
     crawl = runs["forced"]

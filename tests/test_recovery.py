@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -239,6 +240,7 @@ def wait_for_big_capture(db_path: Path, process: subprocess.Popen, timeout: floa
     raise AssertionError("the big page was never captured")
 
 
+@pytest.mark.crawl
 def test_after_kill_9_with_a_big_record_open_the_next_crawl_and_reextract_read_every_capture(tmp_path: Path) -> None:
     site = BigSite(big=1, slow=30, pause=0.4).start()
     try:

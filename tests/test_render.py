@@ -27,7 +27,8 @@ from jssite import KEYS, STORIES, JsSite
 from loopback import LoopbackServer
 from test_rechecks import warc_records as records
 
-pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")
+pytestmark = [pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed"),
+              pytest.mark.crawl]
 
 FETCH, NEXT, PLAIN, REFUSED, FOREVER = KEYS[0], KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 TIMEOUT = "6"
@@ -107,6 +108,7 @@ def stats(crawl: Crawl) -> dict:
     return json.loads(crawl.crawl_row()["stats"])
 
 
+@pytest.mark.browser
 def test_an_article_that_arrives_by_fetch_is_taken_from_the_rendered_page(crawled: Crawl, js_site) -> None:
     site, _ = js_site
     url = site.url_of("fetch", FETCH)
@@ -127,6 +129,7 @@ def test_an_article_that_arrives_by_fetch_is_taken_from_the_rendered_page(crawle
     assert stats(crawled)["archiver/render/memory_max"] > 20_000_000  # the browser's processes, counted
 
 
+@pytest.mark.browser
 def test_the_warc_keeps_what_the_server_sent_and_what_the_reader_saw(crawled: Crawl, js_site) -> None:
     site, _ = js_site
     url = site.url_of("fetch", FETCH)
@@ -150,6 +153,7 @@ def test_the_warc_keeps_what_the_server_sent_and_what_the_reader_saw(crawled: Cr
     assert f"/api/{FETCH}.json" in index.stdout
 
 
+@pytest.mark.browser
 def test_a_gzip_body_is_stored_as_the_browser_read_it_with_headers_that_say_so(crawled: Crawl, js_site) -> None:
     site, _ = js_site
     path = crawled.warc_dir
@@ -168,6 +172,7 @@ def test_a_gzip_body_is_stored_as_the_browser_read_it_with_headers_that_say_so(c
     assert headers.get_header("X-Archive-Orig-Content-Length") == str(len(sent.body))
 
 
+@pytest.mark.browser
 def test_a_next_page_gives_its_data_without_a_browser(crawled: Crawl, js_site) -> None:
     site, _ = js_site
     url = site.url_of("next", NEXT)
@@ -176,6 +181,7 @@ def test_a_next_page_gives_its_data_without_a_browser(crawled: Crawl, js_site) -
     assert not list(crawled.db.query("select id from captures where url = ? and browser is not null", [url]))
 
 
+@pytest.mark.browser
 def test_a_normal_page_is_not_rendered(crawled: Crawl, js_site) -> None:
     site, _ = js_site
     url = site.url_of("plain", PLAIN)
@@ -183,6 +189,7 @@ def test_a_normal_page_is_not_rendered(crawled: Crawl, js_site) -> None:
     assert not list(crawled.db.query("select id from captures where url = ? and browser is not null", [url]))
 
 
+@pytest.mark.browser
 def test_requests_to_refused_addresses_are_blocked(crawled: Crawl, js_site) -> None:
     site, refused = js_site
     row = article(crawled, site.url_of("refused", REFUSED))
@@ -192,6 +199,7 @@ def test_requests_to_refused_addresses_are_blocked(crawled: Crawl, js_site) -> N
     assert "127.0.0.2" not in "".join(h.get("WARC-Target-URI", "") for _, h, _ in records(crawled))
 
 
+@pytest.mark.browser
 def test_a_page_that_never_settles_leaves_the_plain_capture_and_a_row_saying_why(crawled: Crawl, js_site) -> None:
     site, _ = js_site
     url = site.url_of("forever", FOREVER)
@@ -224,6 +232,7 @@ def test_pages_that_need_no_browser_never_start_one(js_site, tmp_path: Path) -> 
     assert "archiver/render" not in crawl.crawl_row()["stats"]
 
 
+@pytest.mark.browser
 def test_a_spider_argument_and_a_site_rule_choose_per_crawl_and_per_site(js_site, tmp_path: Path) -> None:
     site, _ = js_site
     plain, shell = site.url_of("plain", FETCH), site.url_of("fetch", NEXT)
@@ -249,6 +258,7 @@ def test_without_a_browser_pages_are_archived_as_today_and_the_log_says_how_to_i
     assert [row["source"] for row in crawl.db.query("select source from articles")] == ["html", "html"]
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("how", ["kill -9", "Ctrl-C"])
 def test_no_browser_outlives_its_crawl(js_site, tmp_path: Path, how: str) -> None:
     site, _ = js_site
@@ -284,6 +294,7 @@ def test_no_browser_outlives_its_crawl(js_site, tmp_path: Path, how: str) -> Non
                 os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.browser
 def test_pywb_replays_the_rendered_page_from_the_browser_capture(crawled: Crawl, js_site, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 

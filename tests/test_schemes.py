@@ -70,6 +70,7 @@ def refusal_lines(crawl: Crawl) -> list[str]:
     return [line for line in crawl.log.splitlines() if "Refused " in line or "refused: " in line]
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("source", SOURCES)
 def test_every_other_scheme_is_refused_with_a_line_and_the_source_goes_on(crawls: dict[str, Crawl], site: SchemeSite,
@@ -91,12 +92,14 @@ def test_every_other_scheme_is_refused_with_a_line_and_the_source_goes_on(crawls
     assert {site.url(ARTICLE_PATHS[k]) for k in keys} <= archived
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("source", SOURCES)
 def test_refusals_are_counted(crawls: dict[str, Crawl], source: str) -> None:
     stats = json.loads(crawls[source].crawl_row()["stats"])
     assert stats["archiver/refused/scheme"] >= (3 if source == "link" else len(CASES))
 
 
+@pytest.mark.crawl
 def test_a_refused_redirect_says_why_on_its_capture(crawls: dict[str, Crawl], site: SchemeSite) -> None:
     rows = {row["url"]: row for row in crawls["redirect"].db.query("select url, status, error from captures")}
     for case in CASES:
@@ -115,6 +118,7 @@ def test_a_url_list_takes_http_and_https_only(case: str, tmp_path: Path) -> None
         read_url_list(str(listed))
 
 
+@pytest.mark.crawl
 def test_a_crawl_given_a_file_url_stops_with_one_sentence(tmp_path: Path) -> None:
     crawl = run_crawl(tmp_path, "article", {"url": "file:///etc/passwd"})
     assert crawl.returncode != 0 and "is not an http(s) URL" in crawl.stderr
@@ -149,6 +153,7 @@ def test_allow_schemes_is_validated() -> None:
             ArchiverConfig.from_settings(Settings({"ARCHIVER_ALLOW_SCHEMES": bad}))
 
 
+@pytest.mark.crawl
 def test_a_scheme_allowed_by_the_setting_still_has_no_download_handler(site: SchemeSite, trap: Trap, tmp_path: Path) -> None:
     """ARCHIVER_ALLOW_SCHEMES lets ftp: past the spiders and the first middleware; settings.py installs no ftp
     handler, so it still connects nowhere: each layer holds without the others."""

@@ -26,6 +26,8 @@ import pytest
 from conftest import ROOT, TEST_SETTINGS, Crawl, finish_crawl, start_crawl
 from heldsite import HeldNewsSite
 
+pytestmark = pytest.mark.crawl
+
 PROJECT_FILES = ("pyproject.toml", "setup.py", "scrapy.cfg", "README.md", "archiver", "spiders")
 DEADLINE = 90  # seconds for any one wait; the test takes far less when all is well
 

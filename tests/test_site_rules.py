@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from chromesite import TEMPLATES, ChromeSite, paragraphs, path, render
 from conftest import reextract, run_crawl, texts
 
@@ -13,6 +15,7 @@ SIGN_UP = TEMPLATES["herald"][0]
 NO_MEMORY = {"ARCHIVER_CHROME_PAGES": "0"}  # the rule alone, without the chrome memory
 
 
+@pytest.mark.crawl
 def test_a_prune_rule_removes_a_block_stock_extraction_keeps(tmp_path: Path, chrome_site: ChromeSite) -> None:
     first, second = chrome_site.url(path("herald", 0)), chrome_site.url(path("herald", 1))
     crawl = run_crawl(tmp_path, "article", {"url": first}, NO_MEMORY)

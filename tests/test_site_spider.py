@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import Crawl, archived_keys, run_crawl
 from discoverysite import (ARTICLE_PATHS, LINK_DEPTHS, NEVER_FETCH_PATHS, NOT_ARTICLE_PATHS, OG_TYPES,
                            SITE_ARTICLE_KEYS, DiscoverySite)
@@ -18,6 +19,7 @@ def crawl_site(tmp_path: Path, site: DiscoverySite, **args: str) -> tuple[Crawl,
     return crawl, {path for path, _ in site.requests[before:]}
 
 
+@pytest.mark.crawl
 def test_archives_exactly_the_sites_articles(tmp_path: Path, discovery_site: DiscoverySite) -> None:
     crawl, requested = crawl_site(tmp_path, discovery_site)
     assert archived_keys(crawl, discovery_site) == set(SITE_ARTICLE_KEYS)
@@ -36,6 +38,7 @@ def test_archives_exactly_the_sites_articles(tmp_path: Path, discovery_site: Dis
     assert row["new"] == len(SITE_ARTICLE_KEYS) and row["failed"] == 0
 
 
+@pytest.mark.crawl
 def test_depth_limits_how_far_links_are_followed(tmp_path: Path, discovery_site: DiscoverySite) -> None:
     crawl, _ = crawl_site(tmp_path, discovery_site, depth="2")
     near = {k for k in SITE_ARTICLE_KEYS if LINK_DEPTHS[ARTICLE_PATHS[k]] <= 2}
@@ -43,12 +46,14 @@ def test_depth_limits_how_far_links_are_followed(tmp_path: Path, discovery_site:
     assert archived_keys(crawl, discovery_site) == near
 
 
+@pytest.mark.crawl
 def test_max_pages_caps_the_requests(tmp_path: Path, discovery_site: DiscoverySite) -> None:
     crawl, requested = crawl_site(tmp_path, discovery_site, max_pages="5")
     assert len(requested - {"/robots.txt"}) == 5  # the start page included
     assert json.loads(crawl.crawl_row()["stats"])["archiver/site/max_pages_reached"] is True
 
 
+@pytest.mark.crawl
 def test_deny_and_allow_patterns(tmp_path: Path, discovery_site: DiscoverySite) -> None:
     _, requested = crawl_site(tmp_path, discovery_site, deny="/(tag|author)/")
     assert not any(p.startswith(("/tag/", "/author/")) for p in requested)
@@ -56,6 +61,7 @@ def test_deny_and_allow_patterns(tmp_path: Path, discovery_site: DiscoverySite) 
     assert requested - {"/", "/robots.txt"} and all(p.startswith("/section/") for p in requested - {"/", "/robots.txt"})
 
 
+@pytest.mark.crawl
 def test_a_second_run_fetches_listings_but_no_archived_article(tmp_path: Path, discovery_site: DiscoverySite) -> None:
     crawl_site(tmp_path, discovery_site)
     again, requested = crawl_site(tmp_path, discovery_site)
@@ -66,6 +72,7 @@ def test_a_second_run_fetches_listings_but_no_archived_article(tmp_path: Path, d
     assert row["new"] == 0 and row["skipped_archived"] > 0
 
 
+@pytest.mark.crawl
 def test_site_arguments_are_checked(tmp_path: Path, discovery_site: DiscoverySite) -> None:
     for args, message in [
         ({"depth": "deep"}, "Error: -a depth=deep is not a whole number; give for example depth=3."),

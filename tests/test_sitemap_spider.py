@@ -12,6 +12,8 @@ from hostilesite import PARAGRAPH, story
 from loopback import LoopbackSite, Reply
 from discoverysite import ARTICLE_PATHS, KEYS, PRIVATE_PATH, SITEMAP_KEYS, SITEMAP_NS, DiscoverySite
 
+pytestmark = pytest.mark.crawl
+
 
 def test_site_sitemaps_archive_every_listed_article_robots_allowing(tmp_path: Path, discovery_site: DiscoverySite) -> None:
     crawl = run_crawl(tmp_path, "sitemap", {"url": discovery_site.url("/")})

@@ -52,6 +52,7 @@ def errors(crawl, url: str) -> list[str]:
     return [row["error"] for row in crawl.db.query("select error from captures where url = ?", [url])]
 
 
+@pytest.mark.crawl
 def test_a_private_address_is_refused_with_a_row_saying_how_to_allow_it(tmp_path: Path, inside: LoopbackServer) -> None:
     crawl = run_crawl(tmp_path, "article", {"url": inside.url("/admin")})
     assert crawl.returncode == 1, crawl.stderr[-3000:]  # its one page refused: nothing archived
@@ -67,6 +68,7 @@ def test_a_private_address_is_refused_with_a_row_saying_how_to_allow_it(tmp_path
     assert "Traceback" not in crawl.log and "DNS lookup failed" not in crawl.log and "CRITICAL" not in crawl.log
 
 
+@pytest.mark.crawl
 def test_redirects_and_sitemap_entries_into_the_network_are_refused(tmp_path: Path, inside, outside) -> None:
     redirected = run_crawl(tmp_path / "redirect", "article", {"url": outside.url("/redirect")})
     # offsite=1: a sitemap's entries on another site are read at all (then refused here)
@@ -76,12 +78,14 @@ def test_redirects_and_sitemap_entries_into_the_network_are_refused(tmp_path: Pa
     assert errors(listed, inside.url("/listed"))[0].startswith("refused: 127.0.0.2 is a loopback address")
 
 
+@pytest.mark.crawl
 def test_a_meta_refresh_never_replaces_the_page_s_article(tmp_path: Path, inside, outside) -> None:
     crawl = run_crawl(tmp_path, "article", {"url": outside.url("/refresh")})
     assert [row["title"] for row in crawl.db.query("select title from articles")] == ["A story that refreshes"]
     assert inside.requests == []
 
 
+@pytest.mark.crawl
 def test_allowing_a_network_lets_the_crawl_reach_it(tmp_path: Path, inside: LoopbackServer) -> None:
     crawl = run_crawl(tmp_path, "article", {"url": inside.url("/admin")}, {"ARCHIVER_ALLOW_NETWORKS": "127.0.0.2/32"})
     assert [row["title"] for row in crawl.db.query("select title from articles")] == ["Internal admin page"]
@@ -97,6 +101,7 @@ def test_which_addresses_are_refused(address: str, allowed: str | None) -> None:
     assert (refusal(address, networks) is None) == (allowed is not None)
 
 
+@pytest.mark.crawl
 def test_a_bad_network_setting_stops_the_crawl_with_one_sentence(tmp_path: Path) -> None:
     crawl = run_crawl(tmp_path, "article", {"url": "http://127.0.0.1/"}, {"ARCHIVER_ALLOW_NETWORKS": "10.0.0.0/33"})
     assert crawl.returncode == 2

@@ -29,6 +29,7 @@ def status(*args: str) -> dict:
     return json.loads(done.stdout)
 
 
+@pytest.mark.crawl
 def test_status_says_what_the_archive_holds(archive: Path) -> None:
     found = status("--db", str(archive))
     db = sqlite3.connect(archive)
@@ -46,6 +47,7 @@ def test_status_says_what_the_archive_holds(archive: Path) -> None:
     assert found["rechecks_due"] == count(f"select count(*) from articles where next_check_at <= '{iso_utc()}'")
 
 
+@pytest.mark.crawl
 def test_status_reads_aloud(archive: Path) -> None:
     done = run_archiver("status", "--db", str(archive))
     assert done.returncode == 0, done.stderr
@@ -56,6 +58,7 @@ def test_status_reads_aloud(archive: Path) -> None:
     assert "  Crawl 1 failed: DownloadConnectionRefusedError (2), HTTP 404 (1)" in lines
 
 
+@pytest.mark.crawl
 def test_status_trusts_nothing_stored(archive: Path, tmp_path: Path) -> None:
     outside = tmp_path / "outside.warc.gz"
     outside.write_bytes(b"x" * 100_000)
@@ -73,6 +76,7 @@ def test_status_trusts_nothing_stored(archive: Path, tmp_path: Path) -> None:
     assert "\nforged line" not in shown
 
 
+@pytest.mark.crawl
 def test_what_is_no_archive_gets_one_sentence(tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("create table notes (text)").connection.commit()

@@ -21,6 +21,8 @@ from archiver.core.warc import read_response
 from conftest import ROOT, Crawl, run_archiver, run_crawl, start_crawl
 from manysite import ManySite, article_path
 
+pytestmark = pytest.mark.crawl
+
 EXIT_WAIT = 90  # seconds: a hang detector, not a measure
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT, Crawl, run_crawl
 from newssite import NewsSite
 from archiver.core.writer import ArchiveWriter
@@ -24,6 +25,7 @@ REQUIRED = {
 }
 
 
+@pytest.mark.crawl
 def test_tables_have_the_documented_columns(archived: Crawl) -> None:
     db = archived.db
     for table, columns in REQUIRED.items():
@@ -34,6 +36,7 @@ def test_tables_have_the_documented_columns(archived: Crawl) -> None:
     assert applied[0] == "m001_core_tables"
 
 
+@pytest.mark.crawl
 def test_crawl_row_records_what_was_asked_and_what_happened(archived: Crawl, crawl_urls: dict) -> None:
     crawl = next(archived.db.query("select * from crawls"))
     assert crawl["spider"] == "article"
@@ -48,6 +51,7 @@ def test_crawl_row_records_what_was_asked_and_what_happened(archived: Crawl, cra
     assert stats["archiver/articles"] == archived.db["articles"].count == 6
 
 
+@pytest.mark.crawl
 def test_every_capture_row_says_what_happened(archived: Crawl, crawl_urls: dict) -> None:
     def one(url: str) -> dict:
         return next(archived.db.query("select * from captures where url = ? order by id desc", [url]))
@@ -63,12 +67,14 @@ def test_every_capture_row_says_what_happened(archived: Crawl, crawl_urls: dict)
     assert article["capture_id"] == one(crawl_urls["herald"])["id"]
 
 
+@pytest.mark.crawl
 def test_a_page_without_an_article_says_why(tmp_path: Path, news_site: NewsSite) -> None:
     crawl = run_crawl(tmp_path, "article", {"url": news_site.url("/robots.txt")})
     row = next(crawl.db.query("select * from captures where url like '%/robots.txt' and error is not null"))
     assert row["error"] == "no article: not HTML (text/plain)"
 
 
+@pytest.mark.crawl
 def test_a_recheck_keeps_one_article_and_both_captures(tmp_path: Path, crawl_urls: dict) -> None:
     urls = f"{crawl_urls['herald']},{crawl_urls['observer']}"
     first = run_crawl(tmp_path, "article", {"url": urls})
@@ -85,6 +91,7 @@ def test_a_recheck_keeps_one_article_and_both_captures(tmp_path: Path, crawl_url
     assert len(list(db["articles"].search("Luhansk"))) == 1
 
 
+@pytest.mark.crawl
 def test_two_crawls_on_one_archive_at_once_both_keep_all_their_rows(tmp_path: Path, crawl_urls: dict) -> None:
     db, warcs = tmp_path / "shared.db", tmp_path / "warcs"
     commands = [

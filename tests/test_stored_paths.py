@@ -15,6 +15,8 @@ from warcio.archiveiterator import ArchiveIterator
 from conftest import run_archiver
 from handmadewarc import gzipped, response
 
+pytestmark = pytest.mark.crawl
+
 PAGES = 10
 OUTSIDE_MARK = b"OUTSIDE-THE-WARC-DIRECTORY"
 REFUSED = "left out: The stored WARC file name is not a plain name inside the WARC directory."

@@ -64,6 +64,7 @@ def groups(crawl: Crawl, column: str) -> set[frozenset[str]]:
     return {frozenset(urls) for urls in found.values()}
 
 
+@pytest.mark.crawl
 def test_the_five_write_ups_are_one_story_and_unrelated_articles_are_not_in_it(archive: Crawl, sites: dict) -> None:
     articles = rows(archive)
     seeds = {seed_url(sites, k) for k in HOSTS}
@@ -74,6 +75,7 @@ def test_the_five_write_ups_are_one_story_and_unrelated_articles_are_not_in_it(a
     assert all(articles[url]["story_id"] is not None for url in articles)
 
 
+@pytest.mark.crawl
 def test_exact_and_near_copies_are_marked(archive: Crawl, sites: dict) -> None:
     articles = rows(archive)
     herald, exact, near = seed_url(sites, "herald"), copy_url(sites, EXACT_COPY), copy_url(sites, NEAR_COPY)
@@ -86,6 +88,7 @@ def test_exact_and_near_copies_are_marked(archive: Crawl, sites: dict) -> None:
     assert [url for url, r in articles.items() if r["copy_of"] and url not in (herald, exact, near)] == []
 
 
+@pytest.mark.crawl
 def test_the_stories_table_lists_each_story_with_its_sites_and_dates(archive: Crawl, sites: dict) -> None:
     articles = rows(archive)
     stories = {r["id"]: r for r in archive.db.query("select * from stories")}
@@ -103,6 +106,7 @@ def test_the_stories_table_lists_each_story_with_its_sites_and_dates(archive: Cr
     assert stats["archiver/stories/joined"] + stats["archiver/stories/new"] == 10 and stats["archiver/stories/new"] >= 5
 
 
+@pytest.mark.crawl
 def test_the_canned_query_shows_a_story_side_by_side(archive: Crawl, sites: dict) -> None:
     sql = metadata("archive")["databases"]["archive"]["queries"]["story"]["sql"]
     story_id = rows(archive)[seed_url(sites, "herald")]["story_id"]
@@ -113,6 +117,7 @@ def test_the_canned_query_shows_a_story_side_by_side(archive: Crawl, sites: dict
     assert {r["site"] for r in shown} == set(HOSTS.values())
 
 
+@pytest.mark.crawl
 def test_rebuild_gives_the_same_groups(archive: Crawl, tmp_path: Path) -> None:
     before = groups(archive, "story_id"), groups(archive, "copy_of")
     done = run_archiver("stories", "--rebuild", "--db", str(archive.db_path))
@@ -121,6 +126,7 @@ def test_rebuild_gives_the_same_groups(archive: Crawl, tmp_path: Path) -> None:
     assert (groups(archive, "story_id"), groups(archive, "copy_of")) == before
 
 
+@pytest.mark.crawl
 def test_stories_on_a_missing_archive_or_another_file_says_what_to_give(tmp_path: Path) -> None:
     done = run_archiver("stories", "--rebuild", "--db", str(tmp_path / "nothing.db"))
     assert done.returncode == 1
@@ -133,6 +139,7 @@ def test_stories_on_a_missing_archive_or_another_file_says_what_to_give(tmp_path
                                    "give the archive's path with --db.")
 
 
+@pytest.mark.crawl
 def test_a_copy_found_in_a_later_crawl_joins_the_existing_group(sites: dict, tmp_path: Path) -> None:
     herald = seed_url(sites, "herald")
     first = crawl_urls(tmp_path, [herald, seed_url(sites, "daily"), other_url(sites, "observer")])
@@ -182,6 +189,7 @@ def test_any_two_write_ups_form_a_story_in_a_fresh_archive(pair: tuple[str, str]
     assert not any(story[url] == story[seeds[0]] for url in unrelated)
 
 
+@pytest.mark.crawl
 def test_two_write_ups_crawled_into_an_empty_archive_are_one_story(sites: dict[str, StorySite], tmp_path: Path) -> None:
     pair = ("herald", "canindia")  # the pair furthest apart without a background of word frequencies
     crawl = crawl_urls(tmp_path, [seed_url(sites, k) for k in pair] + [other_url(sites, k) for k in HOSTS])

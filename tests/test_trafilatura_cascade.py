@@ -71,6 +71,7 @@ def test_on_a_corpus_page_the_fast_pass_misses_the_fallbacks_find_the_article() 
     assert found[""] == len(annotations["with"]) > found["Fast"]
 
 
+@pytest.mark.crawl
 def test_a_crawl_runs_and_records_the_extractor_it_is_told(tmp_path: Path, news_site) -> None:
     crawl = run_crawl(tmp_path, "article", {"url": news_site.article_urls()["herald"]},
                       {"ARCHIVER_EXTRACTOR": f"{BACKEND}.FullTrafilaturaExtractor"})

@@ -83,6 +83,7 @@ def test_the_article_records_the_vote_it_went_through() -> None:
     assert extract_article(html, "https://a.example/x", vote=False).extractor["vote"] is False
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("setting, recorded", [("1", "justext"), ("0", None)])
 def test_a_crawl_records_whether_its_articles_went_through_the_vote(tmp_path: Path, chrome_site, setting: str,
                                                                      recorded: str | None) -> None:
@@ -94,6 +95,7 @@ def test_a_crawl_records_whether_its_articles_went_through_the_vote(tmp_path: Pa
     assert (vote_record["drop_voters"][0] if vote_record else None) == recorded
 
 
+@pytest.mark.crawl
 def test_reextract_votes_or_not_as_asked(tmp_path: Path, chrome_site) -> None:
     from conftest import reextract, run_crawl
 

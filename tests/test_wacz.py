@@ -19,6 +19,8 @@ from conftest import Crawl, run_archiver
 from newssite import NewsSite
 from wayback import Wayback
 
+pytestmark = pytest.mark.crawl
+
 TOOLS = Path(sys.executable).parent  # py-wacz comes with the test extra
 
 

@@ -11,6 +11,7 @@ import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from conftest import Crawl, run_crawl
@@ -57,12 +58,14 @@ def path_of(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+@pytest.mark.crawl
 def test_every_received_response_is_a_capture_with_a_record(archived: Crawl) -> None:
     captured = sorted(path_of(r["url"]) for r in captured_rows(archived))
     # robots.txt, redirects, the 404 and the PDF included: everything the server answered, once each
     assert captured == sorted(s.path for s in archived.sent)
 
 
+@pytest.mark.crawl
 def test_records_hold_exactly_what_the_server_sent(archived: Crawl) -> None:
     sent_at = {s.path: s for s in archived.sent}
     for row in captured_rows(archived):
@@ -81,6 +84,7 @@ def test_records_hold_exactly_what_the_server_sent(archived: Crawl) -> None:
         assert warc["WARC-Block-Digest"] == sha1_label(block)
 
 
+@pytest.mark.crawl
 def test_warcio_reads_every_record_and_verifies_its_digests(archived: Crawl) -> None:
     for path in archived.warc_dir.iterdir():
         with open(path, "rb") as f:
@@ -100,6 +104,7 @@ def row_for(crawl: Crawl, url: str) -> dict:
     return next(crawl.db.query("select * from captures where url = ? and warc_filename is not null", [url]))
 
 
+@pytest.mark.crawl
 def test_repeated_headers_stay_repeated(archived: Crawl, crawl_urls: dict) -> None:
     _, block = record_at(archived, row_for(archived, crawl_urls["herald"]))
     _, headers, _ = parse_http(block)
@@ -109,6 +114,7 @@ def test_repeated_headers_stay_repeated(archived: Crawl, crawl_urls: dict) -> No
     assert (b"X-Caption", "Kyiv – café".encode()) in headers
 
 
+@pytest.mark.crawl
 def test_compressed_body_stays_compressed(archived: Crawl, crawl_urls: dict) -> None:
     _, block = record_at(archived, row_for(archived, crawl_urls["daily"]))
     _, headers, body = parse_http(block)
@@ -116,6 +122,7 @@ def test_compressed_body_stays_compressed(archived: Crawl, crawl_urls: dict) -> 
     assert gzip.decompress(body).startswith(b"<!DOCTYPE html>")
 
 
+@pytest.mark.crawl
 def test_chunked_body_is_stored_without_framing(archived: Crawl, crawl_urls: dict) -> None:
     _, block = record_at(archived, row_for(archived, crawl_urls["canindia"]))
     _, headers, body = parse_http(block)
@@ -123,6 +130,7 @@ def test_chunked_body_is_stored_without_framing(archived: Crawl, crawl_urls: dic
     assert b"transfer-encoding" not in {n.lower() for n, _ in headers}
 
 
+@pytest.mark.crawl
 def test_request_record_keeps_the_request_line_and_query_string(archived: Crawl, crawl_urls: dict) -> None:
     row = row_for(archived, crawl_urls["mailwire"])
     warc, block = split_record(member_after(archived, row))
@@ -145,6 +153,7 @@ def member_after(crawl: Crawl, row: dict) -> bytes:
     return data[: len(data) - len(d.unused_data)]
 
 
+@pytest.mark.crawl
 def test_status_line_keeps_the_servers_reason_phrase(archived: Crawl, crawl_urls: dict) -> None:
     row = row_for(archived, crawl_urls["missing"])
     assert row["status"] == 404 and row["reason"] == MISSING_REASON
@@ -152,6 +161,7 @@ def test_status_line_keeps_the_servers_reason_phrase(archived: Crawl, crawl_urls
     assert status_line == f"HTTP/1.1 404 {MISSING_REASON}".encode()
 
 
+@pytest.mark.crawl
 def test_files_are_named_opened_by_warcinfo_and_closed(archived: Crawl) -> None:
     names = sorted(p.name for p in archived.warc_dir.iterdir())
     assert names and all(re.fullmatch(r"archiver-\d{17}-\d{5}\.warc\.gz", n) for n in names)
@@ -185,6 +195,7 @@ def test_files_rotate_at_the_size_limit_and_lose_their_open_suffix(tmp_path: Pat
         assert kinds == ["warcinfo", "response", "request"]
 
 
+@pytest.mark.crawl
 def test_failed_requests_are_rows_without_records(archived: Crawl, crawl_urls: dict) -> None:
     rows = list(archived.db.query("select * from captures where url = ?", [crawl_urls["refused"]]))
     assert rows  # one per attempt: Scrapy retries a refused connection
@@ -193,6 +204,7 @@ def test_failed_requests_are_rows_without_records(archived: Crawl, crawl_urls: d
         assert "refused" in row["error"].lower()
 
 
+@pytest.mark.crawl
 def test_redirects_are_captured_before_they_are_followed(archived: Crawl, crawl_urls: dict) -> None:
     row = row_for(archived, crawl_urls["redirect"])
     assert row["status"] == 301
@@ -212,6 +224,7 @@ def test_host_header_is_written_as_it_was_sent() -> None:
     assert host_header(Request("http://[::1]:8080/a")) == b"[::1]:8080"
 
 
+@pytest.mark.crawl
 def test_responses_from_scrapys_http_cache_are_not_captured_again(tmp_path: Path, crawl_urls: dict) -> None:
     settings = {"HTTPCACHE_ENABLED": "1", "HTTPCACHE_DIR": str(tmp_path / "cache")}
     run_crawl(tmp_path, "article", {"url": crawl_urls["observer"]}, settings)

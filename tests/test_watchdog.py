@@ -18,6 +18,7 @@ from loopback import LoopbackServer, Reply
 from stuckextractor import STUCK, dies, needs, stuck_in_c
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chunk", [1, 3])
 def test_a_call_stuck_in_c_is_stopped_and_the_others_are_done(chunk: int) -> None:
     texts = ["one", f"a page {STUCK}", "two", "three", "four"]
@@ -76,6 +77,7 @@ def titles(db: Path) -> set[str]:
     return {r["title"] for r in sqlite_utils.Database(db).query("select title from articles")}
 
 
+@pytest.mark.crawl
 def test_import_stops_a_page_stuck_in_c_and_imports_the_others(tmp_path: Path) -> None:
     done = archiver("import", str(a_warc(tmp_path)), "--db", str(tmp_path / "archive.db"), "--warc-dir",
                     str(tmp_path / "warcs"), "--workers", "1", "--extractor", STUCK_EXTRACTOR, "--timeout", "1")
@@ -85,6 +87,7 @@ def test_import_stops_a_page_stuck_in_c_and_imports_the_others(tmp_path: Path) -
     assert titles(tmp_path / "archive.db") == set(TITLES)
 
 
+@pytest.mark.crawl
 def test_reextract_stops_a_page_stuck_in_c_and_reextracts_the_others(tmp_path: Path) -> None:
     common = ("--db", str(tmp_path / "archive.db"), "--warc-dir", str(tmp_path / "warcs"), "--workers", "1")
     assert archiver("import", str(a_warc(tmp_path)), *common).returncode == 0  # the default extractor: five articles
@@ -96,6 +99,7 @@ def test_reextract_stops_a_page_stuck_in_c_and_reextracts_the_others(tmp_path: P
             in done.stderr)
 
 
+@pytest.mark.crawl
 def test_a_crawl_stops_a_page_stuck_in_c_and_extracts_the_others(tmp_path: Path) -> None:
     pages = {"/stuck": stuck_page(), **{f"/{n}": page(title) for n, title in enumerate(TITLES)}}
     site = LoopbackServer(lambda path: Reply(200, "OK", [(b"Content-Type", b"text/html; charset=utf-8")], pages[path]))
@@ -113,6 +117,7 @@ def test_a_crawl_stops_a_page_stuck_in_c_and_extracts_the_others(tmp_path: Path)
     assert '"archiver/extraction/timeouts": 1' in crawl.crawl_row()["stats"]
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("command", ["stories", "merge"])
 def test_stories_and_merge_bound_each_signature_with_the_same_pool(tmp_path: Path, command: str) -> None:
     # no text is known to get a signature stuck in C: a limit no signature can meet shows the bound applies

@@ -13,6 +13,8 @@ from conftest import Crawl, run_archiver, run_crawl
 from discoverysite import ARTICLES, KEYS, SITEMAP_NS, article_page
 from loopback import LoopbackSite, Reply
 
+pytestmark = pytest.mark.crawl
+
 # a1 and a2 in sitemap a (lastmod 10 November), b1 in sitemap b (12 November); f1 and f2 in the feed
 DATES = {"a1": "2026-11-09T08:00:00Z", "a2": "2026-11-10T08:00:00Z", "b1": "2026-11-12T08:00:00Z",
          "f1": "Mon, 09 Nov 2026 08:00:00 GMT", "f2": "Wed, 11 Nov 2026 08:00:00 GMT"}

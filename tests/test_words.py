@@ -53,6 +53,7 @@ def japanese(tmp_path_factory: pytest.TempPathFactory) -> tuple[Crawl, ShiftJisS
     return crawl, site
 
 
+@pytest.mark.crawl
 def test_a_shift_jis_article_is_decoded_counted_and_not_too_short(japanese: tuple[Crawl, ShiftJisSite]) -> None:
     crawl, site = japanese
     (row,) = crawl.db.query("select * from articles")
