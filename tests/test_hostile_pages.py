@@ -73,7 +73,8 @@ def test_an_extraction_past_its_time_limit_gives_a_row_saying_so(tmp_path: Path,
 def test_redirect_loops_and_too_many_redirects_say_why(tmp_path: Path, hostile) -> None:
     crawl = run_crawl(tmp_path, "article", {"url": f"{hostile.url('/loop-a')},{hostile.url('/hop/0')}"},
                       {"REDIRECT_MAX_TIMES": "3"})
-    assert crawl.returncode == 0, crawl.stderr[-3000:]
+    assert crawl.returncode == 1, crawl.stderr[-3000:]  # every page tried failed: nothing archived but the evidence
+    assert "Failed: 2 URLs: max redirections reached (1), redirect loop (1)" in crawl.stderr
     loop = error_of(crawl, hostile.url("/loop-b"))
     assert f"no article: redirect loop ({hostile.url('/loop-a')} -> {hostile.url('/loop-b')} -> {hostile.url('/loop-a')})" in loop
     assert "no article: max redirections reached" in error_of(crawl, hostile.url("/hop/3"))

@@ -102,6 +102,11 @@ def test_what_is_no_archive_gets_one_sentence(tmp_path: Path) -> None:
      "refused", "10.0.0.5 is a private address"),
     ("not fetched: Forbidden by robots.txt", "refused", "Forbidden by robots.txt"),
     ("HTTP 500 \x1b]0;owned\x07", "failed", "HTTP 500"),
+    ("no article: redirect loop (http://a.example/a -> http://a.example/b -> http://a.example/a)", "failed",
+     "redirect loop"),
+    ("no article: max redirections reached (the response is archived)", "failed", "max redirections reached"),
+    ("redirect to 'file:///etc/passwd' refused: the file: scheme is not fetched (ARCHIVER_ALLOW_SCHEMES is http https)",
+     "refused", "redirect: the file: scheme is not fetched (ARCHIVER_ALLOW_SCHEMES is http https)"),
 ])
 def test_a_stored_error_gives_its_reason(error: str, kind: str, reason: str) -> None:
     assert failure_reason(error) == (kind, reason)

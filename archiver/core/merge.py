@@ -242,8 +242,10 @@ def _file_stories(writer: ArchiveWriter, article_ids: list[int], pool, at: Step)
         batch = article_ids[start:start + 200]
         at.where = f"filing the stories of the archive's articles {batch[0]} to {batch[-1]}"
         urls, texts = zip(*(rows_of.article_text(writer.storage.db, article_id) for article_id in batch))
-        for article_id, url, found in zip(batch, urls, pool.outcomes(text_signature, texts, chunk=8)):
+        outcomes = pool.outcomes(text_signature, texts, chunk=8)  # each result (or error) in turn
+        for article_id, url in zip(batch, urls):
+            at.where = f"filing the story of the article of {url!r:.300}"
+            found = next(outcomes)
             if isinstance(found, CallStopped):  # past the pool's bounds: left unfiled (archiver stories says so)
                 continue
-            at.where = f"filing the story of the article of {url!r:.300}"
             writer.file_story(decide(writer.story_candidates(article_id, found)))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 import os
 import resource
+import select
 import signal
 import threading
 import time
@@ -50,7 +51,41 @@ class Limits:
         return 2 * self.seconds + GRACE if self.seconds > 0 else None
 
 
-def _start_worker(memory: int) -> None:
+def exit_with(pid: int) -> None:
+    """End this process as soon as process ``pid`` has ended, from a daemon thread.
+
+    A fork server and its workers wait on pipes their creator may never
+    close: a crawl killed with ``-9`` would leave them running for good, and
+    holding its standard output and error open.  Linux says when a process
+    ends through a pidfd; where there is none, a second's poll says it.
+    """
+    def wait() -> None:
+        try:
+            handle = os.pidfd_open(pid)
+        except ProcessLookupError:
+            os._exit(0)
+        except OSError:  # a kernel without pidfds
+            while _alive(pid):
+                time.sleep(1)
+        else:
+            select.select([handle], [], [])
+        os._exit(0)
+
+    threading.Thread(target=wait, name="archiver-orphan-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _start_worker(memory: int, creator: int) -> None:
+    exit_with(creator)  # a worker outlives no crawl
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory > 0:  # the heap (brk and private mappings): a page that needs more raises MemoryError
         _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
@@ -67,7 +102,7 @@ def worker_pool(workers: int | None, memory: int = 0) -> Executor:
     context = get_context("forkserver")
     context.set_forkserver_preload(["archiver.extract.preload"])
     _start_fork_server_deaf()
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(memory,))
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(memory, os.getpid()))
 
 
 def _start_fork_server_deaf() -> None:

@@ -10,6 +10,7 @@ of each loading its own copy (about 30 MiB).
 from __future__ import annotations
 
 import gc
+import os
 
 import dateparser  # noqa: F401 - htmldate's fallback for dates in running text
 import htmldate.extractors
@@ -17,6 +18,7 @@ import resiliparse.extract.html2text  # noqa: F401
 import resiliparse.parse.html  # noqa: F401
 import trafilatura.metadata  # noqa: F401
 
+from ..core.pool import exit_with
 from . import justext_compat, trafilatura_compat
 from .pipeline import extract_article
 
@@ -26,6 +28,7 @@ _PAGE = """<html lang="en"><head><title>Council approves the budget</title>
 debate about the new swimming pool, the roads and the library that the town has wanted for years.</p>
 <p>Share</p></article></body></html>"""
 
+exit_with(os.getppid())  # the fork server outlives no crawl (its parent), even one killed with -9
 # Every language's stop words, for pages that declare none, held once as a set (17 MiB instead of 33).
 trafilatura_compat.use_stoplist(justext_compat.frozen_stoplists())
 extract_article(_PAGE, "https://example.org/budget")  # the code paths a page takes, and their caches

@@ -47,6 +47,10 @@ def failure_reason(error: str) -> tuple[str, str]:
         kind, reason = "refused", text[len("not fetched: "):]
     elif text.startswith("HTTP "):
         kind, reason = "failed", " ".join(text.split(" ", 2)[:2])
+    elif text.startswith("redirect to ") and " refused: " in text:  # a Location of a scheme not fetched
+        kind, reason = "refused", "redirect: " + text.split(" refused: ", 1)[1].split(";", 1)[0]
+    elif text.startswith("no article: "):  # a redirect that ends nowhere: "redirect loop (A -> B -> A)"
+        kind, reason = "failed", text[len("no article: "):].split(" (", 1)[0]
     else:
         match = _EXCEPTION.match(text)
         kind, reason = "failed", (match.group(1).rsplit(".", 1)[-1] if match else text)
@@ -56,13 +60,14 @@ def failure_reason(error: str) -> tuple[str, str]:
 def crawl_failures(conn: sqlite3.Connection, crawl_id: int) -> dict[str, list[tuple[str, int]]]:
     """The URLs a crawl could not fetch, by kind (``failed``, ``refused``) and reason, most frequent first.
 
-    A fetch failed when it got no response or an HTTP error; a URL tried
-    several times (retries) counts once a reason.
+    A fetch failed when it got no response, an HTTP error or a redirect that
+    leads nowhere (a loop, too many hops); a URL tried several times
+    (retries) counts once a reason.
     """
     counts: dict[str, Counter[str]] = {"failed": Counter(), "refused": Counter()}
     cursor = conn.execute(
         "SELECT error, count(DISTINCT url) FROM captures WHERE crawl_id = ? AND error IS NOT NULL "
-        "AND (status IS NULL OR status >= 400) GROUP BY error", [crawl_id])
+        "AND (status IS NULL OR status >= 300) GROUP BY error", [crawl_id])
     for error, urls in cursor:
         kind, reason = failure_reason(str(error))
         counts[kind][reason] += int(urls)
