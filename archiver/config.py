@@ -20,13 +20,13 @@ from weakref import WeakKeyDictionary
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
-from .core import schedule
-from .core.addresses import parse_networks
-from .core.pool import Limits
-from .core.values import parse_count, parse_render, parse_seconds, parse_size, parse_switch
-from .errors import ConfigError
-from .extract.backend import BUILTIN_EXTRACTORS, DEFAULT_EXTRACTOR, ExtractorError, load_extractor
-from .extract.blocks import CHROME_STORIES
+from archiver.values import schedule
+from archiver.values.addresses import parse_networks
+from archiver.runtime.pool import Limits
+from archiver.values.values import parse_count, parse_render, parse_seconds, parse_size, parse_switch
+from archiver.errors import ConfigError
+from archiver.extract.backend import BUILTIN_EXTRACTORS, DEFAULT_EXTRACTOR, ExtractorError, load_extractor
+from archiver.extract.blocks import CHROME_STORIES
 
 _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 

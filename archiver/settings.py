@@ -58,7 +58,7 @@ DOWNLOADER_MIDDLEWARES = {
     # Next to the downloader: sees every response as it came off the wire
     # (before decompression, redirects and retries) and every failure.
     "archiver.crawl.capture.WarcCaptureMiddleware": 950,
-    # Scrapy's decompression, decoding with archiver/core/codings.py (as replay and
+    # Scrapy's decompression, decoding with archiver/formats/codings.py (as replay and
     # reextract do) and advertising only the codings it decodes.
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "archiver.crawl.compression.DecodingMiddleware": 590,

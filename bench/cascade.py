@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from archiver.core.words import count as count_words  # noqa: E402
+from archiver.text.words import count as count_words  # noqa: E402
 from bench.voting import _f, score  # noqa: E402
 
 Row = tuple[int, int, int, int]

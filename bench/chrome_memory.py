@@ -57,7 +57,7 @@ from onestorysite import HOSTS, PROMO_SITE, QUOTE, QUOTED_BY, body, crawl_order,
 from onestorysite import render as story_page  # noqa: E402
 from onestorysite import path as story_path  # noqa: E402
 
-from archiver.core.writer import ArchiveWriter, FilingRules  # noqa: E402
+from archiver.archive.writer import ArchiveWriter, FilingRules  # noqa: E402
 from archiver.extract import Article, extract_article  # noqa: E402
 from archiver.storage import articles as article_rows  # noqa: E402
 

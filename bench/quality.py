@@ -34,7 +34,7 @@ from titles import _fold, ground_truth
 from w3lib.encoding import html_to_unicode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from archiver.core.words import tokens  # noqa: E402
+from archiver.text.words import tokens  # noqa: E402
 from archiver.extract.structured import visible  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-pages"

@@ -27,7 +27,7 @@ from throughput import CORPUS, CRAWL_SETTINGS, ROOT, start_server  # noqa: E402
 # Modules whose frames on the reactor thread would mean CPU work in the wrong place.
 HEAVY = {
     "extraction (trafilatura, htmldate, justext, lxml.html)": ("trafilatura/", "htmldate/", "justext/", "lxml/html"),
-    "compression and digests (zlib, warcio)": ("warcio/", "archiver/core/warc.py", "gzip.py", "hashlib"),
+    "compression and digests (zlib, warcio)": ("warcio/", "archiver/formats/warc.py", "gzip.py", "hashlib"),
     "SQLite (sqlite_utils, archiver/storage/)": ("sqlite_utils/", "archiver/storage/"),
 }
 _FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>.*?):\d+\)$")

@@ -50,7 +50,7 @@ SHELL = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>Loading</title
 
 def shell_responses(shells: list[str]) -> dict[str, tuple[bytes, bytes]]:
     """The shells in place of their pages, and the JSON their script reads (the page, decoded, as a string)."""
-    from archiver.core.charsets import page_text
+    from archiver.formats.charsets import page_text
 
     out = {}
     for name in shells:

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from archiver.cli.status import read_status  # noqa: E402
-from archiver.core.dates import iso_utc  # noqa: E402
+from archiver.values.dates import iso_utc  # noqa: E402
 from archiver.storage import Storage  # noqa: E402
 from archiver.storage import status as queries  # noqa: E402
 

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from archiver.core.warc import read_response  # noqa: E402
+from archiver.formats.warc import read_response  # noqa: E402
 from conftest import Crawl, start_crawl  # noqa: E402
 from manysite import ManySite  # noqa: E402
 

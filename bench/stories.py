@@ -12,7 +12,7 @@ It prints:
 2. TF-IDF cosine distributions: seed pairs, each seed's nearest corpus page,
    corpus pairs (IDF from all pages);
 3. the grouping as the archive does it, article by article through
-   :class:`~archiver.core.writer.ArchiveWriter`, with the real dates and with every
+   :class:`~archiver.archive.writer.ArchiveWriter`, with the real dates and with every
    page given the same date (no help from the date window): whether the
    seeds form one story, whether any seed joins a corpus page, the corpus's
    stories of several articles and the largest ones' titles;
@@ -51,11 +51,11 @@ from w3lib.encoding import html_to_unicode  # noqa: E402
 
 from archiver.extract.blocks import blocks  # noqa: E402
 from archiver.extract import Article, NoArticle, extract_article  # noqa: E402
-from archiver.core.similarity import (  # noqa: E402
+from archiver.text.similarity import (  # noqa: E402
     COPY_JACCARD, SHINGLE_WORDS, STORY_SIMILARITY, content_hash, decide, jaccard, signature, weights, words,
 )
-from archiver.core.writer import ArchiveWriter, FilingRules  # noqa: E402
-from archiver.core import similarity as core_similarity  # noqa: E402
+from archiver.archive.writer import ArchiveWriter, FilingRules  # noqa: E402
+from archiver.text import similarity as core_similarity  # noqa: E402
 
 WIRE_URL = "https://wire.example/peskov-losses"
 WIRE_INTRO = "Our correspondent in Kyiv reports on the Kremlin's first admission of heavy losses since the invasion began."

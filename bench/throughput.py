@@ -252,7 +252,7 @@ def check_archive(db_path: Path, urls: list[str]) -> dict:
 
 
 def single_process_rate(names: list[str], base: str) -> tuple[float, int]:
-    from archiver.core.charsets import page_text
+    from archiver.formats.charsets import page_text
     from archiver.extract import NoArticle, extract_article
 
     # decoded beforehand, as a crawl's workers decode them, outside the time measured

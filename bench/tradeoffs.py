@@ -39,7 +39,7 @@ from typing import Any, Callable
 from w3lib.encoding import html_to_unicode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from archiver.core.words import count as count_words  # noqa: E402
+from archiver.text.words import count as count_words  # noqa: E402
 from archiver.extract import NoArticle, extract_article, voting  # noqa: E402
 from archiver.extract.pipeline import pruned_tree  # noqa: E402
 from bench.quality import word_f1, word_scores  # noqa: E402

@@ -1,4 +1,4 @@
-"""What comparing two versions of an article costs: ``archiver.core.versions.compare`` on real and hostile texts.
+"""What comparing two versions of an article costs: ``archiver.text.versions.compare`` on real and hostile texts.
 
     python bench/versions.py [--corpus ../shared/corpus/real-pages]
 
@@ -25,8 +25,8 @@ from pathlib import Path
 
 if "archiver" not in sys.modules and not any(Path(p, "archiver").is_dir() for p in sys.path if p):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from archiver.core.charsets import page_text  # noqa: E402
-from archiver.core.versions import compare  # noqa: E402
+from archiver.formats.charsets import page_text  # noqa: E402
+from archiver.text.versions import compare  # noqa: E402
 from archiver.extract import NoArticle, extract_article  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-pages"

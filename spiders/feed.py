@@ -7,8 +7,8 @@ from typing import AsyncIterator
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from archiver.core.media import header_text
-from archiver.core.feeds import FeedError, discover_feeds, entry_hints, is_html_page, parse_feed
+from archiver.values.media import header_text
+from archiver.formats.feeds import FeedError, discover_feeds, entry_hints, is_html_page, parse_feed
 from archiver.crawl.basespiders import Candidate, DiscoverySpider
 
 

@@ -15,8 +15,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
-from archiver.core.dates import parse_date
-from archiver.core.media import header_text
+from archiver.values.dates import parse_date
+from archiver.values.media import header_text
 from archiver.crawl.arguments import switch
 from archiver.crawl.basespiders import META_RETRY, Candidate, DiscoverySpider, site_of
 from archiver.crawl.compat import RobotsWithHooks, SitemapWithExtras, sitemap_body

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archiver.core.similarity import signature
+from archiver.text.similarity import signature
 from archiver.extract import Article
 from archiver.extract.blocks import blocks
 

@@ -1,7 +1,7 @@
 """An extractor that gets stuck in one C call on a page that asks for it, for tests of the watchdog.
 
 ``hashlib.pbkdf2_hmac`` runs its rounds in C without looking at signals: the
-alarm of :func:`archiver.core.pool.within` cannot interrupt it, as it cannot a
+alarm of :func:`archiver.runtime.pool.within` cannot interrupt it, as it cannot a
 parser looping in C on a hostile page.  Every other page gives its paragraphs.
 """
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from archiver.core.charsets import page_text
+from archiver.formats.charsets import page_text
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real-pages" / "html"
 TEXT = "Übermäßig «schöne» Grüße – naïve café, 東京"

@@ -37,7 +37,7 @@ def test_the_chrome_site_reports_stories_of_one_page_and_three_of_several() -> N
 
 def test_a_block_leaves_a_page_once_earlier_pages_of_two_stories_showed_it(tmp_path: Path) -> None:
     """Filed in crawl order by the archive writer, each page against the stories as they were when it came in."""
-    from archiver.core.writer import ArchiveWriter
+    from archiver.archive.writer import ArchiveWriter
     from archiver.extract import extract_article
 
     writer = ArchiveWriter(tmp_path / "archive.db")
@@ -101,7 +101,7 @@ def test_reextraction_reports_what_it_cannot_read(tmp_path: Path, chrome_site: C
         warc.write_bytes(b"not a warc file")
     done = run_archiver("reextract", "--db", str(crawl.db_path), "--warc-dir", str(crawl.warc_dir))
     assert done.returncode == 1 and "1 unreadable" in done.stdout  # not a success: a capture could not be read
-    # the stored place is checked against the file before anything is read (archiver/core/warc.py place_problem)
+    # the stored place is checked against the file before anything is read (archiver/formats/warc.py place_problem)
     assert "No record to read: its stored place" in done.stderr and "runs past the end of its WARC file" in done.stderr
     missing = run_archiver("reextract", "--db", str(tmp_path / "none.db"))
     assert missing.returncode == 1 and missing.stderr.strip().endswith("No archive at " + str(tmp_path / "none.db") + "; give its path with --db.")
@@ -157,7 +157,7 @@ def test_the_petition_promo_leaves_the_next_page_once_shown_twice_and_every_page
     """The archive writer, as a crawl and then ``archiver reextract`` file them, in the site's order."""
     from chromesite import PETITION_PAGES, PETITION_QUOTE, petition_page, petition_promo
 
-    from archiver.core.writer import ArchiveWriter
+    from archiver.archive.writer import ArchiveWriter
     from archiver.extract import extract_article
 
     pages = {f"https://petition.example{p}": extract_article(petition_page(p).decode(), f"https://petition.example{p}")
@@ -185,7 +185,7 @@ def test_a_promo_on_every_page_of_a_one_story_site_leaves_from_its_second_sighti
     from onestorysite import path as story_path
     from onestorysite import render as story_page
 
-    from archiver.core.writer import ArchiveWriter
+    from archiver.archive.writer import ArchiveWriter
     from archiver.extract import extract_article
 
     pages = {(site, page): f"http://{HOSTS[site]}{story_path(page)}" for site, page in crawl_order()}

@@ -18,9 +18,9 @@ from warcio.archiveiterator import ArchiveIterator
 
 from codingsite import BOMB, BROKEN_ZSTD, CODED, JPEG_AS_HTML, RANDOM_BYTES, CodingSite, html, sentences, title
 from conftest import Crawl, reextract, run_archiver, run_crawl
-from archiver.core.codings import DECODERS, MAX_DECODED_SIZE, decode_body
+from archiver.formats.codings import DECODERS, MAX_DECODED_SIZE, decode_body
 from archiver.errors import CodingError
-from archiver.core.warc import read_response
+from archiver.formats.warc import read_response
 from archiver.web.replay import ReplayError, replay
 
 NOT_ARTICLES = (BROKEN_ZSTD, BOMB, RANDOM_BYTES, JPEG_AS_HTML)

@@ -8,7 +8,7 @@ import time
 import pytest
 from conftest import Crawl
 
-from archiver.core.cpu import CpuMeter, stats
+from archiver.runtime.cpu import CpuMeter, stats
 
 
 @pytest.mark.crawl

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from archiver.config import SETTINGS
-from archiver.core.values import parse_size
+from archiver.values.values import parse_size
 from archiver.extract import NoArticle, extract_page, page_head
 from archiver.extract.lean import ATTRIBUTE_MAX, lean
 from archiver.extract.listing import is_listing

@@ -21,7 +21,7 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
-from archiver.core.charsets import page_text
+from archiver.formats.charsets import page_text
 from archiver.extract import justext_compat, parse_html, trafilatura_backend  # noqa: F401 - importing it installs the guards
 from archiver.extract.structured import plain
 from archiver.extract.trafilatura_compat import GUARDED, REGEXP_NS, guarded, literals

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from archiver.core.feeds import FeedError, parse_feed
+from archiver.formats.feeds import FeedError, parse_feed
 
 FEED_URL = "https://news.example/feeds/all.xml"
 

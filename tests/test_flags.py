@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from archiver.extract import extract_article
-from archiver.core.writer import ArchiveWriter, FilingRules
+from archiver.archive.writer import ArchiveWriter, FilingRules
 from archiver.extract.flags import interstitial, link_share, mostly_links
 from made import an_article
 

@@ -17,8 +17,8 @@ import pytest
 from scrapy import Request
 from scrapy.utils.request import request_from_dict
 
-from archiver.core.records import Previous
-from archiver.core.warc import RefersTo
+from archiver.formats.records import Previous
+from archiver.formats.warc import RefersTo
 from archiver.crawl.serializer import FrontierDataError, dumps, loads
 from spiders.feed import FeedSpider
 

@@ -33,7 +33,7 @@ def test_serve_keeps_host_as_a_long_option() -> None:
 @pytest.mark.parametrize("marked, plain", [
     ("Runs ``datasette serve`` over it", "Runs datasette serve over it"),
     ("the `site_rules` table", "the site_rules table"),
-    ("see :class:`~archiver.core.writer.ArchiveWriter`", "see archiver.core.writer.ArchiveWriter"),
+    ("see :class:`~archiver.archive.writer.ArchiveWriter`", "see archiver.archive.writer.ArchiveWriter"),
     ("**never** twice", "never twice"),
     ("a lone ` backtick and 2 ** 3", "a lone ` backtick and 2 ** 3"),
     ("options after -- go to Datasette", "options after -- go to Datasette"),

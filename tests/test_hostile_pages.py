@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.core.warc import read_response
+from archiver.formats.warc import read_response
 from conftest import Crawl, finish_crawl, run_crawl, start_crawl
 from hostilesite import HostileSite, TreeMemory, huge_page
 

@@ -17,7 +17,7 @@ from warcio.capture_http import capture_http
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archiver.core.warc import existing_path, read_response
+from archiver.formats.warc import existing_path, read_response
 from conftest import Crawl, run_archiver
 from newssite import MISSING_PATH, PDF_PATH, NewsSite
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from archiver.core.warc import read_response
-from archiver.core.warcimport import ImportedRecord, Skipped, read_records
+from archiver.formats.warc import read_response
+from archiver.archive.warcimport import ImportedRecord, Skipped, read_records
 from conftest import run_archiver
 from handmadewarc import gzipped, response
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.core.iothread import IOThread
+from archiver.runtime.iothread import IOThread
 from conftest import run_crawl
 from schemesite import SchemeSite, Trap
 
@@ -85,7 +85,7 @@ def test_without_on_failure_a_posted_failure_is_logged_with_its_traceback(tmp_pa
     database = read_only(tmp_path)
     io = IOThread("test-io", flush=database.commit)
     try:
-        with caplog.at_level(logging.ERROR, logger="archiver.core.iothread"):
+        with caplog.at_level(logging.ERROR, logger="archiver.runtime.iothread"):
             io.post(database.execute, "INSERT INTO notes VALUES ('lost?')")
             io.call(lambda: None)
     finally:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from archiver.core.minhash import EMPTY, NUM_PERM, jaccard, minhashes
-from archiver.core.similarity import BANDS, COPY_JACCARD, signature
+from archiver.text.minhash import EMPTY, NUM_PERM, jaccard, minhashes
+from archiver.text.similarity import BANDS, COPY_JACCARD, signature
 
 BLOCKS = [
     [b"the president said", b"president said in", b"said in his"],

@@ -12,10 +12,10 @@ from warcio.archiveiterator import ArchiveIterator
 from changingsite import PARAGRAPHS, ChangingSite
 from conftest import Crawl, run_crawl
 
-from archiver.core.schedule import RecheckSchedule
+from archiver.values.schedule import RecheckSchedule
 from archiver.storage import reading
-from archiver.core.versions import compare, fingerprint
-from archiver.core.warc import read_response
+from archiver.text.versions import compare, fingerprint
+from archiver.formats.warc import read_response
 
 NEW_PARAGRAPH = ("Engineers told the council the work would take two years and cost about fifty million euros, "
                  "most of it paid by the regional government.")

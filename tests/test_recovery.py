@@ -1,6 +1,6 @@
 """Recovery after a crash: the gzip member walker ends on every input, and a killed crawl's big record is kept.
 
-The walker (:func:`archiver.core.recovery.whole_members_end`) is checked on
+The walker (:func:`archiver.archive.recovery.whole_members_end`) is checked on
 generated files: members of every size on both sides of each power of two up
 to several MiB, compressible or not, with and without optional gzip header
 fields, cut inside a header, inside the deflate data, inside the trailer or
@@ -30,7 +30,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from archiver.core.recovery import READ_SIZE, whole_members_end
+from archiver.archive.recovery import READ_SIZE, whole_members_end
 from conftest import Crawl, run_archiver, run_crawl, start_crawl
 from loopback import LoopbackSite, Reply
 from test_stopping import assert_archive_whole

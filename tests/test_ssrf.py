@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.core.addresses import parse_networks, refusal
+from archiver.values.addresses import parse_networks, refusal
 from conftest import run_crawl
 from loopback import LoopbackServer, Reply
 from newssite import page, paragraphs

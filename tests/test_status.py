@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.core.dates import iso_utc
+from archiver.values.dates import iso_utc
 from archiver.storage.status import REASON_MAX, failure_reason
 from conftest import Crawl, run_archiver
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.core.warc import read_response
+from archiver.formats.warc import read_response
 from conftest import ROOT, Crawl, run_archiver, run_crawl, start_crawl
 from manysite import ManySite, article_path
 

@@ -12,7 +12,7 @@ import sys
 import pytest
 from conftest import ROOT, Crawl, run_crawl
 from newssite import NewsSite
-from archiver.core.writer import ArchiveWriter
+from archiver.archive.writer import ArchiveWriter
 from made import an_article
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")

@@ -128,7 +128,7 @@ def test_reextract_refuses_each_tampered_capture_and_goes_on(tampered: dict) -> 
 
 
 def test_the_serve_replay_refuses_a_name_with_a_nul(tampered: dict) -> None:
-    from archiver.core.warc import OutsideWarcDir, existing_path
+    from archiver.formats.warc import OutsideWarcDir, existing_path
     from archiver.web.replay import ReplayError, replay
 
     db = sqlite_utils.Database(tampered["db"])

@@ -173,7 +173,7 @@ def _pages() -> dict[str, str]:
 
 @pytest.mark.parametrize("pair", list(itertools.combinations(HOSTS, 2)))
 def test_any_two_write_ups_form_a_story_in_a_fresh_archive(pair: tuple[str, str], tmp_path: Path) -> None:
-    from archiver.core.writer import ArchiveWriter
+    from archiver.archive.writer import ArchiveWriter
     from archiver.extract import extract_article
 
     pages = _pages()
@@ -197,7 +197,7 @@ def test_two_write_ups_crawled_into_an_empty_archive_are_one_story(sites: dict[s
 
 
 def test_an_article_filed_again_away_from_the_story_named_after_it_leaves_it(tmp_path: Path) -> None:
-    from archiver.core.writer import ArchiveWriter
+    from archiver.archive.writer import ArchiveWriter
     from archiver.extract import extract_article
 
     pages = _pages()
@@ -218,7 +218,7 @@ def test_an_article_filed_again_away_from_the_story_named_after_it_leaves_it(tmp
 
 
 def test_a_story_row_counted_article_by_article_is_its_recount(tmp_path: Path) -> None:
-    from archiver.core.writer import ArchiveWriter
+    from archiver.archive.writer import ArchiveWriter
     from archiver.storage import storyindex
     from made import an_article
 

@@ -10,7 +10,7 @@ import pytest
 from lxml import html as lxml_html
 from w3lib.encoding import html_to_unicode
 
-from archiver.core.words import count as count_words
+from archiver.text.words import count as count_words
 from archiver.extract import Page, extract_article
 from archiver.extract.trafilatura_backend import (FastTrafilaturaExtractor, FullTrafilaturaExtractor,
                                                   TrafilaturaExtractor)

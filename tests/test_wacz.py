@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.core.dates import parse_date
+from archiver.values.dates import parse_date
 from conftest import Crawl, run_archiver
 from newssite import NewsSite
 from wayback import Wayback

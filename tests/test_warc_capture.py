@@ -16,7 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from conftest import Crawl, run_crawl
 from newssite import ARTICLE_PATHS, MISSING_REASON
-from archiver.core.warc import HttpExchange, WarcFileWriter
+from archiver.formats.warc import HttpExchange, WarcFileWriter
 
 HOP_BY_HOP = {b"transfer-encoding", b"connection", b"keep-alive"}
 

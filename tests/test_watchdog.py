@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from archiver.core.pool import BoundedPool, Limits, MemoryLimitExceeded, TimeLimitExceeded, WorkerDied
+from archiver.runtime.pool import BoundedPool, Limits, MemoryLimitExceeded, TimeLimitExceeded, WorkerDied
 from conftest import ROOT, run_crawl
 from handmadewarc import gzipped, page, response
 from loopback import LoopbackServer, Reply

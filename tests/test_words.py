@@ -10,8 +10,8 @@ import pytest
 
 from conftest import Crawl, run_crawl
 from loopback import LoopbackSite, Reply
-from archiver.core.similarity import words as story_words
-from archiver.core.words import LETTERS_PER_WORD, count, tokens, units, units_words
+from archiver.text.similarity import words as story_words
+from archiver.text.words import LETTERS_PER_WORD, count, tokens, units, units_words
 
 JA_PATH = "/kokunai/2026/11/bosai-keikaku"
 JA_TITLE = "東京都、新しい防災計画を発表"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from archiver.core.similarity import WORDFREQ_CODES, background
-from archiver.core.wordshares import WordShares, frequency_buckets
+from archiver.text.similarity import WORDFREQ_CODES, background
+from archiver.text.wordshares import WordShares, frequency_buckets
 
 
 def test_a_table_gives_back_what_it_holds_and_nothing_else() -> None:

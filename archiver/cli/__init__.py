@@ -13,8 +13,8 @@
 One module a command; named exceptions become one-line errors here, at the
 command-line edge, and so do click's usage errors (:class:`PlainGroup`); help
 texts are shown without their reST markup.  Commands that write open the archive through
-:class:`~archiver.core.writer.ArchiveWriter`, which first puts right what a
-killed crawl left (:mod:`archiver.core.recovery`).
+:class:`~archiver.archive.writer.ArchiveWriter`, which first puts right what a
+killed crawl left (:mod:`archiver.archive.recovery`).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from typing import Any, Callable
 
 import click
 
-from ..config import SETTINGS
-from ..core.dates import iso_utc, parse_since
-from ..core.values import plural  # noqa: F401  (the commands' counts)
-from ..core.writer import ArchiveWriter, FilingRules
+from archiver.config import SETTINGS
+from archiver.values.dates import iso_utc, parse_since
+from archiver.values.values import plural  # noqa: F401  (the commands' counts)
+from archiver.archive.writer import ArchiveWriter, FilingRules
 
 BATCH = 200  # pages in memory at a time
 DB_OPTION = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -157,4 +157,4 @@ def cutoff(since: str | None) -> str | None:
         raise click.ClickException(f"--since {since} is neither a date (2026-11-01) nor an age (48h, 7d).") from None
 
 
-from . import cdxj, demo, importing, merge, reextract, serve, status, stories, wacz  # noqa: E402,F401  (each registers its command)
+from archiver.cli import cdxj, demo, importing, merge, reextract, serve, status, stories, wacz  # noqa: E402,F401  (each registers its command)

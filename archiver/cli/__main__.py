@@ -1,5 +1,5 @@
 """``python -m archiver.cli``."""
 
-from . import cli
+from archiver.cli import cli
 
 cli(prog_name="archiver")

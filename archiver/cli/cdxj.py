@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 
-from ..core.cdxj import in_closed_files, index
-from ..errors import WarcError
-from ..storage.export import indexed_captures
-from . import DB_OPTION, WARC_DIR_OPTION, cli, open_writer, plural, require_warc_dir
+from archiver.formats.cdxj import in_closed_files, index
+from archiver.errors import WarcError
+from archiver.storage.export import indexed_captures
+from archiver.cli import DB_OPTION, WARC_DIR_OPTION, cli, open_writer, plural, require_warc_dir
 
 
 @cli.command()

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import click
 
-from ..core.dates import iso_utc
-from ..core.values import plural
-from ..demo.site import SITE_NAME, DemoSite
-from ..storage import status as queries
-from . import cli
+from archiver.values.dates import iso_utc
+from archiver.values.values import plural
+from archiver.demo.site import SITE_NAME, DemoSite
+from archiver.storage import status as queries
+from archiver.cli import cli
 
 MARKER = ".archiver-demo"  # the file that says a folder holds the demo's archive and nothing else
 

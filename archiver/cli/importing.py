@@ -1,10 +1,10 @@
 """``archiver import``: WARC and ARC files written by other tools, brought into the archive.
 
-Each file is placed inside the WARC directory (:func:`archiver.core.warcimport.place`:
+Each file is placed inside the WARC directory (:func:`archiver.archive.warcimport.place`:
 referenced where it is when already there, else copied byte for byte), each
 response, revisit and resource record gets a ``captures`` row pointing at it,
 and the HTML pages are extracted in worker processes and filed as a crawl
-files them (:meth:`archiver.core.writer.ArchiveWriter.file_here`).
+files them (:meth:`archiver.archive.writer.ArchiveWriter.file_here`).
 """
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ from urllib.parse import urlsplit
 
 import click
 
-from ..core.dates import parse_date
-from ..core.media import is_html
-from ..core.pool import BoundedPool, Limits
-from ..core.records import CrawlEnd
-from ..core.warc import OutsideWarcDir, StoredResponse, existing_path, read_response
-from ..core.warcimport import ImportedRecord, NotPerRecordGzip, Skipped, place, read_records
-from ..core.writer import ArchiveWriter
-from ..errors import CodingError, WarcError
-from ..extract import NoArticle, SiteRules, rules_for
-from . import BATCH, DB_OPTION, EXTRACTOR_OPTION, VOTE_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, open_writer, plural
-from .reextract import extracted, limits_options, page_job
+from archiver.values.dates import parse_date
+from archiver.values.media import is_html
+from archiver.runtime.pool import BoundedPool, Limits
+from archiver.formats.records import CrawlEnd
+from archiver.formats.warc import OutsideWarcDir, StoredResponse, existing_path, read_response
+from archiver.archive.warcimport import ImportedRecord, NotPerRecordGzip, Skipped, place, read_records
+from archiver.archive.writer import ArchiveWriter
+from archiver.errors import CodingError, WarcError
+from archiver.extract import NoArticle, SiteRules, rules_for
+from archiver.cli import BATCH, DB_OPTION, EXTRACTOR_OPTION, VOTE_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, open_writer, plural
+from archiver.cli.reextract import extracted, limits_options, page_job
 
 SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 # how a WARC or ARC file starts: a gzip member, a WARC record, an ARC file header

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from ..core.merge import merge as merge_shards
-from ..errors import MergeError
-from ..storage import Storage, storyindex
-from . import WORKERS_OPTION, cli, plural
+from archiver.archive.merge import merge as merge_shards
+from archiver.errors import MergeError
+from archiver.storage import Storage, storyindex
+from archiver.cli import WORKERS_OPTION, cli, plural
 
 
 @cli.command()

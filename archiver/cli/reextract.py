@@ -9,15 +9,15 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from ..config import SETTINGS
-from ..core.values import parse_size
-from ..core.pool import BoundedPool, CallStopped, Limits
-from ..core.warc import existing_path, read_response
-from ..core.writer import ArchiveWriter, FilingRules
-from ..errors import CodingError, WarcError
-from ..extract import Article, NoArticle, SiteRules, extract_page, page_head, rules_for
-from ..storage import articles
-from . import (
+from archiver.config import SETTINGS
+from archiver.values.values import parse_size
+from archiver.runtime.pool import BoundedPool, CallStopped, Limits
+from archiver.formats.warc import existing_path, read_response
+from archiver.archive.writer import ArchiveWriter, FilingRules
+from archiver.errors import CodingError, WarcError
+from archiver.extract import Article, NoArticle, SiteRules, extract_page, page_head, rules_for
+from archiver.storage import articles
+from archiver.cli import (
     BATCH, DB_OPTION, EXTRACTOR_OPTION, VOTE_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, as_setting, cli, cutoff, open_writer,
     require_warc_dir,
 )

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from ..config import SETTINGS
-from . import cli
+from archiver.config import SETTINGS
+from archiver.cli import cli
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})
@@ -35,7 +35,7 @@ def serve(db_path: Path, host: str, port: int, warc_dir: Path | None, writable: 
     # imported here: only this command needs Datasette (and its plugins, ours among them)
     from datasette.cli import serve as datasette_serve
 
-    from ..web.metadata import metadata
+    from archiver.web.metadata import metadata
 
     if not db_path.is_file():
         raise click.ClickException(f"No archive at {db_path}; give its path: archiver serve PATH.")

@@ -16,10 +16,10 @@ from typing import Any
 
 import click
 
-from ..core.dates import iso_utc
-from ..core.values import format_size, plural
-from ..storage import status as queries
-from . import cli
+from archiver.values.dates import iso_utc
+from archiver.values.values import format_size, plural
+from archiver.storage import status as queries
+from archiver.cli import cli
 
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 LAST_CRAWLS = 5

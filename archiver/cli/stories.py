@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from ..core.merge import text_signature
-from ..core.pool import BoundedPool, CallStopped, Limits
-from ..core.similarity import decide
-from ..storage import storyindex
-from . import BATCH, DB_OPTION, WORKERS_OPTION, cli, open_writer, plural
-from .reextract import limits_options
+from archiver.archive.merge import text_signature
+from archiver.runtime.pool import BoundedPool, CallStopped, Limits
+from archiver.text.similarity import decide
+from archiver.storage import storyindex
+from archiver.cli import BATCH, DB_OPTION, WORKERS_OPTION, cli, open_writer, plural
+from archiver.cli.reextract import limits_options
 
 
 @cli.command()

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..core.wacz import NothingSelected, write_wacz
-from ..errors import WarcError
-from ..storage.export import Selection
-from . import DB_OPTION, WARC_DIR_OPTION, cli, cutoff, open_writer, plural, require_warc_dir
+from archiver.archive.wacz import NothingSelected, write_wacz
+from archiver.errors import WarcError
+from archiver.storage.export import Selection
+from archiver.cli import DB_OPTION, WARC_DIR_OPTION, cli, cutoff, open_writer, plural, require_warc_dir
 
 
 @cli.command()

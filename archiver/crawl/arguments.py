@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from ..core.values import RENDER_MODES, parse_count, parse_render, parse_switch
-from ..errors import SpiderArgumentError
+from archiver.values.values import RENDER_MODES, parse_count, parse_render, parse_switch
+from archiver.errors import SpiderArgumentError
 
 
 def check_url(url: str, where: str = "") -> str:

@@ -19,21 +19,21 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
-from ..config import ArchiverConfig
-from ..core.dates import iso_utc, parse_since
-from ..core.records import RecheckState
-from ..core.media import header_text, is_html
-from ..errors import SpiderArgumentError
-from ..extract import page_head
-from .arguments import check_names, check_url, render_mode, switch
-from .capture import META_CAPTURE_ID, META_PREVIOUS, META_UNCHANGED
-from .compat import spider_closing
-from .extension import ArchiveExtension
-from .guard import refused_because
-from .schemes import request_for
-from .compression import META_UNDECODABLE
-from .items import ArchivedPage
-from .sources import HeldSources
+from archiver.config import ArchiverConfig
+from archiver.values.dates import iso_utc, parse_since
+from archiver.formats.records import RecheckState
+from archiver.values.media import header_text, is_html
+from archiver.errors import SpiderArgumentError
+from archiver.extract import page_head
+from archiver.crawl.arguments import check_names, check_url, render_mode, switch
+from archiver.crawl.capture import META_CAPTURE_ID, META_PREVIOUS, META_UNCHANGED
+from archiver.crawl.compat import spider_closing
+from archiver.crawl.extension import ArchiveExtension
+from archiver.crawl.guard import refused_because
+from archiver.crawl.schemes import request_for
+from archiver.crawl.compression import META_UNDECODABLE
+from archiver.crawl.items import ArchivedPage
+from archiver.crawl.sources import HeldSources
 
 # A long source (a sitemap of 200,000 URLs) is checked against the archive
 # BATCH at a time, and fed to the scheduler while it holds fewer than

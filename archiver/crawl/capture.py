@@ -9,7 +9,7 @@ the error and no WARC record.  The row id is left in the request's meta as
 ``archiver_capture_id`` for the spider and the article pipeline.
 
 Threads: the reactor thread builds the exchange; the archive's I/O thread
-writes it (:meth:`archiver.core.writer.ArchiveWriter.capture`).
+writes it (:meth:`archiver.archive.writer.ArchiveWriter.capture`).
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 
-from ..core.dates import iso_utc
-from ..core.media import header_text
-from ..core.records import Capture, Previous
-from ..core.warc import HttpExchange
-from .download import META_STATUS_LINE
-from .extension import ArchiveExtension
-from .guard import refused_because
+from archiver.values.dates import iso_utc
+from archiver.values.media import header_text
+from archiver.formats.records import Capture, Previous
+from archiver.formats.warc import HttpExchange
+from archiver.crawl.download import META_STATUS_LINE
+from archiver.crawl.extension import ArchiveExtension
+from archiver.crawl.guard import refused_because
 
 logger = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..core.dates import iso_utc
-from ..core.media import header_text
-from ..core.records import Capture
-from ..core.warc import HttpExchange
-from ..core.writer import ArchiveWriter
+from archiver.values.dates import iso_utc
+from archiver.values.media import header_text
+from archiver.formats.records import Capture
+from archiver.formats.warc import HttpExchange
+from archiver.archive.writer import ArchiveWriter
 
 MAX_RESPONSES = 500  # a page's responses written at most
 MAX_TRAFFIC = 64 * 1024 * 1024  # bytes of a page's responses written at most (the rest: skipped)

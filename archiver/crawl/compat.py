@@ -40,8 +40,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.sitemap import Sitemap
 from twisted.internet.defer import Deferred
 
-from ..core.codings import decode_body, decoding_limit
-from .guard import refused_because
+from archiver.formats.codings import decode_body, decoding_limit
+from archiver.crawl.guard import refused_because
 
 logger = logging.getLogger(__name__)
 
@@ -280,8 +280,8 @@ def sitemap_body(spider: SitemapSpider, response: Response) -> bytes | None:
     """The sitemap XML of a response (gunzipped, from robots.txt-found or direct sitemaps), as SitemapSpider reads it.
 
     A gzip file (a ``.xml.gz`` served without ``Content-Encoding``) is unzipped
-    by :mod:`archiver.core.codings` within the bound the crawl decodes to
-    (:func:`~archiver.core.codings.decoding_limit`), not Scrapy's
+    by :mod:`archiver.formats.codings` within the bound the crawl decodes to
+    (:func:`~archiver.formats.codings.decoding_limit`), not Scrapy's
     ``DOWNLOAD_MAXSIZE`` alone; past it, :class:`~archiver.errors.CodingError` says so.
     """
     if not isinstance(response, XmlResponse) and gzip_magic_number(response):

@@ -1,4 +1,4 @@
-"""Scrapy's HttpCompressionMiddleware, decoding with :mod:`archiver.core.codings`.
+"""Scrapy's HttpCompressionMiddleware, decoding with :mod:`archiver.formats.codings`.
 
 It takes the place of Scrapy's (``DOWNLOADER_MIDDLEWARES`` in
 :mod:`archiver.settings`, same priority), so that the crawl decodes bodies
@@ -18,8 +18,8 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.http import Response, TextResponse
 from scrapy.responsetypes import responsetypes
 
-from ..core.codings import ACCEPTED, codings, decode_body, decoding_limit
-from ..errors import CodingError
+from archiver.formats.codings import ACCEPTED, codings, decode_body, decoding_limit
+from archiver.errors import CodingError
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ ACCEPT_ENCODING = ", ".join(ACCEPTED).encode("ascii")
 
 
 class DecodingMiddleware(HttpCompressionMiddleware):
-    """Decodes ``Content-Encoding`` with :func:`archiver.core.codings.decode_body`; ``COMPRESSION_ENABLED`` still turns it off."""
+    """Decodes ``Content-Encoding`` with :func:`archiver.formats.codings.decode_body`; ``COMPRESSION_ENABLED`` still turns it off."""
 
     def process_request(self, request: Request) -> None:
         request.headers.setdefault("Accept-Encoding", ACCEPT_ENCODING)

@@ -21,9 +21,9 @@ from scrapy.crawler import Crawler
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.http import Response
 
-from .compat import download_watching_heads
-from .extension import ArchiveExtension
-from .hosts import send_politely
+from archiver.crawl.compat import download_watching_heads
+from archiver.crawl.extension import ArchiveExtension
+from archiver.crawl.hosts import send_politely
 
 META_STATUS_LINE = "archiver_status_line"
 

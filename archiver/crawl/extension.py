@@ -1,7 +1,7 @@
 """The crawl's archive, the Scrapy way: one extension that other components find with ``crawler.get_extension``.
 
 :class:`ArchiveExtension` is thin: it takes the crawl lock, opens the
-:class:`~archiver.core.writer.ArchiveWriter` on the I/O thread (after putting
+:class:`~archiver.archive.writer.ArchiveWriter` on the I/O thread (after putting
 right what a killed crawl left), keeps the crawl's row, closes everything when
 the spider closes or the crawl is killed, and counts failures.  The capture
 middleware, the article pipeline and the spiders run their units of work on
@@ -26,20 +26,20 @@ from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
 from twisted.internet import task
 
-from ..config import ArchiverConfig
-from ..core.cpu import stats as cpu_stats
-from ..core.frontier import connect, redis_error, worker_name
-from ..core.hosts import SharedHosts
-from ..core.iothread import IOThread
-from ..core.lock import CrawlLock
-from ..core.records import CrawlEnd, RecheckState
-from ..core.shared import SharedState
-from ..core.warc import WarcFileWriter
-from ..core.writer import ArchiveWriter, FilingRules
-from ..errors import ConfigError
-from ..extract import SiteRules
-from ..storage.crawls import COUNTERS
-from ..storage.status import crawl_failures
+from archiver.config import ArchiverConfig
+from archiver.runtime.cpu import stats as cpu_stats
+from archiver.distributed.frontier import connect, redis_error, worker_name
+from archiver.distributed.hosts import SharedHosts
+from archiver.runtime.iothread import IOThread
+from archiver.archive.lock import CrawlLock
+from archiver.formats.records import CrawlEnd, RecheckState
+from archiver.distributed.shared import SharedState
+from archiver.formats.warc import WarcFileWriter
+from archiver.archive.writer import ArchiveWriter, FilingRules
+from archiver.errors import ConfigError
+from archiver.extract import SiteRules
+from archiver.storage.crawls import COUNTERS
+from archiver.storage.status import crawl_failures
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -263,7 +263,7 @@ class ArchiveExtension:
         """Run ``function(*args)`` (a writer method) on the I/O thread and wait until it is committed.
 
         Not ``durable``: wait only until it has run, for a step whose unit of
-        work ends with a durable call (see :mod:`archiver.core.iothread`).
+        work ends with a durable call (see :mod:`archiver.runtime.iothread`).
         """
         return await self.io.run(function, *args, durable=durable)
 

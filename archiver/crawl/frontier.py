@@ -4,7 +4,7 @@ With ``ARCHIVER_FRONTIER`` (:mod:`.scheduler` chooses this scheduler then,
 Scrapy's otherwise), every worker started with the same command shares one
 frontier and one duplicate filter in Redis (scrapy-redis, persisted, so a
 restart resumes), and each request a worker takes is
-*claimed* (:class:`archiver.core.frontier.Frontier`): held in Redis under the
+*claimed* (:class:`archiver.distributed.frontier.Frontier`): held in Redis under the
 worker's name until the engine is done with it (archived, extracted, filed,
 the requests it led to scheduled).  Requests are stored as data, never
 pickled: JSON of Scrapy's ``Request.to_dict`` (``SCHEDULER_SERIALIZER``,
@@ -33,9 +33,9 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import reactor, task
 
-from ..config import ArchiverConfig
-from ..core.frontier import Frontier, Keys, connect, worker_name
-from .compat import decode_request, on_request_done, wake
+from archiver.config import ArchiverConfig
+from archiver.distributed.frontier import Frontier, Keys, connect, worker_name
+from archiver.crawl.compat import decode_request, on_request_done, wake
 
 logger = logging.getLogger(__name__)
 QUEUE_CLASS = "scrapy_redis.queue.PriorityQueue"  # a sorted set: what Frontier.claim pops from

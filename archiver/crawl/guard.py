@@ -21,7 +21,7 @@ from scrapy.utils.datatypes import LocalCache
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
-from ..core.addresses import Network, parse_networks, refusal
+from archiver.values.addresses import Network, parse_networks, refusal
 
 # host -> why it was refused.  Twisted reports a failed lookup as "no results"
 # whatever the resolver raised, so the capture middleware reads the reason here.

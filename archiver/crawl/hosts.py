@@ -1,4 +1,4 @@
-"""A distributed crawl's politeness per host, held by all workers together (:mod:`archiver.core.hosts`).
+"""A distributed crawl's politeness per host, held by all workers together (:mod:`archiver.distributed.hosts`).
 
 - :func:`send_politely` wraps each download (the download handler calls it,
   after Scrapy's download slot let the request go): it takes one of the host's
@@ -28,11 +28,11 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import task
 from twisted.internet.defer import Deferred
 
-from ..config import ArchiverConfig
-from ..core.frontier import redis_error
-from ..core.hosts import SharedHosts
-from .compat import RobotsWithHooks, live_slot
-from .extension import ArchiveExtension
+from archiver.config import ArchiverConfig
+from archiver.distributed.frontier import redis_error
+from archiver.distributed.hosts import SharedHosts
+from archiver.crawl.compat import RobotsWithHooks, live_slot
+from archiver.crawl.extension import ArchiveExtension
 
 logger = logging.getLogger(__name__)
 SLOT_POLL = 0.1  # seconds between looks at a host whose slots are all taken

@@ -2,7 +2,7 @@
 
 Threads and processes, per page:
 
-- decoding the page's bytes and extraction (CPU-bound) run in worker processes (:class:`archiver.core.pool.BoundedPool`,
+- decoding the page's bytes and extraction (CPU-bound) run in worker processes (:class:`archiver.runtime.pool.BoundedPool`,
   ``ARCHIVER_EXTRACT_WORKERS``, the machine's cores by default; 0 runs it in a
   thread instead; each page bounded by ``ARCHIVER_EXTRACT_TIMEOUT`` and
   ``ARCHIVER_EXTRACT_MEMORY``, its watchdog on the ``archiver-watchdog``
@@ -30,17 +30,17 @@ from urllib.parse import urlsplit
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from ..core.cpu import CpuMeter
-from ..core.cpu import stats as cpu_stats
-from ..core.pool import BoundedPool, Limits, MemoryLimitExceeded, TimeLimitExceeded, WorkerDied
-from ..core.records import Saved
-from ..core.similarity import decide
-from ..core.versions import compare
-from ..extract import Article, NoArticle, extract_page, rules_for
-from ..extract.embedded import EmptyShell
-from .extension import ArchiveExtension
-from .items import ArchivedPage, ArticleItem
-from .render import Renderer, renderer_of
+from archiver.runtime.cpu import CpuMeter
+from archiver.runtime.cpu import stats as cpu_stats
+from archiver.runtime.pool import BoundedPool, Limits, MemoryLimitExceeded, TimeLimitExceeded, WorkerDied
+from archiver.formats.records import Saved
+from archiver.text.similarity import decide
+from archiver.text.versions import compare
+from archiver.extract import Article, NoArticle, extract_page, rules_for
+from archiver.extract.embedded import EmptyShell
+from archiver.crawl.extension import ArchiveExtension
+from archiver.crawl.items import ArchivedPage, ArticleItem
+from archiver.crawl.render import Renderer, renderer_of
 
 T = TypeVar("T")
 STORY_STATS = {"copy": "archiver/stories/copies", "joined": "archiver/stories/joined", "new": "archiver/stories/new"}
@@ -128,7 +128,7 @@ class ArticlePipeline:
     async def extract(self, item: ArchivedPage) -> Article | None:
         """The page's article, extracted in a worker process; None (said on the row) when there is none.
 
-        Bounded by the pool (:class:`~archiver.core.pool.BoundedPool`): past
+        Bounded by the pool (:class:`~archiver.runtime.pool.BoundedPool`): past
         ``ARCHIVER_EXTRACT_TIMEOUT`` the worker interrupts the extraction
         itself, and a worker stuck in C code past twice that is stopped, the
         pages it held extracted again; past ``ARCHIVER_EXTRACT_MEMORY`` the

@@ -35,11 +35,11 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor, task
 
-from ..config import ArchiverConfig
-from ..core.frontier import redis_error
-from ..errors import HostAway
-from .compat import FlooredAutoThrottle, live_slot, pause_slot, slot_floor, slot_settings
-from .extension import ArchiveExtension
+from archiver.config import ArchiverConfig
+from archiver.distributed.frontier import redis_error
+from archiver.errors import HostAway
+from archiver.crawl.compat import FlooredAutoThrottle, live_slot, pause_slot, slot_floor, slot_settings
+from archiver.crawl.extension import ArchiveExtension
 
 logger = logging.getLogger(__name__)
 

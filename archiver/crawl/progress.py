@@ -21,9 +21,9 @@ from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
 from twisted.internet.task import LoopingCall
 
-from ..config import ArchiverConfig
-from .extension import archive_closed
-from .report import REPORT_LOGGER, summary
+from archiver.config import ArchiverConfig
+from archiver.crawl.extension import archive_closed
+from archiver.crawl.report import REPORT_LOGGER, summary
 
 logger = logging.getLogger(__name__)
 report_logger = logging.getLogger(REPORT_LOGGER)

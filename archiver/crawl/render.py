@@ -56,15 +56,15 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from ..core.addresses import refusal
-from ..errors import WarcError
-from ..extract import Article, page_head, rules_for
-from ..extract.embedded import SHELL_MAX_WORDS
-from .captured import MAX_RESPONSES, MAX_TRAFFIC, Rendering, exchange, file_failure, file_rendering
-from .compat import spider_closing
-from .download import ArchivingDownloadHandler
-from .extension import ArchiveExtension
-from .items import ArchivedPage
+from archiver.values.addresses import refusal
+from archiver.errors import WarcError
+from archiver.extract import Article, page_head, rules_for
+from archiver.extract.embedded import SHELL_MAX_WORDS
+from archiver.crawl.captured import MAX_RESPONSES, MAX_TRAFFIC, Rendering, exchange, file_failure, file_rendering
+from archiver.crawl.compat import spider_closing
+from archiver.crawl.download import ArchivingDownloadHandler
+from archiver.crawl.extension import ArchiveExtension
+from archiver.crawl.items import ArchivedPage
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ class Renderer:
         """scrapy-playwright's handler, made for the first page that needs it (a crawl that needs none does not
         even import Playwright), or None without a browser."""
         if self._browser is None and self.browser_path is not None:
-            from .playwright_compat import browser_handler  # Playwright is imported only where a browser is
+            from archiver.crawl.playwright_compat import browser_handler  # Playwright is imported only where a browser is
 
             options = {"executable_path": self.browser_path, "headless": True, "args": BROWSER_ARGS,
                        "handle_sigint": False, "chromium_sandbox": False}

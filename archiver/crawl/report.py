@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..core.values import format_size, plural
+from archiver.values.values import format_size, plural
 
 REPORT_LOGGER = "archiver.report"
 TOP_REASONS = 3  # reasons shown a kind of failure; the others are counted together

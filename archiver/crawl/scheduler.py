@@ -15,7 +15,7 @@ from scrapy.core.scheduler import Scheduler as ScrapyScheduler
 from scrapy.crawler import Crawler
 from scrapy.utils.misc import build_from_crawler
 
-from ..config import ArchiverConfig
+from archiver.config import ArchiverConfig
 
 
 class Scheduler(BaseScheduler):
@@ -25,6 +25,6 @@ class Scheduler(BaseScheduler):
     def from_crawler(cls, crawler: Crawler) -> Any:
         if not ArchiverConfig.from_crawler(crawler).frontier:
             return build_from_crawler(ScrapyScheduler, crawler)
-        from .frontier import FrontierScheduler
+        from archiver.crawl.frontier import FrontierScheduler
 
         return FrontierScheduler.from_crawler(crawler)

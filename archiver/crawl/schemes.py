@@ -35,7 +35,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 
-from ..config import ArchiverConfig
+from archiver.config import ArchiverConfig
 
 logger = logging.getLogger(__name__)
 

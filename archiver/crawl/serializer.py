@@ -28,8 +28,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from ..core.records import Previous
-from ..core.warc import RefersTo
+from archiver.formats.records import Previous
+from archiver.formats.warc import RefersTo
 
 # the plain records a queued request may carry in its meta (a re-check's archived capture)
 RECORDS: dict[str, type] = {cls.__name__: cls for cls in (Previous, RefersTo)}

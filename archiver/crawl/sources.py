@@ -20,7 +20,7 @@ from typing import Any, Callable
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 
-from .compat import on_request_done, spider_closing
+from archiver.crawl.compat import on_request_done, spider_closing
 
 SOURCES_AT_ONCE = 2
 BACKLOG_LOW = 5_000

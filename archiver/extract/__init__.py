@@ -5,10 +5,10 @@ holds the stages every extractor shares; ``backend`` the extractor
 interface; ``trafilatura_backend`` the default extractor.
 """
 
-from .article import Article, NoArticle
-from .backend import DEFAULT_EXTRACTOR, Extractor, ExtractorError, MainText, Page, load_extractor
-from .pipeline import extract_article, extract_page, page_head, parse_html
-from .rules import SiteRules, clean_text, rules_for, site_rules
+from archiver.extract.article import Article, NoArticle
+from archiver.extract.backend import DEFAULT_EXTRACTOR, Extractor, ExtractorError, MainText, Page, load_extractor
+from archiver.extract.pipeline import extract_article, extract_page, page_head, parse_html
+from archiver.extract.rules import SiteRules, clean_text, rules_for, site_rules
 
 __all__ = [
     "DEFAULT_EXTRACTOR", "Article", "Extractor", "ExtractorError", "MainText", "NoArticle", "Page", "SiteRules",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..core.similarity import Signature
-from ..core.words import count as count_words
-from .structured import display_authors
+from archiver.text.similarity import Signature
+from archiver.text.words import count as count_words
+from archiver.extract.structured import display_authors
 
 # The site chrome memory never takes more than half of a text: more, and
 # the page is a copy of one already seen.
@@ -37,7 +37,7 @@ class Article:
     blocks: dict[str, str] = field(default_factory=dict)  # the text's blocks, for the site chrome memory
     # computed in the extraction worker, so that the crawl process only looks signatures up
     signature: Signature = field(default_factory=Signature)  # for copies and stories
-    # CPU seconds by stage in the worker (archiver/core/cpu.py): counted in the crawl's stats, never stored
+    # CPU seconds by stage in the worker (archiver/runtime/cpu.py): counted in the crawl's stats, never stored
     cpu: dict[str, float] = field(default_factory=dict, compare=False)
     source: str = "html"  # where the text came from (articles.source): html, embedded:KIND, rendered...
     shell: str | None = None  # why the page looks like an app shell (archiver/extract/embedded.py), if it does

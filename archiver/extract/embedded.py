@@ -32,11 +32,11 @@ from typing import Any, Iterator
 from lxml import etree
 from lxml import html as lxml_html
 
-from ..core.words import count as count_words
-from .article import NoArticle
-from .backend import MainText
-from .flags import INTERSTITIALS
-from .rules import clean_text
+from archiver.text.words import count as count_words
+from archiver.extract.article import NoArticle
+from archiver.extract.backend import MainText
+from archiver.extract.flags import INTERSTITIALS
+from archiver.extract.rules import clean_text
 
 MAX_SCRIPT_CHARS = 8_000_000  # a script's text parsed at most (the page itself is cut at ARCHIVER_EXTRACT_MAX_BYTES)
 MAX_DEPTH = 64  # nesting followed in a document

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.words import count as count_words
+from archiver.text.words import count as count_words
 
 # A page that stands in front of the article instead of it.  Phrases are
 # matched in short texts only: a long text that mentions a CAPTCHA is an article.

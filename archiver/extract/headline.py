@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from .structured import SEPARATORS, names_site, plain
+from archiver.extract.structured import SEPARATORS, names_site, plain
 
 # a date piece: "28.04.2023", "2023-04-28", "28/04/23", "April 28, 2023", "28. April 2023"
 _DATE = re.compile(r"^\W*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}\.?\s+\w+\.?\s+\d{4}|\w+\.?\s+\d{1,2},?\s+\d{4})\W*$")

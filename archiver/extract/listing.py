@@ -22,8 +22,8 @@ from typing import Any
 
 from lxml import etree
 
-from ..core.words import count as count_words
-from .structured import article_items, json_ld_items
+from archiver.text.words import count as count_words
+from archiver.extract.structured import article_items, json_ld_items
 
 RUNNING_WORDS = 50  # flags.SHORT_WORDS: a text shorter than this is too short to be an article anyway
 CONTAINER_LINK_SHARE = 0.5

@@ -41,22 +41,22 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
-from ..core.charsets import page_text
-from ..core.codings import not_text
-from ..core.cpu import CpuMeter
-from ..core.dates import iso_utc
-from ..core.similarity import signature
-from ..core.words import count as count_words
-from .article import Article, NoArticle
-from .backend import DEFAULT_EXTRACTOR, Page, load_extractor
-from .blocks import blocks
-from .embedded import Carried
-from .flags import interstitial, link_share, link_texts
-from .rules import SiteRules, apply_rules, clean_text, prune_chrome
-from .headline import headline, meta_titles, visible_h1s
-from .lean import SCAN_FACTOR, ascii_compatible, lean
-from .structured import JSON_DEPTH, plain, structured_metadata
-from .voting import RULE, voted_text
+from archiver.formats.charsets import page_text
+from archiver.formats.codings import not_text
+from archiver.runtime.cpu import CpuMeter
+from archiver.values.dates import iso_utc
+from archiver.text.similarity import signature
+from archiver.text.words import count as count_words
+from archiver.extract.article import Article, NoArticle
+from archiver.extract.backend import DEFAULT_EXTRACTOR, Page, load_extractor
+from archiver.extract.blocks import blocks
+from archiver.extract.embedded import Carried
+from archiver.extract.flags import interstitial, link_share, link_texts
+from archiver.extract.rules import SiteRules, apply_rules, clean_text, prune_chrome
+from archiver.extract.headline import headline, meta_titles, visible_h1s
+from archiver.extract.lean import SCAN_FACTOR, ascii_compatible, lean
+from archiver.extract.structured import JSON_DEPTH, plain, structured_metadata
+from archiver.extract.voting import RULE, voted_text
 
 
 def _parser() -> lxml_html.HTMLParser:
@@ -235,7 +235,7 @@ def page_head(body: bytes, max_bytes: int) -> tuple[bytes, int | None]:
 def extract_page(body: bytes, content_type: str | None, url: str, rules: SiteRules | None = None,
                  extractor: str = DEFAULT_EXTRACTOR, vote: bool = True, whole: int | None = None,
                  max_bytes: int = MAX_BYTES) -> Article:
-    """:func:`extract_article` on a page's bytes, decoded by :func:`~archiver.core.charsets.page_text`.
+    """:func:`extract_article` on a page's bytes, decoded by :func:`~archiver.formats.charsets.page_text`.
 
     A body longer than ``max_bytes`` (``ARCHIVER_EXTRACT_MAX_BYTES``) is
     read without what no extractor uses (:func:`~archiver.extract.lean.lean`:

@@ -1,4 +1,4 @@
-"""What the extraction workers' fork server loads before it forks them (``archiver/core/pool.py``).
+"""What the extraction workers' fork server loads before it forks them (``archiver/runtime/pool.py``).
 
 Extraction loads modules and tables lazily on a worker's first pages: the
 voters (readability, jusText and its stop lists, Resiliparse), htmldate and
@@ -18,9 +18,9 @@ import resiliparse.extract.html2text  # noqa: F401
 import resiliparse.parse.html  # noqa: F401
 import trafilatura.metadata  # noqa: F401
 
-from ..core.pool import exit_with
-from . import justext_compat, trafilatura_compat
-from .pipeline import extract_article
+from archiver.runtime.pool import exit_with
+from archiver.extract import justext_compat, trafilatura_compat
+from archiver.extract.pipeline import extract_article
 
 _PAGE = """<html lang="en"><head><title>Council approves the budget</title>
 <meta property="article:published_time" content="2026-11-28T09:00:00Z"></head><body><article>

@@ -17,8 +17,8 @@ from typing import Any
 
 from lxml import etree
 
-from ..core.values import parse_render
-from ..core.words import count as count_words
+from archiver.values.values import parse_render
+from archiver.text.words import count as count_words
 
 PRUNE_XPATHS: tuple[str, ...] = (
     # promotional boxes embedded in the story body: class or id "promo",

@@ -23,10 +23,10 @@ from typing import Any
 
 import trafilatura
 
-from ..core.words import count as count_words
-from . import justext_compat, trafilatura_compat
-from .backend import MainText, Page
-from .voting import element_lines
+from archiver.text.words import count as count_words
+from archiver.extract import justext_compat, trafilatura_compat
+from archiver.extract.backend import MainText, Page
+from archiver.extract.voting import element_lines
 
 # the same answers sooner: trafilatura's regular-expression tests guarded, jusText's paragraphs (its fallback) cheaper
 trafilatura_compat.install()

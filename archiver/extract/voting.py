@@ -9,7 +9,7 @@ the extractor behind ``ARCHIVER_EXTRACTOR`` (trafilatura by default) is the
 ballot (its order and its line breaks are kept), and a line stays when
 enough of the other extractors' texts also contain it.  Lines are compared as
 word sequences (case folded, punctuation aside, words counted in any script:
-:mod:`archiver.core.words`), so a line matches even when another extractor
+:mod:`archiver.text.words`), so a line matches even when another extractor
 joined it to its neighbours.
 
 Two moves, both measured on the annotated corpus (``bench/voting.py``):
@@ -36,10 +36,10 @@ from typing import Any, Callable
 from lxml import etree
 from lxml.html import HtmlElement
 
-from ..core.cpu import CpuMeter
-from ..core.words import count as count_words
-from ..core.words import tokens
-from .structured import visible  # some extractors keep soft hyphens, trafilatura drops them
+from archiver.runtime.cpu import CpuMeter
+from archiver.text.words import count as count_words
+from archiver.text.words import tokens
+from archiver.extract.structured import visible  # some extractors keep soft hyphens, trafilatura drops them
 
 _BLOCK_TAGS = frozenset({
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "tr", "dd", "dt",
@@ -67,15 +67,15 @@ def element_lines(element: Any) -> list[str]:
 
 def readability_lines(tree: HtmlElement) -> list[str]:
     """readability's main text (the copy vendored in trafilatura, ``trafilatura.external``)."""
-    from .trafilatura_compat import readability
+    from archiver.extract.trafilatura_compat import readability
 
     return element_lines(readability(copy.deepcopy(tree)))
 
 
 def justext_lines(tree: HtmlElement, url: str | None = None, language: str | None = None) -> list[str]:
     """jusText's non-boilerplate paragraphs (through ``trafilatura.external``, with its cleaning)."""
-    from .justext_compat import install
-    from .trafilatura_compat import justext_body
+    from archiver.extract.justext_compat import install
+    from archiver.extract.trafilatura_compat import justext_body
 
     install()  # the same paragraphs, their text and path worked out once
     return element_lines(justext_body(copy.deepcopy(tree), url, (language or "").split("-")[0] or None))

@@ -5,10 +5,10 @@ No other package writes SQL.  ``schema`` creates and evolves the tables with
 transactions; ``captures``, ``articles``, ``crawls``, ``retries`` and ``storyindex`` are
 what the archive writer and the commands write and read, ``reading`` what the
 web pages read.  Records come in and go out as the typed records of
-:mod:`archiver.core.records`; only these modules know the columns.
+:mod:`archiver.formats.records`; only these modules know the columns.
 """
 
-from .database import Storage
-from .schema import migrations
+from archiver.storage.database import Storage
+from archiver.storage.schema import migrations
 
 __all__ = ["Storage", "migrations"]

@@ -7,11 +7,11 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from ..core.versions import Change
-from ..extract import Article
-from ..extract.flags import mostly_links, too_short
-from .database import to_json
-from .sql import chunks, marks, site_or_subdomain
+from archiver.text.versions import Change
+from archiver.extract import Article
+from archiver.extract.flags import mostly_links, too_short
+from archiver.storage.database import to_json
+from archiver.storage.sql import chunks, marks, site_or_subdomain
 
 _COLUMNS = (
     "url", "capture_id", "title", "author", "authors", "date", "sitename", "language", "site", "description", "text",

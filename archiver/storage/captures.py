@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from ..core.dates import parse_date
-from ..core.records import Capture, Previous, RecheckState
-from ..core.warc import RecordLocation, RefersTo
+from archiver.values.dates import parse_date
+from archiver.formats.records import Capture, Previous, RecheckState
+from archiver.formats.warc import RecordLocation, RefersTo
 
 
 def insert(db: sqlite_utils.Database, capture: Capture, location: RecordLocation | None, crawl_id: int | None,

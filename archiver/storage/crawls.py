@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 import sqlite_utils
 
-from .database import to_json
+from archiver.storage.database import to_json
 
 # What a crawl did, in its crawls row (docs/schema.md: "crawls").
 COUNTERS = ("found", "fetched", "new", "skipped_archived", "skipped_old", "skipped_robots", "failed")

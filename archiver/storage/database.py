@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
-from .schema import migrations
+from archiver.storage.schema import migrations
 
 BUSY_TIMEOUT_MS = 30_000
 

@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from .reading import _rows
+from archiver.storage.reading import _rows
 
 INDEXED = ("id", "url", "status", "content_type", "fetched_at", "warc_filename", "warc_offset", "warc_length",
            "warc_record_id", "payload_digest", "revisit", "revisit_of")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from .reading import _rows as rows
+from archiver.storage.reading import _rows as rows
 
 DAYS = 30  # days the articles-a-day chart covers, back from the newest article
 CRAWLS = 30  # crawls in the crawl-health chart

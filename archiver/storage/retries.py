@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import sqlite_utils
 
-from .database import to_json
+from archiver.storage.database import to_json
 
 MAX_TRIES = 3  # a page listed before it was live, or a server down for the night, is back by then
 

@@ -3,7 +3,7 @@
 Filing one saved article takes three steps, so that scoring stays off the
 I/O thread: :func:`candidates` reads what the indexes hold near it (same
 content hash, MinHashes sharing an LSH band key, the date window's articles
-sharing its heaviest terms); :func:`archiver.core.similarity.decide` scores
+sharing its heaviest terms); :func:`archiver.text.similarity.decide` scores
 them; :func:`apply` writes the decision: a copy of an earlier article, in the
 story of every similar enough candidate (merging them when it links several),
 or in a new story of its own.  Every lookup goes through an index
@@ -23,11 +23,11 @@ from typing import Any, Iterable
 import numpy as np
 import sqlite_utils
 
-from ..core.dates import parse_date
-from ..core.similarity import (
+from archiver.values.dates import parse_date
+from archiver.text.similarity import (
     CANDIDATES, STORY_DAYS, Signature, StoryCandidates, StoryDecision, band_keys, content_hash, index_terms, weights,
 )
-from .sql import chunks, marks
+from archiver.storage.sql import chunks, marks
 
 DOCUMENTS = ""  # the story_df row that counts documents
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

@@ -28,13 +28,13 @@ from datasette.utils.asgi import Request, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 
-from ..storage import reading
-from . import archives
-from .error_pages import handle_exception  # noqa: F401  (a hook: registered with this module)
-from .pages import (
+from archiver.storage import reading
+from archiver.web import archives
+from archiver.web.error_pages import handle_exception  # noqa: F401  (a hook: registered with this module)
+from archiver.web.pages import (
     ARTICLE_PATH, RAW_PATH, STORY_PATH, VERSION_PATH, archive_page, article_page, lookup, story_page, version_page,
 )
-from .replay import ReplayError, replay
+from archiver.web.replay import ReplayError, replay
 
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from datasette.database import Database
 from datasette.utils import tilde_decode
 
-from ..storage import reading
+from archiver.storage import reading
 
 # Database -> archive or not, noted when its first connection is prepared (every query needs one)
 _KNOWN: "weakref.WeakKeyDictionary[Database, bool]" = weakref.WeakKeyDictionary()

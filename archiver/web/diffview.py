@@ -2,7 +2,7 @@
 
 The work is bounded whatever the texts: at most :data:`MAX_LINES` paragraphs
 a side are compared (the page says when more were left out); past
-:data:`~archiver.core.versions.MAX_MATCHES` pairs of equal paragraphs (what
+:data:`~archiver.text.versions.MAX_MATCHES` pairs of equal paragraphs (what
 difflib's matching loops over) the texts are shown replaced whole; two
 changed paragraphs are compared word by word only while their words'
 product stays under :data:`MAX_WORD_PAIRS`, and the page's under
@@ -19,7 +19,7 @@ from typing import Sequence
 
 from markupsafe import Markup, escape
 
-from ..core.versions import MAX_MATCHES
+from archiver.text.versions import MAX_MATCHES
 
 MAX_LINES = 2000
 MAX_WORD_PAIRS = 250_000  # a pair of paragraphs compared word by word, at most

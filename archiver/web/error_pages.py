@@ -24,7 +24,7 @@ from datasette.utils.asgi import Base400, Request, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
-from .archives import concerns_archive
+from archiver.web.archives import concerns_archive
 
 DEFAULT_HANDLER_MODULE = "datasette.handle_exception"
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 
 from markupsafe import Markup
 
-from ..extract.headline import SITENAME_MAX_WORDS
+from archiver.extract.headline import SITENAME_MAX_WORDS
 
 DESCRIPTION_CHARS = 300  # longer descriptions are cut, at a word
 # A description this long that does not end a sentence was cut by its source (og:description

@@ -19,8 +19,8 @@ from urllib.parse import quote
 from datasette.database import Database
 from datasette.utils.asgi import NotFound, Request, Response
 
-from ..storage import overview, reading
-from . import archives, charts, diffview, formats
+from archiver.storage import overview, reading
+from archiver.web import archives, charts, diffview, formats
 
 ARCHIVE_PATH = "/-/archiver/{database}"
 ARTICLE_PATH = "/-/archiver/{database}/article/{id}"

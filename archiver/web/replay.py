@@ -14,9 +14,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 from urllib.parse import unquote, urlsplit
 
-from ..core.media import is_html
-from ..errors import ArchiverError, CodingError, WarcError
-from ..core.warc import OutsideWarcDir, existing_path, read_response
+from archiver.values.media import is_html
+from archiver.errors import ArchiverError, CodingError, WarcError
+from archiver.formats.warc import OutsideWarcDir, existing_path, read_response
 
 # The archived page may not run scripts, load anything (but inline images and
 # styles), submit forms, change its base URL or be framed by another site:

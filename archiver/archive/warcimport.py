@@ -26,11 +26,11 @@ from typing import Any, Generator, Iterator
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from ..errors import WarcError
-from .dates import iso_utc, parse_date
-from .media import header_text
-from .records import Capture
-from .warc import OutsideWarcDir, RecordLocation, inside_name, place_problem
+from archiver.errors import WarcError
+from archiver.values.dates import iso_utc, parse_date
+from archiver.values.media import header_text
+from archiver.formats.records import Capture
+from archiver.formats.warc import OutsideWarcDir, RecordLocation, inside_name, place_problem
 
 KINDS = ("response", "revisit", "resource")
 _READ = 1 << 20
@@ -110,7 +110,7 @@ def place(source: Path, warc_dir: Path) -> Placed:
 
 
 def _plain(name: str) -> bool:
-    """Whether a name inside the WARC directory is one its readers accept (:func:`~archiver.core.warc.inside_name`)."""
+    """Whether a name inside the WARC directory is one its readers accept (:func:`~archiver.formats.warc.inside_name`)."""
     try:
         inside_name(name)
     except OutsideWarcDir:

@@ -16,9 +16,9 @@ import time
 from datetime import datetime
 from typing import Any
 
-from .dates import iso_utc, parse_date
-from .records import Previous, RecheckState
-from .warc import RefersTo
+from archiver.values.dates import iso_utc, parse_date
+from archiver.formats.records import Previous, RecheckState
+from archiver.formats.warc import RefersTo
 
 RECHECK = "archiver:recheck"
 PAUSES = "archiver:pauses"

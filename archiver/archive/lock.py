@@ -15,8 +15,8 @@ import json
 import os
 from pathlib import Path
 
-from .dates import iso_utc
-from ..errors import ConfigError, CrawlBusyError
+from archiver.values.dates import iso_utc
+from archiver.errors import ConfigError, CrawlBusyError
 
 
 class CrawlLock:
@@ -75,7 +75,7 @@ class RunningMark:
 
     The kernel drops the lock when the process dies, however it dies: a crawl
     row that is unfinished and whose mark nobody holds belongs to a crawl that
-    was killed (:mod:`archiver.core.recovery` finishes it).
+    was killed (:mod:`archiver.archive.recovery` finishes it).
     """
 
     def __init__(self, db: Path, crawl_id: int):

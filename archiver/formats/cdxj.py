@@ -19,8 +19,8 @@ from typing import Any, Iterable, Mapping
 
 import surt
 
-from ..errors import WarcError
-from .warc import OutsideWarcDir, find_warc_file, place_problem
+from archiver.errors import WarcError
+from archiver.formats.warc import OutsideWarcDir, find_warc_file, place_problem
 
 _MIME_END = re.compile(r"[;\s]")
 

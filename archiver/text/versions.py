@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from .words import units, units_words
+from archiver.text.words import units, units_words
 
 DIFF_CONTEXT = 1  # lines of context around each change in the unified diff
 # pairs of equal words (or lines) difflib may look at to compare two versions, at most (a tenth of a second):
@@ -63,7 +63,7 @@ class Change:
 def compare(old_title: str | None, old_text: str | None, new_title: str | None, new_text: str | None) -> Change:
     """Words added and removed, and a unified diff (the title as its first line).
 
-    Words are counted in any script (:func:`archiver.core.words.units`), in
+    Words are counted in any script (:func:`archiver.text.words.units`), in
     the lines between the first and the last that changed.  The work is
     bounded: difflib's grows with the pairs of equal words it looks at, and
     faster (a minute for two 6,000-word texts of a few repeated words), so

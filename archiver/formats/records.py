@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .similarity import Signature
-from .warc import RecordLocation, RefersTo
+from archiver.text.similarity import Signature
+from archiver.formats.warc import RecordLocation, RefersTo
 
 
 @dataclass

@@ -5,7 +5,7 @@ as bytes and appends a ``request`` and a ``response`` record to the current
 file.  Files are named ``PREFIX-TIMESTAMP-SERIAL.warc.gz``, written under a
 ``.open`` suffix (and held with ``flock`` while written, so that a later run
 can tell a file a live crawl writes from one a killed crawl left:
-:mod:`archiver.core.recovery`), opened by a ``warcinfo`` record, rotated at a
+:mod:`archiver.archive.recovery`), opened by a ``warcinfo`` record, rotated at a
 size, and renamed when closed.  Each record is its own gzip member, so a
 reader can seek straight to the offset kept in the database.
 """
@@ -31,10 +31,10 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 from zlib_ng import zlib_ng
 
-from .. import __version__
-from ..errors import WarcError
-from .codings import decode_body
-from .cpu import CpuMeter
+from archiver import __version__
+from archiver.errors import WarcError
+from archiver.formats.codings import decode_body
+from archiver.runtime.cpu import CpuMeter
 
 OPEN_SUFFIX = ".open"
 GZIP_LEVEL = 6
@@ -338,7 +338,7 @@ class StoredResponse:
 
     status: int
     content_type: str | None
-    body: bytes  # unchunked, its content codings undone by archiver.core.codings
+    body: bytes  # unchunked, its content codings undone by archiver.formats.codings
 
 
 class OutsideWarcDir(WarcError):

@@ -9,7 +9,7 @@ chrome memory, ``articles`` row, version, next check, copy group and story.
 that opened it, the crawl's I/O thread or a command's main thread.  CPU work
 that needs what only the archive knows is split around it: a new version's
 diff (:meth:`set_diff`) and story scoring (:meth:`story_candidates`, then
-:func:`archiver.core.similarity.decide`, then :meth:`file_story`) are computed
+:func:`archiver.text.similarity.decide`, then :meth:`file_story`) are computed
 elsewhere; a command does all three in turn with :meth:`file_here`.
 """
 
@@ -21,18 +21,18 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from ..extract import Article, SiteRules, site_rules
-from ..extract.blocks import CHROME_STORIES
-from ..storage import Storage, articles, captures, crawls, retries, storyindex
-from .dates import iso_utc, parse_date
-from .lock import RunningMark
-from .records import Capture, CrawlEnd, PendingDiff, Previous, RecheckState, Saved, Stored
-from .recovery import Recovery, close_leftover_warcs
-from .schedule import DEFAULT, RecheckSchedule
-from .similarity import Signature, StoryCandidates, StoryDecision, decide
-from .versions import Change, compare, fingerprint
-from .warc import HttpExchange, RecordLocation, WarcFileWriter
-from ..errors import WarcError
+from archiver.extract import Article, SiteRules, site_rules
+from archiver.extract.blocks import CHROME_STORIES
+from archiver.storage import Storage, articles, captures, crawls, retries, storyindex
+from archiver.values.dates import iso_utc, parse_date
+from archiver.archive.lock import RunningMark
+from archiver.formats.records import Capture, CrawlEnd, PendingDiff, Previous, RecheckState, Saved, Stored
+from archiver.archive.recovery import Recovery, close_leftover_warcs
+from archiver.values.schedule import DEFAULT, RecheckSchedule
+from archiver.text.similarity import Signature, StoryCandidates, StoryDecision, decide
+from archiver.text.versions import Change, compare, fingerprint
+from archiver.formats.warc import HttpExchange, RecordLocation, WarcFileWriter
+from archiver.errors import WarcError
 
 
 @dataclass(frozen=True)
@@ -218,7 +218,7 @@ class ArchiveWriter:
             return storyindex.candidates(db, article_id, signature)
 
     def file_story(self, decision: StoryDecision) -> str:
-        """Write where :func:`~archiver.core.similarity.decide` put the article: ``copy``, ``joined`` or ``new``."""
+        """Write where :func:`~archiver.text.similarity.decide` put the article: ``copy``, ``joined`` or ``new``."""
         with self.storage.write() as db:
             return storyindex.apply(db, decision)
 

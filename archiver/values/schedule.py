@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .dates import parse_duration
+from archiver.values.dates import parse_duration
 
 DEFAULT = "1d:1h,7d:1d,30d:7d"
 

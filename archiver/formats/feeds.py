@@ -24,8 +24,8 @@ from lxml import etree
 from lxml import html as lxml_html
 from w3lib.encoding import http_content_type_encoding
 
-from .dates import parse_date
-from .media import is_html, media_type
+from archiver.values.dates import parse_date
+from archiver.values.media import is_html, media_type
 
 
 FEED_TYPES = (

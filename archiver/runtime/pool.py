@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from multiprocessing import forkserver, get_context
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
-from .memory import release_memory
+from archiver.runtime.memory import release_memory
 
 T = TypeVar("T")
 
@@ -177,7 +177,7 @@ def within(seconds: float, function: Callable[..., T], *args: Any) -> T:
     then.  Elsewhere (a thread) it is a plain call.  A MemoryError (the
     worker's memory limit) becomes :class:`MemoryLimitExceeded`.  Either way
     the C heap's free pages go back to the system afterwards
-    (:func:`~archiver.core.memory.release_memory`).
+    (:func:`~archiver.runtime.memory.release_memory`).
     """
     try:
         if seconds <= 0 or threading.current_thread() is not threading.main_thread():

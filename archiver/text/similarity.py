@@ -6,7 +6,7 @@ with the whole archive:
 * **copies**: the same text at two URLs.  An exact copy has the same
   :func:`content_hash` (the text's words, case folded); a near copy (a wire
   story with another intro or footer) has a MinHash of its 3-word
-  shingles (:mod:`archiver.core.minhash`) close to the other's, found by LSH band keys (:func:`band_keys`)
+  shingles (:mod:`archiver.text.minhash`) close to the other's, found by LSH band keys (:func:`band_keys`)
   and confirmed when the estimated Jaccard similarity is at least
   :data:`COPY_JACCARD`.
 * **stories**: write-ups of one event by different sites, which share names,
@@ -39,10 +39,10 @@ from typing import Iterable, Mapping
 import justext
 import numpy as np
 
-from .minhash import EMPTY, jaccard, minhashes
-from .wordshares import WordShares, frequency_buckets
-from .words import is_cjk
-from .words import tokens as word_tokens
+from archiver.text.minhash import EMPTY, jaccard, minhashes
+from archiver.text.wordshares import WordShares, frequency_buckets
+from archiver.text.words import is_cjk
+from archiver.text.words import tokens as word_tokens
 
 # Chosen with bench/stories.py (docs/stories.md has the figures).
 SHINGLE_WORDS = 3
@@ -114,7 +114,7 @@ def background(language: str) -> WordShares:
     with probability 1 - exp(-f * BACKGROUND_WORDS).  Read once per process
     and language (wordfreq's "small" list: a few hundred milliseconds; the
     table keeps the 7,000 or so words above :data:`BACKGROUND_FLOOR`, compactly:
-    :mod:`archiver.core.wordshares`).
+    :mod:`archiver.text.wordshares`).
     """
     shares: dict[str, float] = {}
     for bucket, found in enumerate(frequency_buckets(WORDFREQ_CODES.get(language, "en"))):

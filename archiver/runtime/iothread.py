@@ -10,7 +10,7 @@ is told "stored" before it is; the steps of a unit of work whose end is
 durable (reading story candidates, filing an article before its row is read
 back) resolve as soon as they have run, and are committed with that end:
 one commit per page instead of one per step.
-Its :class:`~archiver.core.cpu.CpuMeter` counts each call's CPU under the
+Its :class:`~archiver.runtime.cpu.CpuMeter` counts each call's CPU under the
 function's name, and the commits under ``commit``.
 
 No write is fired and forgotten: a caller either waits for its call
@@ -31,7 +31,7 @@ import time
 from concurrent.futures import Future, InvalidStateError
 from typing import Any, Callable, TypeVar
 
-from .cpu import CpuMeter
+from archiver.runtime.cpu import CpuMeter
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)

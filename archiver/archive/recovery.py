@@ -3,7 +3,7 @@
 A crawl killed with ``kill -9`` (or by a power cut) leaves its ``crawls``
 row unfinished and its last WARC file under its ``.open`` name, perhaps
 with a partial gzip member at the end.  The next crawl or command that opens
-the archive (:meth:`archiver.core.writer.ArchiveWriter.recover`):
+the archive (:meth:`archiver.archive.writer.ArchiveWriter.recover`):
 
 - finishes the rows of crawls whose running mark nobody holds
   (``finish_reason`` ``killed``, with the counters its rows show);
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from .warc import OPEN_SUFFIX
+from archiver.formats.warc import OPEN_SUFFIX
 
 READ_SIZE = 1 << 20
 

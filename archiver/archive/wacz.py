@@ -30,11 +30,11 @@ from typing import Any, BinaryIO, Iterable, Iterator
 
 from warcio.warcwriter import WARCWriter
 
-from .. import __version__
-from .cdxj import cdxj_line, in_closed_files
-from ..errors import WarcError
-from ..storage.export import Selection, captures_by_id, indexed_captures, pages
-from .warc import inside_name
+from archiver import __version__
+from archiver.formats.cdxj import cdxj_line, in_closed_files
+from archiver.errors import WarcError
+from archiver.storage.export import Selection, captures_by_id, indexed_captures, pages
+from archiver.formats.warc import inside_name
 
 WACZ_VERSION = "1.1.1"
 CHUNK = 1 << 20

@@ -29,15 +29,15 @@ from typing import TYPE_CHECKING, Any, Iterator
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from ..errors import MergeError
-from ..extract.blocks import blocks
-from ..storage import Storage
-from ..storage import merge as rows_of
-from ..storage import retries, storyindex
-from .pool import BoundedPool, CallStopped
-from .similarity import Signature, decide, signature
-from .warc import OutsideWarcDir, existing_path
-from .writer import ArchiveWriter
+from archiver.errors import MergeError
+from archiver.extract.blocks import blocks
+from archiver.storage import Storage
+from archiver.storage import merge as rows_of
+from archiver.storage import retries, storyindex
+from archiver.runtime.pool import BoundedPool, CallStopped
+from archiver.text.similarity import Signature, decide, signature
+from archiver.formats.warc import OutsideWarcDir, existing_path
+from archiver.archive.writer import ArchiveWriter
 
 if TYPE_CHECKING:
     import sqlite_utils

@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 
 import brotli
 
-from ..errors import CodingError
+from archiver.errors import CodingError
 
 if sys.version_info >= (3, 14):
     from compression import zstd
