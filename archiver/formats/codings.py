@@ -4,7 +4,7 @@ Knows nothing of Scrapy or WARC files: :func:`decode_body` takes a body as
 received and its ``Content-Encoding`` header values and returns the bytes
 the server encoded, or raises :class:`CodingError` saying why it cannot.
 The crawl (:mod:`archiver.crawl.compression`), raw replay and ``archiver
-reextract`` (through :func:`archiver.warc.read_response`) all decode here,
+reextract`` (through :func:`archiver.formats.warc.read_response`) all decode here,
 so no reader ever hands compressed bytes on as if they were the page.
 
 Every decoder is bounded: it stops with an error once its output passes
