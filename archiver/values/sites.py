@@ -33,8 +33,8 @@ from urllib.parse import urlsplit
 from tld import get_fld
 from w3lib.url import safe_url_string
 
-# characters no host name holds: such a "host" is kept as given rather than looked up
 _EDGES = re.compile(r"^\s+|[\s.]+$")  # spaces around a host, dots after it (a fully qualified name)
+# characters no host name holds: such a "host" is kept as given rather than looked up
 _NOT_IN_HOSTS = frozenset("/?#@:[]% \t\r\n\\")
 
 
