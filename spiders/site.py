@@ -13,7 +13,8 @@ from w3lib.url import canonicalize_url, safe_url_string
 
 from archiver.errors import SpiderArgumentError
 from archiver.crawl.arguments import pattern, switch, whole_number
-from archiver.crawl.basespiders import Candidate, DiscoverySpider, site_of
+from archiver.crawl.basespiders import Candidate, DiscoverySpider
+from archiver.values.sites import site_of
 from archiver.extract.listing import is_listing
 
 # Path segments and query keys of pages that are plainly not articles and not
@@ -88,14 +89,13 @@ class SiteSpider(DiscoverySpider):
                                    restrict_xpaths=f"({ANCHORS})[position() <= {self.links_per_page}]")
         # in ASCII, as links give it (bücher.de: xn--bcher-kva.de)
         self.host = urlsplit(safe_url_string(self.start_url)).hostname or ""
-        self.domain = site_of(self.start_url)
         self.seen: set[str] = set()
 
     def on_site(self, url: str) -> bool:
         host = urlsplit(url).hostname or ""
         if host == self.host:
             return True
-        return self.subdomains and (host == self.domain or host.endswith("." + self.domain))
+        return self.subdomains and site_of(url) == self.site  # another host of the site (archiver/values/sites.py)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.seen.add(canonicalize_url(self.start_url))

@@ -18,7 +18,8 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 from archiver.values.dates import parse_date
 from archiver.values.media import header_text
 from archiver.crawl.arguments import switch
-from archiver.crawl.basespiders import META_RETRY, Candidate, DiscoverySpider, site_of
+from archiver.crawl.basespiders import META_RETRY, Candidate, DiscoverySpider
+from archiver.values.sites import site_of
 from archiver.crawl.compat import RobotsWithHooks, SitemapWithExtras, sitemap_body
 from archiver.errors import CodingError
 

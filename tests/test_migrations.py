@@ -30,6 +30,7 @@ SHIPPED = {
     "m010_retries": "73b22848d23f363b",
     "m011_articles_by_first_seen": "2ea90298d22e28be",
     "m012_rendering": "06d0752716724d09",
+    "m013_sites_by_registered_domain": "9ec19139eeec8ce0",
 }
 
 

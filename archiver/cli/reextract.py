@@ -73,7 +73,7 @@ def limits_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @cli.command()
 @DB_OPTION
 @WARC_DIR_OPTION
-@click.option("--site", help="Only this host (and its subdomains).")
+@click.option("--site", help="Only this site: any host name of it (www.example.org: every host of example.org).")
 @click.option("--since", help="Only articles captured since: a date (2026-11-01) or an age (48h, 7d).")
 @click.option("--chrome-pages", default=SETTINGS["CHROME_PAGES"].default, show_default=True, callback=as_setting("CHROME_PAGES"),
               help="Drop blocks a site shows on pages of this many different stories (ARCHIVER_CHROME_PAGES); 0: off.")

@@ -19,7 +19,7 @@ from archiver.cli import DB_OPTION, WARC_DIR_OPTION, cli, cutoff, open_writer, p
 @WARC_DIR_OPTION
 @click.option("--crawl", "crawl_id", type=int, help="Only this crawl's captures (its id in the crawls table).")
 @click.option("--since", help="Only captures since: a date (2026-11-01) or an age (48h, 7d).")
-@click.option("--site", help="Only this host (and its subdomains).")
+@click.option("--site", help="Only this site: any host name of it (www.example.org: every host of example.org).")
 def wacz(out: Path, db_path: Path, warc_dir: Path, crawl_id: int | None, since: str | None, site: str | None) -> None:
     """Package the archive, or a part of it, as a WACZ file for ReplayWeb.page and pywb.
 

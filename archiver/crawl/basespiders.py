@@ -11,16 +11,15 @@ from typing import Any, AsyncIterator, Callable, Iterable, TypeVar
 from urllib.parse import urlsplit
 
 import scrapy
-from courlan.urlutils import extract_domain
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
-from w3lib.url import safe_url_string
 
 from archiver.config import ArchiverConfig
 from archiver.values.dates import iso_utc, parse_since
+from archiver.values.sites import site_of
 from archiver.formats.records import RecheckState
 from archiver.values.media import header_text, is_html
 from archiver.errors import SpiderArgumentError
@@ -166,16 +165,6 @@ class ArchiveSpider(scrapy.Spider):
 def listed_url(request: scrapy.Request) -> str:
     """The URL as requested first, before any redirect."""
     return (request.meta.get("redirect_urls") or [request.url])[0]
-
-
-def site_of(url: str) -> str:
-    """The site a URL is on: its registered domain (``news.example.org``: ``example.org``), else its host (an IP address).
-
-    An internationalized name counts in its ASCII form (``bücher.de``: ``xn--bcher-kva.de``), as links give it.
-    """
-    if not url.isascii():
-        url = safe_url_string(url)
-    return extract_domain(url) or urlsplit(url).hostname or ""
 
 
 @dataclass(frozen=True)
@@ -342,7 +331,7 @@ class DiscoverySpider(ArchiveSpider):
     async def due_rechecks(self) -> AsyncIterator[scrapy.Request]:
         """Re-checks of the site's archived articles that are due, whether or not a source lists them;
         and what earlier runs could not fetch (``retries``), whether or not a source still lists it."""
-        for url in await self.archive.due_urls(urlsplit(self.start_url).hostname or ""):
+        for url in await self.archive.due_urls(self.site):
             request = self.article_request(url)
             if request is not None and (request := await self.fetch_or_recheck(request)) is not None:
                 yield request

@@ -18,7 +18,6 @@ import sqlite3
 import tempfile
 import time
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
 from typing import Any, Callable, TypeVar
 
 from scrapy import signals
@@ -320,7 +319,7 @@ class ArchiveExtension:
 
     def _publish(self, url: str) -> None:
         assert self.shared is not None
-        self.shared.publish(url, urlsplit(url).hostname or "", self.writer.recheck_states([url])[url])
+        self.shared.publish(url, self.writer.recheck_states([url])[url])
 
     def note_source(self, url: str, kind: str, newest: datetime | None) -> None:
         """Remember a source read in this crawl and the newest entry date it listed (its watermark, if the crawl finishes)."""

@@ -3,8 +3,9 @@
 Scrapy-free.  Each worker files into its own shard, so "is this URL already
 archived, is its re-check due, which validators does a conditional GET send"
 cannot be read from one database: every worker publishes a URL's state here
-after filing it (``archiver:recheck``, a hash of JSON; ``archiver:due:HOST``,
-a sorted set by next check), and reads it before fetching.  A ``Retry-After``
+after filing it (``archiver:recheck``, a hash of JSON; ``archiver:due:SITE``,
+a sorted set by next check, by the site of :mod:`archiver.values.sites`), and
+reads it before fetching.  A ``Retry-After``
 pause of a host is kept in ``archiver:pauses`` (host slot -> until, on the
 Redis server's clock) and honoured by every worker.
 """
@@ -17,10 +18,13 @@ from datetime import datetime
 from typing import Any
 
 from archiver.values.dates import iso_utc, parse_date
+from archiver.values.sites import site_of, site_of_host
 from archiver.formats.records import Previous, RecheckState
 from archiver.formats.warc import RefersTo
 
 RECHECK = "archiver:recheck"
+DUE = "archiver:due:"  # + site
+DUE_BY_SITE = "archiver:due-by-site"  # set once the due sets of an older version (by host) are merged by site
 PAUSES = "archiver:pauses"
 PAUSES_REFRESH = 1.0  # seconds between reads of the pauses by one worker
 
@@ -35,8 +39,27 @@ return until_
 """
 
 
-def due_key(host: str) -> str:
-    return f"archiver:due:{host}"
+def due_key(site: str) -> str:
+    """The sorted set of a site's archived URLs by next check (any host name of the site gives the same)."""
+    return DUE + site_of_host(site)
+
+
+def merge_due_by_site(client: Any) -> int:
+    """Merge the due sets an older version kept by host into their sites' sets, once a Redis database; how many.
+
+    Idempotent and safe with workers running: ``ZUNIONSTORE`` is atomic, a URL is in one set.
+    """
+    if client.get(DUE_BY_SITE):
+        return 0
+    merged = 0
+    for key in client.scan_iter(match=DUE + "*", count=1000):
+        name = key.decode("utf-8", "replace")[len(DUE):]
+        if due_key(name) != DUE + name:
+            client.zunionstore(due_key(name), [due_key(name), key], aggregate="MIN")
+            client.delete(key)
+            merged += 1
+    client.set(DUE_BY_SITE, "1")
+    return merged
 
 
 def to_shared(state: RecheckState) -> str:
@@ -75,6 +98,7 @@ class SharedState:
 
     def __init__(self, client: Any):
         self.client = client
+        merge_due_by_site(client)
         self._pause = client.register_script(_PAUSE)
         self._pauses: dict[str, float] = {}  # slot -> until, local monotonic clock
         self._read_at = float("-inf")
@@ -85,22 +109,22 @@ class SharedState:
         """The URL's state as every worker sees it (``local``: this shard's)."""
         return combined(local, self.client.hget(RECHECK, url))
 
-    def publish(self, url: str, host: str, state: RecheckState | None) -> None:
-        """Publish a URL's state after filing it, and index when it is due."""
+    def publish(self, url: str, state: RecheckState | None) -> None:
+        """Publish a URL's state after filing it, and index when it is due, by its site."""
         if state is None:
             return
         pipe = self.client.pipeline(transaction=False)
         pipe.hset(RECHECK, url, to_shared(state))
         due = parse_date(state.next_check_at) if state.next_check_at else None
         if due is None:
-            pipe.zrem(due_key(host), url)
+            pipe.zrem(due_key(site_of(url)), url)
         else:
-            pipe.zadd(due_key(host), {url: due.timestamp()})
+            pipe.zadd(due_key(site_of(url)), {url: due.timestamp()})
         pipe.execute()
 
-    def due_urls(self, host: str, now: datetime, limit: int) -> list[str]:
-        """Archived article URLs of a host whose re-check is due, whichever worker archived them."""
-        found = self.client.zrangebyscore(due_key(host), "-inf", now.timestamp(), start=0, num=limit)
+    def due_urls(self, site: str, now: datetime, limit: int) -> list[str]:
+        """Archived article URLs of a site (any host name of it) whose re-check is due, whichever worker archived them."""
+        found = self.client.zrangebyscore(due_key(site), "-inf", now.timestamp(), start=0, num=limit)
         return [url.decode() for url in found]
 
     # pauses ---------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any, Mapping
-from urllib.parse import urlsplit
 
 import sqlite_utils
 
@@ -11,7 +10,8 @@ from archiver.text.versions import Change
 from archiver.extract import Article
 from archiver.extract.flags import mostly_links, too_short
 from archiver.storage.database import to_json
-from archiver.storage.sql import chunks, marks, site_or_subdomain
+from archiver.storage.sql import chunks, marks
+from archiver.values.sites import site_of, site_of_host
 
 _COLUMNS = (
     "url", "capture_id", "title", "author", "authors", "date", "sitename", "language", "site", "description", "text",
@@ -26,7 +26,7 @@ def _row(url: str, capture_id: int | None, article: Article, hints: Mapping[str,
     return {
         "url": url, "capture_id": capture_id, "title": article.title, "author": article.author,
         "authors": to_json(article.authors), "date": article.date, "sitename": article.sitename,
-        "language": article.language, "site": urlsplit(url).hostname, "description": article.description,
+        "language": article.language, "site": site_of(url), "description": article.description,
         "text": article.text, "word_count": article.word_count, "extractor": to_json(article.extractor),
         "extracted_at": article.extracted_at, "hints": to_json(dict(hints)) if hints else None,
         "flag_interstitial": article.interstitial, "flag_mostly_links": int(mostly_links(article.link_share)),
@@ -84,7 +84,7 @@ WRITE_UPS = 50
 
 def learn_blocks(db: sqlite_utils.Database, site: str, url: str, blocks: Mapping[str, str], now: str,
                  stories: int) -> set[str]:
-    """Count this page's blocks for its site; return those that are now chrome.
+    """Count this page's blocks for its site (any host name of it); return those that are now chrome.
 
     A block is chrome once seen on ``stories`` pages of the site (the page
     being filed counted) and either
@@ -106,6 +106,7 @@ def learn_blocks(db: sqlite_utils.Database, site: str, url: str, blocks: Mapping
     """
     if not blocks:
         return set()
+    site = site_of_host(site)
     known = {row[0] for row in db.execute("SELECT block FROM site_block_pages WHERE site = ? AND url = ?", [site, url])}
     new = [(block, text) for block, text in blocks.items() if block not in known]
     db.conn.executemany("INSERT INTO site_block_pages (site, block, url) VALUES (?, ?, ?)", [(site, b, url) for b, _ in new])
@@ -207,20 +208,18 @@ def set_checked(db: sqlite_utils.Database, url: str, now: str, next_check_at: st
 
 
 def due_urls(db: sqlite_utils.Database, site: str, now: str, limit: int) -> list[str]:
-    """Article URLs of a host (and its subdomains) whose re-check is due, most overdue first."""
-    where, params = site_or_subdomain("site", site)
+    """Article URLs of a site (any host name of it) whose re-check is due, most overdue first."""
     return [row[0] for row in db.execute(
-        f"SELECT url FROM articles WHERE {where} AND next_check_at <= ? ORDER BY next_check_at LIMIT ?",
-        [*params, now, limit])]
+        "SELECT url FROM articles WHERE site = ? AND next_check_at <= ? ORDER BY next_check_at LIMIT ?",
+        [site_of_host(site), now, limit])]
 
 
 def to_reextract(db: sqlite_utils.Database, site: str | None, since: str | None) -> list[dict[str, Any]]:
     """Articles with their capture's WARC place, for ``archiver reextract``."""
     where, params = ["c.warc_filename IS NOT NULL"], []
     if site:
-        condition, values = site_or_subdomain("a.site", site)
-        where.append(condition)
-        params += values
+        where.append("a.site = ?")
+        params.append(site_of_host(site))
     if since:
         where.append("c.fetched_at >= ?")
         params.append(since)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from archiver.storage.reading import _rows
+from archiver.storage.sql import hosts_of_site
 
 INDEXED = ("id", "url", "status", "content_type", "fetched_at", "warc_filename", "warc_offset", "warc_length",
            "warc_record_id", "payload_digest", "revisit", "revisit_of")
@@ -21,7 +22,7 @@ class Selection:
 
     crawl_id: int | None = None
     since: str | None = None  # ISO 8601 UTC, compared with captures.fetched_at
-    site: str | None = None  # a host; its subdomains too
+    site: str | None = None  # a site: any host name of it (archiver/values/sites.py)
 
     def __bool__(self) -> bool:
         return any(v is not None for v in (self.crawl_id, self.since, self.site))
@@ -37,8 +38,9 @@ def indexed_captures(conn: sqlite3.Connection, selection: Selection = Selection(
         where.append("fetched_at >= ?")
         params.append(selection.since)
     if selection.site:
-        where.append("(host = ? OR host LIKE ?)")
-        params += [selection.site, f"%.{selection.site}"]
+        condition, values = hosts_of_site(conn, "host", selection.site)
+        where.append(condition)
+        params += values
     return _rows(conn, f"SELECT {', '.join(INDEXED)} FROM captures WHERE {' AND '.join(where)} ORDER BY id", params)
 
 

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from archiver.values.sites import site_of, site_of_host
+
 migrations = Migrations("archiver")
 
 
@@ -266,3 +268,45 @@ def m012_rendering(db: sqlite_utils.Database) -> None:
     db["captures"].create_index(["render_of"])
     # never, auto or always (null: ARCHIVER_RENDER)
     db["site_rules"].add_column("render", str)
+
+
+@migrations()
+def m013_sites_by_registered_domain(db: sqlite_utils.Database) -> None:
+    """Every site key becomes the site of :mod:`archiver.values.sites`: the registered domain, no longer the host.
+
+    ``articles``, ``site_stats``, the chrome memory (``site_blocks``,
+    ``site_block_pages``), ``retries`` and ``stories.sites`` were keyed by host
+    (``retries`` already by registered domain).  Keys are mapped once per
+    distinct value, not per row: an archive holds few sites and many block pages.
+    ``site_rules`` rows are the user's and stay as written (a site or one host).
+    """
+    tables = ("articles", "site_stats", "site_blocks", "site_block_pages", "retries")
+    keys = {row[0] for table in tables for row in db.execute(f"SELECT DISTINCT site FROM {table} WHERE site IS NOT NULL")}
+    db.execute("CREATE TEMP TABLE site_keys (old TEXT PRIMARY KEY, new TEXT NOT NULL)")
+    db.conn.executemany("INSERT INTO site_keys VALUES (?, ?)",
+                        [(key, site_of_host(key)) for key in keys if site_of_host(key) != key])
+    moved = "site IN (SELECT old FROM site_keys)"
+    new = "(SELECT new FROM site_keys WHERE old = site)"
+    for table in ("articles", "retries", "site_block_pages"):  # a page is on one host: no key meets another
+        db.execute(f"UPDATE OR IGNORE {table} SET site = {new} WHERE {moved}")
+        db.execute(f"DELETE FROM {table} WHERE {moved}")
+    db.conn.create_function("site_of", 1, site_of, deterministic=True)
+    db.execute("UPDATE articles SET site = site_of(url) WHERE site IS NULL")  # rows filed before m003
+    # a block seen on two hosts of one site: one row, its sightings widened, its pages counted again
+    db.execute(
+        "INSERT INTO site_blocks (site, block, text, pages, first_seen, last_seen) "
+        "SELECT k.new, b.block, min(b.text), 0, min(b.first_seen), max(b.last_seen) FROM site_blocks b "
+        "JOIN site_keys k ON k.old = b.site GROUP BY k.new, b.block "
+        "ON CONFLICT(site, block) DO UPDATE SET first_seen = min(site_blocks.first_seen, excluded.first_seen), "
+        "last_seen = max(site_blocks.last_seen, excluded.last_seen)")
+    db.execute(f"DELETE FROM site_blocks WHERE {moved}")
+    db.execute("UPDATE site_blocks SET pages = (SELECT count(*) FROM site_block_pages p "
+               "WHERE p.site = site_blocks.site AND p.block = site_blocks.block) "
+               "WHERE site IN (SELECT new FROM site_keys)")
+    db.execute("DELETE FROM site_stats")
+    db.execute("INSERT INTO site_stats (site, articles, words) SELECT coalesce(site, ''), count(*), "
+               "coalesce(sum(word_count), 0) FROM articles GROUP BY coalesce(site, '')")
+    db.execute("UPDATE stories SET sites = (SELECT json_group_array(site) FROM "
+               "(SELECT DISTINCT site FROM articles WHERE story_id = stories.id ORDER BY site)) "
+               "WHERE id IN (SELECT story_id FROM articles WHERE site IN (SELECT new FROM site_keys))")
+    db.execute("DROP TABLE temp.site_keys")

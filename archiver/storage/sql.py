@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any, Iterator, Sequence
+
+from archiver.values.sites import site_of_host
 
 CHUNK = 500  # SQLite's limit on parameters is 999 in old builds
 
@@ -18,6 +21,11 @@ def chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield values[start : start + CHUNK]
 
 
-def site_or_subdomain(column: str, site: str) -> tuple[str, list[str]]:
-    """A condition matching a host and its subdomains in ``column``, with its parameters."""
-    return f"({column} = ? OR {column} LIKE ?)", [site, f"%.{site}"]
+def hosts_of_site(conn: sqlite3.Connection, column: str, site: str) -> tuple[str, list[str]]:
+    """A condition matching the host names in ``column`` that are on ``site`` (any host name of it), with its parameters.
+
+    The ``LIKE`` narrows the rows before :func:`~archiver.values.sites.site_of_host` decides each.
+    """
+    site = site_of_host(site)
+    conn.create_function("site_of_host", 1, site_of_host, deterministic=True)
+    return f"(({column} = ? OR {column} LIKE ?) AND site_of_host({column}) = ?)", [site, f"%.{site}", site]
