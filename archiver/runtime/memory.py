@@ -9,7 +9,6 @@ crawl process it gave back nothing measurable, bench/throughput.py.)
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import threading
 import time
 from typing import Callable
@@ -18,8 +17,9 @@ EVERY = 1.0  # seconds: malloc_trim takes about 0.7 ms, so at most once a second
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
+    # the running process's own symbols: ctypes.util.find_library would start ldconfig at import time
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):  # not glibc: nothing to trim
         return None
 
