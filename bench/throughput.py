@@ -12,7 +12,9 @@ one run and on the same pages:
    extraction, SQLite), measuring pages/s, CPU seconds per page (the crawl
    process and its extraction workers) and peak memory (PSS of the same
    process tree, so that pages the workers share are counted once),
-   with memory sampled as pages are served, to see whether memory stays flat;
+   with memory sampled as pages are served, to see whether memory stays flat
+   (a table at every 1,000 pages: the tree, the crawl process, each worker;
+   the growth from page 1,000 on, and a verdict: <= 400 MiB, within ±10%);
 2. calls the pipeline's own extraction function on every page in this one
    process (same options, metadata included): the single-process rate;
 3. runs ``trafilatura -i URLS -o DIR --backup-dir DIR`` with no sleep
@@ -44,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,25 +167,49 @@ def _role(pid: int, crawl: int) -> str:
     return "process"
 
 
+MIB = 2**20
+STEP = 1_000  # pages between two rows of the memory table
+CEILING = 400 * MIB  # the peak a crawl must stay under (issue 33)
+FLAT = 10.0  # per cent: how far memory may move between page 1,000 and the last thousand
+
+
+@dataclass(frozen=True)
+class Sample:
+    """PSS of the crawl's process tree at one moment, in bytes: the crawl process and each other process."""
+
+    pages: int  # pages served by then
+    crawl: int  # the crawl process
+    others: dict[str, int]  # the extraction workers, the fork server, the resource tracker, by role and pid
+
+    @property
+    def tree(self) -> int:
+        return self.crawl + self.workers
+
+    @property
+    def workers(self) -> int:
+        """Every process but the crawl's."""
+        return sum(self.others.values())
+
+    def __str__(self) -> str:
+        return (f"{self.pages:,} pages: tree {self.tree / MIB:.0f} MiB, crawl process {self.crawl / MIB:.0f}, "
+                + ", ".join(f"{name} {value / MIB:.0f}" for name, value in sorted(self.others.items())))
+
+
 class TreeSampler:
     """Memory and CPU of a process tree, sampled from /proc as the crawl runs."""
 
     def __init__(self, pid: int):
         self.pid = pid
         self.cpu: dict[int, float] = {}  # last CPU seconds seen, per process
-        self.samples: list[tuple[int, int]] = []  # (pages served, PSS of the tree)
-        self.at_peak: dict[str, int] = {}  # PSS by process at the peak sample
-        self.peak = 0
+        self.samples: list[Sample] = []
+        self.printed: list[Sample] = []  # the first sample past each thousand pages
 
     def sample(self, pages: int) -> None:
         pids = _tree(self.pid)
         for pid in pids:
             self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu(pid))
-        memory = {pid: _memory(pid) for pid in pids}
-        self.samples.append((pages, sum(memory.values())))
-        if self.samples[-1][1] >= self.peak:
-            self.peak = self.samples[-1][1]
-            self.at_peak = {f"{_role(pid, self.pid)} {pid}": value for pid, value in memory.items()}
+        others = {f"{_role(pid, self.pid)} {pid}": _memory(pid) for pid in pids if pid != self.pid}
+        self.samples.append(Sample(pages, _memory(self.pid), others))
 
     def cpu_by_process(self) -> dict[str, float]:
         main = self.cpu.get(self.pid, 0.0)
@@ -203,15 +230,18 @@ def run_crawl(urls: list[str], work: Path, served, extra: dict[str, str], server
         sampler = TreeSampler(process.pid)
         while process.poll() is None:
             sampler.sample(served.value - served_before)
+            if sampler.samples[-1].pages >= (len(sampler.printed) + 1) * STEP:  # as it goes, for a long crawl
+                sampler.printed.append(sampler.samples[-1])
+                print(f"  {sampler.samples[-1]}", flush=True)
             time.sleep(0.1)
     wall = time.perf_counter() - start
     if process.returncode:
         sys.exit(f"the crawl failed; see {work / 'crawl.log'}")
+    (work / "memory.json").write_text(json.dumps([[sample.pages, sample.crawl, sample.others] for sample in sampler.samples]))
     cpu = sampler.cpu_by_process()
     stats = json.loads(sqlite3.connect(work / "archive.db").execute(
         "SELECT stats FROM crawls ORDER BY id DESC LIMIT 1").fetchone()[0])
     return {"wall": wall, "cpu": sum(cpu.values()), "cpu_by_process": cpu, "samples": sampler.samples,
-            "at_peak": sampler.at_peak,
             "db": work / "archive.db", "stats": stats, "server_cpu": _cpu(server_pid) - server_cpu}
 
 
@@ -294,10 +324,45 @@ def trafilatura_cli_rate(urls: list[str], work: Path) -> tuple[float, float, int
     return len(urls) / wall, cpu, written
 
 
-def memory_at(samples: list[tuple[int, int]], pages: int) -> int:
-    """Peak memory seen up to the moment ``pages`` pages had been served."""
-    seen = [memory for served, memory in samples if served <= pages]
-    return max(seen) if seen else 0
+def memory_table(samples: list[Sample], pages: int) -> list[str]:
+    """PSS at every thousand pages (the largest sample of each thousand, so that one sample's luck does not
+    decide, and the thousand's median), the peak, the growth from page 1,000 to the last thousand, a verdict."""
+    if not samples:
+        return ["memory: no sample (the crawl ended before the first)"]
+    rows, lines = [], ["| pages | tree MiB (median) | crawl process MiB | extraction workers MiB: all (each) "
+                       "| fork server and tracker MiB |", "|---|---|---|---|---|"]
+    for upto in range(STEP, pages + STEP, STEP):
+        window = [s for s in samples if upto - STEP < s.pages <= upto]
+        if upto >= pages:  # the last thousand: up to the crawl's end, when all pages have been served
+            window += [s for s in samples if s.pages > upto]
+        if not window:
+            continue
+        top = max(window, key=lambda s: s.tree)
+        rows.append((min(upto, pages), top))
+        workers = {name: value for name, value in sorted(top.others.items()) if "worker" in name}
+        lines.append(f"| {min(upto, pages):,} | {top.tree / MIB:.0f} ({statistics.median(s.tree for s in window) / MIB:.0f}) "
+                     f"| {top.crawl / MIB:.0f} | {sum(workers.values()) / MIB:.0f} "
+                     f"({' + '.join(f'{value / MIB:.0f}' for value in workers.values())}) "
+                     f"| {(top.workers - sum(workers.values())) / MIB:.0f} |")
+    peak = max(samples, key=lambda s: s.tree)
+    lines.append(f"peak: {peak.tree / MIB:.0f} MiB at page {peak.pages:,} (crawl process {peak.crawl / MIB:.0f}, "
+                 + ", ".join(f"{name} {value / MIB:.0f}" for name, value in sorted(peak.others.items(), key=lambda i: -i[1]))
+                 + ")")
+    verdict = peak.tree <= CEILING
+    if len(rows) >= 2 and rows[0][0] == STEP:
+        (first_page, first), (last_page, last) = rows[0], rows[-1]
+        growth = {part: (getattr(last, part) - getattr(first, part)) / getattr(first, part) * 100
+                  for part in ("tree", "crawl", "workers")}
+        lines.append(f"growth from page {first_page:,} to page {last_page:,} (each thousand's largest sample): "
+                     f"tree {growth['tree']:+.1f}%, crawl process {growth['crawl']:+.1f}%, "
+                     f"workers, fork server and tracker {growth['workers']:+.1f}%")
+        verdict = verdict and abs(growth["tree"]) <= FLAT
+        flat = f"; flat within ±{FLAT:.0f}%: {'yes' if abs(growth['tree']) <= FLAT else 'NO'}"
+    else:
+        flat = "; flatness not judged (fewer than 2,000 pages)"
+    lines.append(f"verdict: {'PASS' if verdict else 'FAIL'} (peak {peak.tree / MIB:.0f} MiB <= {CEILING / MIB:.0f} MiB: "
+                 f"{'yes' if peak.tree <= CEILING else 'NO'}{flat})")
+    return lines
 
 
 def main() -> None:
@@ -345,19 +410,14 @@ def main() -> None:
         print(f"\nload average before the crawl of run {run}: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
         (work / f"crawl{run}").mkdir(exist_ok=True)
         crawl = run_crawl(urls, work / f"crawl{run}", served, extra, server.pid)
-        e2e, peak = len(urls) / crawl["wall"], max(memory for _, memory in crawl["samples"])
+        e2e, peak = len(urls) / crawl["wall"], max(sample.tree for sample in crawl["samples"])
         checked = check_archive(crawl["db"], urls)
         print(f"\n## run {run}: archiver {e2e:.1f} pages/s, {crawl['cpu'] / len(urls) * 1000:.1f} ms CPU/page, "
-              f"{peak / 2**20:.0f} MiB peak memory (PSS of the crawl's process tree)")
-        print("at the peak: " + ", ".join(f"{name} {value / 2**20:.0f} MiB" for name, value in
-                                          sorted(crawl["at_peak"].items(), key=lambda item: -item[1])))
+              f"{peak / MIB:.0f} MiB peak memory (PSS of the crawl's process tree)")
         print(f"archive: {checked['captured']} captures of {checked['expected']} URLs ({checked['distinct']} distinct), "
               f"{checked['articles']} articles, {checked['no article']} pages without an article\n", flush=True)
         print("\n".join(stage_table(crawl, len(urls))))
-        if len(urls) >= 2_000:  # memory from page 1,000 on: flat?
-            at_1k = memory_at(crawl["samples"], 1_000)
-            print(f"memory: {at_1k / 2**20:.0f} MiB by page 1,000, {peak / 2**20:.0f} MiB by page {len(urls):,} "
-                  f"({(peak - at_1k) / at_1k * 100:+.1f}%)")
+        print("\n" + "\n".join(memory_table(crawl["samples"], len(urls))), flush=True)
         print("\n" + "\n".join(score(crawl["db"], args.reference, work / f"crawl{run}" / "fields.json")), flush=True)
         if args.only == "all":
             if cli is None:
