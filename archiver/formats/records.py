@@ -95,6 +95,5 @@ class CrawlEnd:
     """How a crawl ended, for its ``crawls`` row."""
 
     reason: str
-    stats: dict = field(default_factory=dict)
-    counters: dict[str, int] = field(default_factory=dict)
+    stats: dict = field(default_factory=dict)  # its counters are read from them (archiver.storage.crawls.counters)
     sources: dict[str, tuple[str, datetime | None]] = field(default_factory=dict)  # url -> (kind, newest entry)
