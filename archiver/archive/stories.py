@@ -46,8 +46,9 @@ def _refile_batch(writer: ArchiveWriter, pool: BoundedPool, batch: list[tuple[in
                   at: Callable[[str], None]) -> Iterator[tuple[int, CallStopped]]:
     at(f"filing the stories of the archive's articles {batch[0][0]} to {batch[-1][0]}")
     outcomes = pool.outcomes(text_signature, [text or "" for _, _, text in batch], chunk=8)
-    for (article_id, url, _), found in zip(batch, outcomes):
+    for article_id, url, _ in batch:
         at(f"filing the story of the article of {url!r:.300}")
+        found = next(outcomes)  # its signature's error raised here, where it is
         if isinstance(found, CallStopped):  # past the pool's bounds: left unfiled (archiver stories says so)
             yield article_id, found
             continue
