@@ -241,14 +241,14 @@ class Archive:
 
     def _refile_stories(self, article_ids: list[int] | None, at: Callable[[str], None] = lambda where: None) -> list[str]:
         writer = self.writer
-        if article_ids is None:
-            with writer.storage.write() as db:
+        with writer.storage.write() as db:  # all or nothing: a failure leaves the groups as they were
+            if article_ids is None:
                 storyindex.clear(db)
-            found = stories.every_article(writer)
-        else:
-            found = ((i, *rows_of.article_text(writer.storage.db, i)) for i in article_ids)
-        return [f"Article {article_id} left unfiled: its signature {stopped}."
-                for article_id, stopped in stories.refile(writer, self._extraction_pool(), found, at)]
+                found = stories.every_article(writer)
+            else:
+                found = ((i, *rows_of.article_text(db, i)) for i in article_ids)
+            return [f"Article {article_id} left unfiled: its signature {stopped}."
+                    for article_id, stopped in stories.refile(writer, self._extraction_pool(), found, at)]
 
     # what the commands read and write -----------------------------------------
 

@@ -29,6 +29,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from archiver.values.dates import iso_utc
 from archiver.values.media import header_text
 from archiver.formats.records import Capture, Previous
+from archiver.extract import NoArticle
 from archiver.formats.warc import HttpExchange
 from archiver.crawl.download import META_STATUS_LINE
 from archiver.crawl.extension import ArchiveExtension
@@ -124,8 +125,8 @@ class WarcCaptureMiddleware:
         self.stats.inc_value("archiver/failed")
         path = " -> ".join([*hops, request.url])
         logger.warning("No article: redirect loop %s", path)
-        # queued on the I/O thread without waiting: signal handlers here are not awaited
-        self.archive.io.post(self.archive.writer.no_article, capture_id, f"redirect loop ({path})")
+        # not awaited (signal handlers here are not): the archive service reports its failure, if any
+        self.archive.service.file(request.url, capture_id, NoArticle(f"redirect loop ({path})"))
 
     async def process_response(self, request: Request, response: Response) -> Response:
         if urlparse_cached(request).scheme not in _ARCHIVED_SCHEMES or "cached" in response.flags:

@@ -79,11 +79,10 @@ def file_rendering(writer: ArchiveWriter, rendering: Rendering) -> tuple[int, in
 
 
 def file_failure(writer: ArchiveWriter, url: str, plain_capture_id: int | None, browser: str, reason: str) -> None:
-    """On the I/O thread: a row saying why the browser gave nothing, and the same on the plain capture's row."""
+    """On the I/O thread: a row saying why the browser gave nothing (the plain capture's says it as it gives no
+    article, through the archive service)."""
     writer.capture_at(Capture(url=url, method="GET", fetched_at=iso_utc(), error=f"not rendered: {reason}",
                               browser=browser, render_of=plain_capture_id), None)  # type: ignore[arg-type]
-    if plain_capture_id is not None:
-        writer.no_article(plain_capture_id, f"the browser could not render it ({reason})")
 
 
 async def exchange(response: Any, fetched_at: datetime, budget: list[int]) -> HttpExchange | None:

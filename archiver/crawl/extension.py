@@ -19,6 +19,7 @@ import logging
 import sqlite3
 import tempfile
 import time
+from concurrent.futures import Future
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 from typing import Any, Callable, TypeVar
@@ -248,6 +249,15 @@ class ArchiveExtension:
             return await self.run(function, *args)
         except sqlite3.Error as exc:
             self.report(kind, exc)
+            return None
+
+    @staticmethod
+    async def done(future: "Future[T]") -> T | None:
+        """An archive service's future, awaited on the reactor; None when it failed (the service reported it: logged
+        the first time with its traceback, counted in ``archiver/errors/KIND``): the crawl goes on."""
+        try:
+            return await asyncio.wrap_future(future)
+        except Exception:  # noqa: BLE001 - reported once, by the service
             return None
 
     def _report_from_thread(self, kind: str, exc: BaseException) -> None:

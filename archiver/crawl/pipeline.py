@@ -24,9 +24,8 @@ them on the reactor.  Threads and processes, per page:
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import Future
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -41,7 +40,6 @@ from archiver.crawl.extension import ArchiveExtension
 from archiver.crawl.items import ArchivedPage, ArticleItem
 from archiver.crawl.render import Renderer, renderer_of
 
-T = TypeVar("T")
 STORY_STATS = {"copy": "archiver/stories/copies", "joined": "archiver/stories/joined", "new": "archiver/stories/new"}
 
 
@@ -76,21 +74,13 @@ class ArticlePipeline:
         for name, value in cpu_stats(self._worker_cpu.seconds, "archiver/cpu_ms/extract/").items():
             self.stats.set_value(name, value)
 
-    @staticmethod
-    async def _outcome(future: "Future[T]") -> T | None:
-        """What the archive service's future gives; None when it failed (the service reported it: logged, counted)."""
-        try:
-            return await asyncio.wrap_future(future)
-        except Exception:  # noqa: BLE001 - reported once by the service; the crawl goes on
-            return None
-
     async def process_item(self, item: Any) -> Any:
         """The page's :class:`ArticleItem`, as filed; a page without one is dropped (quietly: logged at DEBUG)."""
         if not isinstance(item, ArchivedPage):
             return item
         if item.unchanged:
             self.stats.inc_value("archiver/rechecks/unchanged")
-            await self._outcome(self.service.unchanged(item.url))
+            await self.archive.done(self.service.unchanged(item.url))
             await self.archive.publish(item.url)
             raise _dropped(item, "unchanged since it was archived")
         if item.not_article is not None:
@@ -110,7 +100,7 @@ class ArticlePipeline:
     async def no_article(self, item: ArchivedPage, reason: str) -> str:
         """Count a page without an article and say why on its capture row; return why."""
         self.stats.inc_value("archiver/articles/none")
-        await self._outcome(self.service.file(item.url, item.capture_id, NoArticle(reason)))
+        await self.archive.done(self.service.file(item.url, item.capture_id, NoArticle(reason)))
         return reason
 
     async def extract(self, item: ArchivedPage) -> Article | None:
@@ -141,7 +131,7 @@ class ArticlePipeline:
 
     async def file(self, item: ArchivedPage, article: Article) -> dict[str, Any] | None:
         """File the article through the archive service; return its row as filed (None: not filed)."""
-        filed = await self._outcome(self.service.file(item.url, item.capture_id, article, item.hints or None,
+        filed = await self.archive.done(self.service.file(item.url, item.capture_id, article, item.hints or None,
                                                       datetime.now(timezone.utc)))
         if filed is None or filed.saved is None:
             return None

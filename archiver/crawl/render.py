@@ -58,7 +58,7 @@ from scrapy.http import Response
 
 from archiver.values.addresses import refusal
 from archiver.errors import WarcError
-from archiver.extract import Article, page_head, rules_for
+from archiver.extract import Article, NoArticle, page_head, rules_for
 from archiver.extract.embedded import SHELL_MAX_WORDS
 from archiver.crawl.captured import MAX_RESPONSES, MAX_TRAFFIC, Rendering, exchange, file_failure, file_rendering
 from archiver.crawl.compat import spider_closing
@@ -256,6 +256,8 @@ class Renderer:
             logger.warning("Not rendered: %s (%s); the plain fetch is archived", item.url, reason)
             await self.archive.attempt("storage", file_failure, self.archive.writer, item.url, item.capture_id,
                                        browser, reason)
+            await self.archive.done(self.archive.service.file(
+                item.url, item.capture_id, NoArticle(f"the browser could not render it ({reason})")))
             return None
         finally:
             if page is not None:
