@@ -128,7 +128,8 @@ class ArchiveWriter:
                 capture.error = f"WARC record not written: {exc}"
         with self.storage.write() as db:
             capture_id = captures.insert(db, capture, location, self.crawl_id, previous.capture_id if previous else None)
-        return Stored(capture_id, location, warc_error)
+        totals = (self.warc.records_written, self.warc.bytes_written) if self.warc is not None else None
+        return Stored(capture_id, location, warc_error, totals)
 
     def capture_at(self, capture: Capture, location: RecordLocation, revisit_of: int | None = None) -> int:
         """A ``captures`` row for a record already in a WARC file (an imported one); returns its id."""

@@ -158,10 +158,9 @@ class WarcCaptureMiddleware:
         self.stats.inc_value("archiver/captures")
         self.stats.inc_value("archiver/fetched")
         request.meta[META_CAPTURE_ID] = stored.capture_id
-        warc = self.archive.writer.warc
-        if stored.location is not None and warc is not None:
-            self.stats.set_value("archiver/warc/records", warc.records_written)
-            self.stats.set_value("archiver/warc/bytes", warc.bytes_written)
+        if stored.location is not None and stored.warc_totals is not None:
+            self.stats.set_value("archiver/warc/records", stored.warc_totals[0])
+            self.stats.set_value("archiver/warc/bytes", stored.warc_totals[1])
             if stored.location.revisit:
                 self.stats.inc_value(f"archiver/revisits/{stored.location.revisit}")
                 request.meta[META_UNCHANGED] = stored.location.revisit

@@ -198,12 +198,11 @@ class Renderer:
             return item, article
         if filed is None:
             return item, article
-        capture_id, rows = filed
+        capture_id, rows, (records, size) = filed
         self.stats.inc_value("archiver/captures", rows)
         self.stats.inc_value("archiver/render/captures", rows)
-        if self.archive.writer.warc is not None:
-            self.stats.set_value("archiver/warc/records", self.archive.writer.warc.records_written)
-            self.stats.set_value("archiver/warc/bytes", self.archive.writer.warc.bytes_written)
+        self.stats.set_value("archiver/warc/records", records)
+        self.stats.set_value("archiver/warc/bytes", size)
         body, cut_from = page_head(rendering.dom, self.config.extract_max_bytes)
         rendered = replace(item, capture_id=capture_id, content_type="text/html; charset=utf-8", body=body,
                            cut_from=cut_from, browser=rendering.browser, shell=None)

@@ -65,6 +65,7 @@ class Stored:
     capture_id: int
     location: RecordLocation | None
     warc_error: Exception | None = None
+    warc_totals: tuple[int, int] | None = None  # records and bytes written so far, read where they are written
 
 
 @dataclass(frozen=True)
