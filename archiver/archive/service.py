@@ -237,6 +237,7 @@ class Archive:
     def refile_stories(self, article_ids: list[int] | None = None) -> "Future[list[str]]":
         """File articles' copies and stories again from their stored text (None: forget every group and file every
         article, in the order archived; committed as one); the sentences for articles left unfiled."""
+        self._extraction_pool()  # started here, on the caller's thread (the main one: its workers deaf to Ctrl-C)
         return self._on_io("storage", self._refile_stories, article_ids)
 
     def _refile_stories(self, article_ids: list[int] | None, at: Callable[[str], None] = lambda where: None) -> list[str]:
@@ -287,6 +288,7 @@ class Archive:
 
     def merge(self, shards: list[Path], warc_dir: Path | None) -> "Future[list[merging.ShardReport]]":
         """Merge worker shards into this archive, one transaction a shard (:mod:`archiver.archive.merge`)."""
+        self._extraction_pool()  # as in refile_stories
         return self._on_io("storage", merging.merge_into, self.writer, shards, warc_dir, self._refile_stories)
 
     def cdxj_captures(self, warc_dir: Path) -> "Future[Located]":
