@@ -64,19 +64,21 @@ Report = Callable[[str, BaseException], None]
 
 
 class Failures:
-    """The default :data:`Report`: each failure counted by kind, the first of a kind logged with its traceback."""
+    """A :data:`Report` (the default one): each failure counted by kind, the first of a kind logged at ERROR with its
+    traceback, the others at DEBUG; thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, log: logging.Logger = logger) -> None:
         self.counts: Counter[str] = Counter()
+        self._log = log
         self._lock = threading.Lock()
 
     def __call__(self, kind: str, exc: BaseException) -> None:
         with self._lock:
             self.counts[kind] += 1
             first = self.counts[kind] == 1
-        logger.log(logging.ERROR if first else logging.DEBUG, "archiver %s error%s: %s", kind,
-                   f" (the first; all are counted in archiver/errors/{kind})" if first else "", exc,
-                   exc_info=(type(exc), exc, exc.__traceback__))
+        self._log.log(logging.ERROR if first else logging.DEBUG, "archiver %s error%s: %s", kind,
+                      f" (the first; all are counted in archiver/errors/{kind})" if first else "", exc,
+                      exc_info=(type(exc), exc, exc.__traceback__))
 
 
 @dataclass(frozen=True)

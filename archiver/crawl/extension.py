@@ -37,7 +37,7 @@ from archiver.distributed.frontier import connect, redis_error, worker_name
 from archiver.distributed.hosts import SharedHosts
 from archiver.archive.extraction import Extraction
 from archiver.archive.lock import CrawlLock
-from archiver.archive.service import Archive, Closed
+from archiver.archive.service import Archive, Closed, Failures
 from archiver.formats.records import CrawlEnd, RecheckState
 from archiver.distributed.shared import SharedState
 from archiver.formats.warc import WarcFileWriter
@@ -62,7 +62,7 @@ class ArchiveExtension:
         self.config = ArchiverConfig.from_crawler(crawler)
         self.site_rules: dict[str, SiteRules] = {}
         self._sources: dict[str, tuple[str, datetime | None]] = {}
-        self._reported: set[str] = set()
+        self._failures = Failures(logger)  # logs the first failure of each kind with its traceback
         self._closed = False
         self.failures: dict[str, list[tuple[str, int]]] | None = None  # read as the crawl ends
         self._reactor_cpu = time.thread_time()  # reset when the spider opens
@@ -270,12 +270,7 @@ class ArchiveExtension:
     def report(self, kind: str, exc: BaseException) -> None:
         """Count a failure the crawl goes on after; log the first of each kind with its traceback, the rest briefly."""
         self.stats.inc_value(f"archiver/errors/{kind}")
-        if kind not in self._reported:
-            self._reported.add(kind)
-            logger.error("archiver %s error (the first; all are counted in archiver/errors/%s): %s", kind, kind, exc,
-                         exc_info=(type(exc), exc, exc.__traceback__))
-        else:
-            logger.debug("archiver %s error: %s", kind, exc, exc_info=(type(exc), exc, exc.__traceback__))
+        self._failures(kind, exc)
 
     # what every worker of a distributed crawl shares (the archive alone otherwise) ----
 
