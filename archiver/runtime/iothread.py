@@ -87,14 +87,13 @@ class IOThread:
         except Exception:  # noqa: BLE001 - a reporter's bug must not stop the thread every write depends on
             logger.exception("The I/O thread could not report a failed write (%s)", exc)
 
-    async def run(self, function: Callable[..., T], *args: Any, durable: bool = True) -> T:
-        """From the event loop: run ``function(*args)`` here and wait for its batch to be committed (or, not
-        ``durable``, only for the call).
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """From the event loop: run ``function(*args)`` here and wait for its batch to be committed.
 
         Cancelling the awaiting task (a crawl being stopped) abandons the wait,
         never the call: what was queued is still written, in order.
         """
-        future = self._submit(function, *args, durable=durable)
+        future = self._submit(function, *args)
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
 
