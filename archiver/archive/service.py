@@ -341,7 +341,7 @@ class Archive:
                 closed.cpu = {"io": dict(self._io.cpu.seconds), "cpu_thread": dict(self._cpu_meter.seconds)}
                 for thread, seconds in closed.cpu.items():
                     end.stats.update(cpu_stats(seconds, f"archiver/cpu_ms/{thread}/"))
-            if end is not None and writer.crawl_id is not None:
+            if end is not None:  # the WARC file closed, and the crawl's row if it has one
                 writer.finish_crawl(end)
                 closed.failures = self._failures(writer)
         finally:
