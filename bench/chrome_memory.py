@@ -6,7 +6,7 @@ First the chrome site (tests/chromesite.py): 5 templates x 20 pages, each
 template's chrome blocks inside the story container, where stock extraction
 keeps them; 100 pages of 92 stories (a wire paragraph shared by the two
 articles of one story, a quote by the three of another, a quote by the six
-follow-ups of a third).  Pages are filed by the archive writer, stories
+follow-ups of a third).  Pages are filed by the archive service, stories
 included, in crawl order, then all again (what ``archiver reextract`` does).
 For each rule it prints the chrome lines still in the text after the first
 pass and after re-extraction, the story lines lost (a page's own paragraphs
@@ -45,6 +45,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import sqlite_utils
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
@@ -57,7 +59,8 @@ from onestorysite import HOSTS, PROMO_SITE, QUOTE, QUOTED_BY, body, crawl_order,
 from onestorysite import render as story_page  # noqa: E402
 from onestorysite import path as story_path  # noqa: E402
 
-from archiver.archive.writer import ArchiveWriter, FilingRules  # noqa: E402
+from archiver.archive.service import Archive  # noqa: E402
+from archiver.archive.writer import FilingRules  # noqa: E402
 from archiver.extract import Article, extract_article  # noqa: E402
 from archiver.storage import articles as article_rows  # noqa: E402
 
@@ -88,14 +91,14 @@ def at_least(pages: int) -> Iterator[None]:
 def file_twice(articles: dict[str, Article], stories: int) -> tuple[list[dict[str, str]], dict[str, int]]:
     """Each article's text after filing them all in order, and after filing them all again; the final stories."""
     with tempfile.TemporaryDirectory() as tmp:
-        writer = ArchiveWriter(Path(tmp) / "archive.db", rules=FilingRules(chrome_stories=stories))
+        db = Path(tmp) / "archive.db"
         texts: list[dict[str, str]] = []
-        for _ in range(2):
-            for address, article in articles.items():
-                writer.file_here(address, None, article)
-            texts.append({r["url"]: r["text"] for r in writer.storage.db.query("select url, text from articles")})
-        story = {r["url"]: r["story_id"] for r in writer.storage.db.query("select url, story_id from articles")}
-        writer.close()
+        with Archive(db, rules=FilingRules(chrome_stories=stories)) as archive:
+            for _ in range(2):
+                for address, article in articles.items():
+                    archive.file(address, None, article).result()
+                texts.append({r["url"]: r["text"] for r in sqlite_utils.Database(db).query("select url, text from articles")})
+        story = {r["url"]: r["story_id"] for r in sqlite_utils.Database(db).query("select url, story_id from articles")}
     return texts, story
 
 

@@ -7,10 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from chromesite import LINES_IN, PAGES_PER_TEMPLATE, TEMPLATES, ChromeSite, paragraphs, path, render, story_of
 from conftest import Crawl, reextract, run_archiver, run_crawl
 
+from archiver.archive.service import Archive  # imports the worker pool: at collection, not in a fast test
 from archiver.extract.rules import chrome_line
 
 URL = "https://news.example/{}/{}"
@@ -36,23 +38,21 @@ def test_the_chrome_site_reports_stories_of_one_page_and_three_of_several() -> N
 
 
 def test_a_block_leaves_a_page_once_earlier_pages_of_two_stories_showed_it(tmp_path: Path) -> None:
-    """Filed in crawl order by the archive writer, each page against the stories as they were when it came in."""
-    from archiver.archive.writer import ArchiveWriter
+    """Filed in crawl order by the archive service, each page against the stories as they were when it came in."""
     from archiver.extract import extract_article
 
-    writer = ArchiveWriter(tmp_path / "archive.db")
-    db, shown = writer.storage.db, {t: [] for t in TEMPLATES}  # the pages filed so far, each showing its template's chrome
-    for template, page in CRAWL_ORDER:
-        url = URL.format(template, page)
-        earlier = {r[0] for r in db.execute(
-            f"SELECT story_id FROM articles WHERE url IN ({', '.join('?' * len(shown[template]))})", shown[template])}
-        writer.file_here(url, None, extract_article(render(template, page).decode(), url))
-        text = db.execute("SELECT text FROM articles WHERE url = ?", [url]).fetchone()[0]
-        kept = [line for line in TEMPLATES[template] if line in text and not chrome_line(line)]
-        assert bool(kept) == (len(earlier) < 2), (template, page, earlier)
-        assert all(paragraph in text for paragraph in paragraphs(template, page)), (template, page)
-        shown[template].append(url)
-    writer.close()
+    with Archive(tmp_path / "archive.db") as archive:
+        db, shown = sqlite_utils.Database(tmp_path / "archive.db"), {t: [] for t in TEMPLATES}  # the pages filed so far
+        for template, page in CRAWL_ORDER:
+            url = URL.format(template, page)
+            earlier = {r[0] for r in db.execute(
+                f"SELECT story_id FROM articles WHERE url IN ({', '.join('?' * len(shown[template]))})", shown[template])}
+            archive.file(url, None, extract_article(render(template, page).decode(), url)).result()
+            text = db.execute("SELECT text FROM articles WHERE url = ?", [url]).fetchone()[0]
+            kept = [line for line in TEMPLATES[template] if line in text and not chrome_line(line)]
+            assert bool(kept) == (len(earlier) < 2), (template, page, earlier)
+            assert all(paragraph in text for paragraph in paragraphs(template, page)), (template, page)
+            shown[template].append(url)
 
 
 @pytest.mark.crawl
@@ -154,21 +154,20 @@ def test_a_block_on_pages_of_two_stories_is_chrome_and_a_quote_within_one_story_
 
 
 def test_the_petition_promo_leaves_the_next_page_once_shown_twice_and_every_page_when_filed_again(tmp_path: Path) -> None:
-    """The archive writer, as a crawl and then ``archiver reextract`` file them, in the site's order."""
+    """The archive service, as a crawl and then ``archiver reextract`` file them, in the site's order."""
     from chromesite import PETITION_PAGES, PETITION_QUOTE, petition_page, petition_promo
 
-    from archiver.archive.writer import ArchiveWriter
     from archiver.extract import extract_article
 
     pages = {f"https://petition.example{p}": extract_article(petition_page(p).decode(), f"https://petition.example{p}")
              for p in PETITION_PAGES}
-    writer = ArchiveWriter(tmp_path / "archive.db")
     passes = []
-    for _ in range(2):
-        for url, article in pages.items():
-            writer.file_here(url, None, article)
-        passes.append({r["url"].split("/")[-1]: r["text"] for r in writer.storage.db.query("select url, text from articles")})
-    writer.close()
+    with Archive(tmp_path / "archive.db") as archive:
+        for _ in range(2):
+            for url, article in pages.items():
+                archive.file(url, None, article).result()
+            passes.append({r["url"].split("/")[-1]: r["text"]
+                           for r in sqlite_utils.Database(tmp_path / "archive.db").query("select url, text from articles")})
     promo = petition_promo()
     # other-1, peskov and other-2 carry it: the first two of two stories keep it, until filed again
     assert [name for name, text in passes[0].items() if any(line in text for line in promo)] == ["other-1.html", "peskov.html"]
@@ -185,19 +184,18 @@ def test_a_promo_on_every_page_of_a_one_story_site_leaves_from_its_second_sighti
     from onestorysite import path as story_path
     from onestorysite import render as story_page
 
-    from archiver.archive.writer import ArchiveWriter
     from archiver.extract import extract_article
 
     pages = {(site, page): f"http://{HOSTS[site]}{story_path(page)}" for site, page in crawl_order()}
     articles = {address: extract_article(story_page(*page).decode(), address) for page, address in pages.items()}
     assert all(line in articles[pages[PROMO_SITE, 0]].text for line in promo())  # stock extraction keeps it
-    writer = ArchiveWriter(tmp_path / "archive.db")
     passes = []
-    for _ in range(2):
-        for address, article in articles.items():
-            writer.file_here(address, None, article)
-        passes.append({r["url"]: r for r in writer.storage.db.query("select url, text, story_id from articles")})
-    writer.close()
+    with Archive(tmp_path / "archive.db") as archive:
+        for _ in range(2):
+            for address, article in articles.items():
+                archive.file(address, None, article).result()
+            passes.append({r["url"]: r for r in sqlite_utils.Database(tmp_path / "archive.db").query(
+                "select url, text, story_id from articles")})
     assert len({row["story_id"] for row in passes[0].values()}) == 1  # one story, as written
     carrying = [(page, address) for (site, page), address in pages.items() if site == PROMO_SITE]
     # the first page keeps it (nothing yet tells it from the story), the pages filed after its second sighting

@@ -6,7 +6,6 @@ database here) is reported, in a crawl as a log line with its traceback and the 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sqlite3
@@ -25,14 +24,11 @@ def test_steps_resolve_at_once_and_the_durable_end_waits_for_the_commit() -> Non
     done: list[str] = []
     io = IOThread("test-io", flush=lambda: commits.append(list(done)), max_age=60)
 
-    async def unit_of_work() -> None:
-        for step in ("article", "candidates", "story"):
-            assert await io.run(done.append, step, durable=False) is None
-        assert commits == []  # nobody waits on a commit yet: none ran
-        await io.run(done.append, "filed")
-
     try:
-        asyncio.run(unit_of_work())
+        for step in ("article", "candidates", "story"):  # as the archive service files an article
+            assert io.step(done.append, step).result(timeout=10) is None
+        assert commits == []  # nobody waits on a commit yet: none ran
+        io.submit(done.append, "filed").result(timeout=10)
         # the durable end resolved only after one commit that holds every step
         assert commits == [["article", "candidates", "story", "filed"]]
     finally:
@@ -43,7 +39,7 @@ def test_steps_nobody_waits_on_are_committed_after_max_age() -> None:
     committed = threading.Event()
     io = IOThread("test-io", flush=committed.set, max_age=0.05)
     try:
-        asyncio.run(io.run(lambda: None, durable=False))
+        io.step(lambda: None).result(timeout=10)
         assert committed.wait(timeout=10)
     finally:
         io.shutdown()

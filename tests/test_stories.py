@@ -7,12 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from conftest import Crawl, run_archiver, run_crawl
 from storysite import (
     BVI, EXACT_COPY, HOSTS, LATER_COPY, NEAR_COPY, SEED_PATH, STORY_NETWORK, UNRELATED_PATH, StorySite, started,
 )
 
+from archiver.archive.service import Archive  # imports the worker pool: at collection, not in a fast test
 from archiver.web.metadata import metadata
 
 
@@ -173,18 +175,16 @@ def _pages() -> dict[str, str]:
 
 @pytest.mark.parametrize("pair", list(itertools.combinations(HOSTS, 2)))
 def test_any_two_write_ups_form_a_story_in_a_fresh_archive(pair: tuple[str, str], tmp_path: Path) -> None:
-    from archiver.archive.writer import ArchiveWriter
     from archiver.extract import extract_article
 
     pages = _pages()
     seeds = [f"http://{HOSTS[key]}{SEED_PATH}" for key in pair]
     unrelated = [f"http://{host}{UNRELATED_PATH}" for host in HOSTS.values()]
-    writer = ArchiveWriter(tmp_path / "archive.db")
-    for url in [seeds[0], *unrelated, seeds[1]]:
-        writer.file_here(url, None, extract_article(pages[url], url))
-    writer.commit()
-    story = {r["url"]: r["story_id"] for r in writer.storage.db.query("select url, story_id from articles")}
-    writer.close()
+    with Archive(tmp_path / "archive.db") as archive:
+        for url in [seeds[0], *unrelated, seeds[1]]:
+            archive.file(url, None, extract_article(pages[url], url)).result()
+    story = {r["url"]: r["story_id"] for r in sqlite_utils.Database(tmp_path / "archive.db").query(
+        "select url, story_id from articles")}
     assert story[seeds[0]] == story[seeds[1]]
     assert not any(story[url] == story[seeds[0]] for url in unrelated)
 
@@ -197,45 +197,46 @@ def test_two_write_ups_crawled_into_an_empty_archive_are_one_story(sites: dict[s
 
 
 def test_an_article_filed_again_away_from_the_story_named_after_it_leaves_it(tmp_path: Path) -> None:
-    from archiver.archive.writer import ArchiveWriter
     from archiver.extract import extract_article
 
     pages = _pages()
     first, second = (f"http://{HOSTS[key]}{SEED_PATH}" for key in ("herald", "observer"))
     other = f"http://{HOSTS['herald']}{UNRELATED_PATH}"
-    writer = ArchiveWriter(tmp_path / "archive.db")
-    for url in (first, second):
-        writer.file_here(url, None, extract_article(pages[url], url))
-    story = {r["url"]: r["story_id"] for r in writer.storage.db.query("select url, story_id from articles")}
-    assert story[first] == story[second]  # the story takes the first article's id
-    # the first article is filed again with another story's text (as a re-extraction may give): it leaves the story
-    assert writer.file_here(first, None, extract_article(pages[other], first))[1] == "new"
-    story = {r["url"]: r["story_id"] for r in writer.storage.db.query("select url, story_id from articles")}
-    stories = {r["id"]: r["articles"] for r in writer.storage.db.query("select id, articles from stories")}
-    writer.close()
+    db = sqlite_utils.Database(tmp_path / "archive.db")
+    with Archive(tmp_path / "archive.db") as archive:
+        for url in (first, second):
+            archive.file(url, None, extract_article(pages[url], url)).result()
+        story = {r["url"]: r["story_id"] for r in db.query("select url, story_id from articles")}
+        assert story[first] == story[second]  # the story takes the first article's id
+        # the first article is filed again with another story's text (as a re-extraction may give): it leaves the story
+        assert archive.file(first, None, extract_article(pages[other], first)).result().story == "new"
+    story = {r["url"]: r["story_id"] for r in db.query("select url, story_id from articles")}
+    stories = {r["id"]: r["articles"] for r in db.query("select id, articles from stories")}
     assert story[first] != story[second]
     assert stories == {story[first]: 1, story[second]: 1}
 
 
 def test_a_story_row_counted_article_by_article_is_its_recount(tmp_path: Path) -> None:
-    from archiver.archive.writer import ArchiveWriter
-    from archiver.storage import storyindex
+    from archiver.storage import Storage, storyindex
     from made import an_article
 
     # near copies of one text: one story, joined on each site and date, earlier, later and on the same day
     text = " ".join(f"Sentence {i} of the report on the council's vote to close the old bridge." for i in range(40))
     dates = ["2026-11-20", "2026-11-20", "2026-11-18", None, "2026-11-25", "2026-11-18", "2026-11-18"]
-    writer = ArchiveWriter(tmp_path / "archive.db")
-    db = writer.storage.db
-    for i, date in enumerate(dates):
-        site = ("b.example", "a.example", "c.example")[i % 3]
-        writer.file_here(f"http://{site}/{i}", None, an_article(f"{text} Footer {i}.", title=f"Title {i}", date=date))
-        counted = list(db.query("select * from stories order by id"))
-        with writer.storage.write():
-            for row in counted:
-                storyindex.refresh_story(db, row["id"])
-        assert list(db.query("select * from stories order by id")) == counted
-    writer.close()
+    with Archive(tmp_path / "archive.db") as archive:
+        recount = Storage(tmp_path / "archive.db")  # a second connection, recounting what the service filed
+        db = recount.db
+        for i, date in enumerate(dates):
+            site = ("b.example", "a.example", "c.example")[i % 3]
+            archive.file(f"http://{site}/{i}", None,
+                         an_article(f"{text} Footer {i}.", title=f"Title {i}", date=date)).result()
+            counted = list(db.query("select * from stories order by id"))
+            with recount.write():
+                for row in counted:
+                    storyindex.refresh_story(db, row["id"])
+            assert list(db.query("select * from stories order by id")) == counted
+            recount.commit()  # the archive's I/O thread writes next
+        recount.close()
     (story,) = counted
     assert story["articles"] == len(dates) and json.loads(story["sites"]) == ["a.example", "b.example", "c.example"]
     assert (story["first_seen"], story["title"]) == ("2026-11-18", "Title 2")  # the first of the earliest day

@@ -8,9 +8,11 @@ it gained since.  Then what only the whole archive can decide is decided
 again: the article of a URL fetched by two workers is the later capture's;
 a chrome block counts the pages of every shard; a revisit written by one
 worker is linked to the record another wrote; and every article that came in
-or changed is filed through the archive writer's story filing, as
+or changed is filed again (:mod:`archiver.archive.stories`), as
 ``archiver stories --rebuild`` does, so copies and stories across shards are
 found (with any article an earlier run left in no story).
+
+It runs on the archive's I/O thread (:meth:`archiver.archive.service.Archive.merge`).
 
 Nothing a shard stores is trusted: a shard whose captures name a WARC file
 outside the WARC directory is refused, and a shard that fails at any step is
@@ -24,18 +26,15 @@ import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from archiver.errors import MergeError
-from archiver.extract.blocks import blocks
 from archiver.storage import Storage
 from archiver.storage import merge as rows_of
 from archiver.storage import retries, storyindex
-from archiver.runtime.pool import BoundedPool, CallStopped
-from archiver.text.similarity import Signature, decide, signature
 from archiver.formats.warc import OutsideWarcDir, existing_path
 from archiver.archive.writer import ArchiveWriter
 
@@ -64,11 +63,6 @@ class ShardReport:
         return text + "."
 
 
-def text_signature(text: str) -> Signature:
-    """In a worker process: the story signature of a stored text (as ``archiver stories --rebuild``)."""
-    return signature(blocks(text))
-
-
 def refers_to(path: Path, offset: int) -> str | None:
     """The ``WARC-Refers-To`` of the revisit record at ``offset`` of a WARC file (None if it cannot be read).
 
@@ -85,46 +79,52 @@ def refers_to(path: Path, offset: int) -> str | None:
         return None
 
 
-def merge(into: Path, shards: list[Path], warc_dir: Path | None, workers: int | None = None) -> list[ShardReport]:
-    """Merge each shard into the archive at ``into`` (created if need be); one transaction a shard.
+# files these articles' copies and stories again, on this thread, telling where it is
+Refile = Callable[[list[int], Callable[[str], None]], list[str]]
 
-    Raises :class:`MergeError` naming the shard, and the step and row it
-    stopped at: what earlier shards added is kept, and merging again
-    finishes the job (articles left without a story are filed then).
-    """
+
+def check_shards(into: Path, shards: list[Path]) -> None:
+    """Refuse, before anything is opened, a shard that is not there or is the archive merged into."""
     for shard in shards:
         if not shard.is_file():
             raise MergeError(f"No shard at {shard}; give the path of a worker's ARCHIVER_DB.")
         if into.exists() and shard.resolve() == into.resolve():
             raise MergeError(f"{shard} is the archive merged into; give the shards after it.")
-    writer = ArchiveWriter(into)
+
+
+
+def merge_into(writer: ArchiveWriter, shards: list[Path], warc_dir: Path | None, refile: Refile) -> list[ShardReport]:
+    """Merge each shard into the writer's archive; one transaction a shard.
+
+    Raises :class:`MergeError` naming the shard, and the step and row it
+    stopped at: what earlier shards added is kept, and merging again
+    finishes the job (articles left without a story are filed then).
+    """
+    check_shards(writer.db_path, shards)
     reports = []
-    try:
-        with BoundedPool(workers) as pool, tempfile.TemporaryDirectory(prefix="archiver-merge-") as tmp:
-            for number, shard in enumerate(shards):
-                copy = Path(tmp) / f"shard-{number}.db"
-                try:
-                    rows_of.snapshot(shard, copy)
-                    source = Storage(copy)  # migrated to the current schema, if older
-                except Exception as exc:  # sqlite3.DatabaseError and what a half-written file gives
-                    raise MergeError(f"{shard} is not an archive database ({exc}); give a worker's ARCHIVER_DB.") from None
-                at = Step()
-                try:
-                    # without a WARC directory only the names can be checked: against a directory of nothing
-                    check_warc_names(source, shard, warc_dir or Path(tmp) / "no-warc-dir")
-                    reports.append(_merge_one(writer, source, shard, warc_dir, pool, at))
-                except MergeError:
-                    raise
-                except Exception as exc:  # a damaged or tampered shard can break any step: said in one sentence
-                    said = " ".join(str(exc).split())
-                    raise MergeError(f"Merging {shard} stopped at {at}: {type(exc).__name__}: {said:.300}. Nothing of "
-                                     "this shard was merged (what earlier shards added is kept): fix the cause and run "
-                                     "merge again to finish.") from exc
-                finally:
-                    source.close()
-                    copy.unlink()
-    finally:
-        writer.close()
+    with tempfile.TemporaryDirectory(prefix="archiver-merge-") as tmp:
+        for number, shard in enumerate(shards):
+            copy = Path(tmp) / f"shard-{number}.db"
+            try:
+                rows_of.snapshot(shard, copy)
+                source = Storage(copy)  # migrated to the current schema, if older
+            except Exception as exc:  # sqlite3.DatabaseError and what a half-written file gives
+                raise MergeError(f"{shard} is not an archive database ({exc}); give a worker's ARCHIVER_DB.") from None
+            at = Step()
+            try:
+                # without a WARC directory only the names can be checked: against a directory of nothing
+                check_warc_names(source, shard, warc_dir or Path(tmp) / "no-warc-dir")
+                reports.append(_merge_one(writer, source, shard, warc_dir, refile, at))
+            except MergeError:
+                raise
+            except Exception as exc:  # a damaged or tampered shard can break any step: said in one sentence
+                said = " ".join(str(exc).split())
+                raise MergeError(f"Merging {shard} stopped at {at}: {type(exc).__name__}: {said:.300}. Nothing of "
+                                 "this shard was merged (what earlier shards added is kept): fix the cause and run "
+                                 "merge again to finish.") from exc
+            finally:
+                source.close()
+                copy.unlink()
     return reports
 
 
@@ -136,6 +136,10 @@ class Step:
 
     def __str__(self) -> str:
         return self.where
+
+    def at(self, where: str) -> None:
+        """Note the step a failure would be reported at."""
+        self.where = where
 
     def rows(self, src: sqlite_utils.Database, table: str, order: str = "id") -> Iterator[dict[str, Any]]:
         """:func:`archiver.storage.merge.rows`, each row noted as it is merged."""
@@ -169,7 +173,8 @@ def _inside(warc_dir: Path, name: Any) -> bool:
     return True
 
 
-def _merge_one(writer: ArchiveWriter, source: Storage, shard: Path, warc_dir: Path | None, pool, at: Step) -> ShardReport:
+def _merge_one(writer: ArchiveWriter, source: Storage, shard: Path, warc_dir: Path | None, refile: Refile,
+               at: Step) -> ShardReport:
     report = ShardReport(shard)
     src = source.db
     with writer.storage.write() as db:
@@ -195,13 +200,13 @@ def _merge_one(writer: ArchiveWriter, source: Storage, shard: Path, warc_dir: Pa
             urls.add(row["url"])
         for url in urls:
             rows_of.renumber_versions(db, url)
-        refile = []
+        changed = []
         for row in at.rows(src, "articles"):
             row.update(capture_id=capture_ids.get(row["capture_id"]), crawl_id=crawl_ids.get(row["crawl_id"]),
                        version_id=version_ids.get(row["version_id"]))
-            article_id, changed = rows_of.article(db, row, rows_of.fetched_at(db, row["capture_id"]))
-            if changed:
-                refile.append(article_id)
+            article_id, added = rows_of.article(db, row, rows_of.fetched_at(db, row["capture_id"]))
+            if added:
+                changed.append(article_id)
         for row in at.rows(src, "sources"):
             rows_of.source(db, {**row, "last_crawl_id": crawl_ids.get(row["last_crawl_id"])})
         for row in at.rows(src, "retries", "url"):  # what a watermark moved past: kept with it
@@ -214,14 +219,14 @@ def _merge_one(writer: ArchiveWriter, source: Storage, shard: Path, warc_dir: Pa
         for row in at.rows(src, "site_rules"):
             rows_of.site_rule(db, row)
         rows_of.count_sites(db)
-        report.articles = len(refile)
+        report.articles = len(changed)
         if warc_dir is not None:
             at.where = "checking its WARC files"
             report.missing = [name for name, _ in rows_of.warc_names(src) if existing_path(warc_dir, name) is None]
             _link_revisits(db, warc_dir, at)
         # with the articles a merge or a crawl stopped before filing (merging again finishes the job), inside
         # the shard's transaction: a failure leaves nothing of the shard, and the next merge takes it whole
-        _file_stories(writer, sorted(set(refile) | set(storyindex.unfiled(db))), pool, at)
+        refile(sorted(set(changed) | set(storyindex.unfiled(db))), at.at)
     writer.commit()
     return report
 
@@ -235,17 +240,3 @@ def _link_revisits(db, warc_dir: Path, at: Step) -> None:
         if record_id:
             rows_of.link_revisit(db, row["id"], record_id)
 
-
-def _file_stories(writer: ArchiveWriter, article_ids: list[int], pool, at: Step) -> None:
-    """File the merged articles' copies and stories, in the order they came in, as the crawl would have."""
-    for start in range(0, len(article_ids), 200):
-        batch = article_ids[start:start + 200]
-        at.where = f"filing the stories of the archive's articles {batch[0]} to {batch[-1]}"
-        urls, texts = zip(*(rows_of.article_text(writer.storage.db, article_id) for article_id in batch))
-        outcomes = pool.outcomes(text_signature, texts, chunk=8)  # each result (or error) in turn
-        for article_id, url in zip(batch, urls):
-            at.where = f"filing the story of the article of {url!r:.300}"
-            found = next(outcomes)
-            if isinstance(found, CallStopped):  # past the pool's bounds: left unfiled (archiver stories says so)
-                continue
-            writer.file_story(decide(writer.story_candidates(article_id, found)))

@@ -32,7 +32,7 @@ from warcio.warcwriter import WARCWriter
 
 from archiver import __version__
 from archiver.formats.cdxj import cdxj_line, in_closed_files
-from archiver.errors import WarcError
+from archiver.errors import ArchiverError, WarcError
 from archiver.storage.export import Selection, captures_by_id, indexed_captures, pages
 from archiver.formats.warc import inside_name
 
@@ -53,7 +53,7 @@ class Packed:
     refused: list[str]  # captures left out: their stored place is not trusted (one sentence each)
 
 
-class NothingSelected(Exception):
+class NothingSelected(ArchiverError):
     """No capture with a WARC record matches the selection."""
 
     def __init__(self, message: str, refused: list[str]):

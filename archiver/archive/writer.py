@@ -1,16 +1,16 @@
-"""The archive writer: one method per unit of work, WARC records and rows written together.
+"""The archive writer: the steps of each unit of work, WARC records and rows written together.
 
-Scrapy-free.  A crawl (through :class:`archiver.crawl.extension.ArchiveExtension`),
-``archiver reextract``, ``stories``, ``import`` and ``merge`` file captures and articles
-through it, so an article is filed the same way whoever extracted it: site
-chrome memory, ``articles`` row, version, next check, copy group and story.
+Scrapy-free, and used through the archive service
+(:class:`archiver.archive.service.Archive`), so an article is filed the same
+way whoever extracted it: site chrome memory, ``articles`` row, version,
+next check, copy group and story.
 
 **Threads.** A writer is not thread-safe: every method runs on the thread
-that opened it, the crawl's I/O thread or a command's main thread.  CPU work
-that needs what only the archive knows is split around it: a new version's
-diff (:meth:`set_diff`) and story scoring (:meth:`story_candidates`, then
-:func:`archiver.text.similarity.decide`, then :meth:`file_story`) are computed
-elsewhere; a command does all three in turn with :meth:`file_here`.
+that opened it, the archive's I/O thread.  CPU work that needs what only the
+archive knows is split around it: a new version's diff (:meth:`set_diff`)
+and story scoring (:meth:`story_candidates`, then
+:func:`archiver.text.similarity.decide`, then :meth:`file_story`) are
+computed on the service's ``archiver-cpu`` thread in between.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from archiver.archive.lock import RunningMark
 from archiver.formats.records import Capture, CrawlEnd, PendingDiff, Previous, RecheckState, Saved, Stored
 from archiver.archive.recovery import Recovery, close_leftover_warcs
 from archiver.values.schedule import DEFAULT, RecheckSchedule
-from archiver.text.similarity import Signature, StoryCandidates, StoryDecision, decide
-from archiver.text.versions import Change, compare, fingerprint
+from archiver.text.similarity import Signature, StoryCandidates, StoryDecision
+from archiver.text.versions import Change, fingerprint
 from archiver.formats.warc import HttpExchange, RecordLocation, WarcFileWriter
 from archiver.errors import WarcError
 
@@ -69,8 +69,7 @@ class ArchiveWriter:
                 mark = RunningMark(self.db_path, crawl_id)
                 if mark.is_held():
                     continue
-                counters = crawls.counted(db, crawl_id)
-                crawls.finish(db, crawl_id, now, "killed", {"archiver/recovered_at": now}, counters)
+                crawls.finish(db, crawl_id, now, "killed", {"archiver/recovered_at": now}, crawls.counted(db, crawl_id))
                 mark.remove()
                 found.crawls.append(crawl_id)
         self.storage.commit()
@@ -93,7 +92,7 @@ class ArchiveWriter:
             if self.crawl_id is not None:
                 now = iso_utc()
                 with self.storage.write() as db:
-                    crawls.finish(db, self.crawl_id, now, end.reason, end.stats, end.counters)
+                    crawls.finish(db, self.crawl_id, now, end.reason, end.stats)
                     # Watermarks move only after a complete crawl, so that what an
                     # interrupted one missed is fetched next time.
                     if end.reason == "finished":
@@ -129,7 +128,8 @@ class ArchiveWriter:
                 capture.error = f"WARC record not written: {exc}"
         with self.storage.write() as db:
             capture_id = captures.insert(db, capture, location, self.crawl_id, previous.capture_id if previous else None)
-        return Stored(capture_id, location, warc_error)
+        totals = (self.warc.records_written, self.warc.bytes_written) if self.warc is not None else None
+        return Stored(capture_id, location, warc_error, totals)
 
     def capture_at(self, capture: Capture, location: RecordLocation, revisit_of: int | None = None) -> int:
         """A ``captures`` row for a record already in a WARC file (an imported one); returns its id."""
@@ -221,18 +221,6 @@ class ArchiveWriter:
         """Write where :func:`~archiver.text.similarity.decide` put the article: ``copy``, ``joined`` or ``new``."""
         with self.storage.write() as db:
             return storyindex.apply(db, decision)
-
-    def file_here(self, url: str, capture_id: int | None, article: Article, hints: Mapping[str, Any] | None = None,
-                  checked_at: datetime | None = None) -> tuple[Saved, str | None]:
-        """Everything :meth:`article` starts, finished on this thread (for commands): diff and story too."""
-        saved = self.article(url, capture_id, article, hints, checked_at)
-        if saved.pending_diff is not None:
-            pending = saved.pending_diff
-            self.set_diff(pending.version_id, compare(pending.old_title, pending.old_text, pending.new_title, pending.new_text))
-        if saved.article_id is None:
-            return saved, None
-        assert saved.signature is not None
-        return saved, self.file_story(decide(self.story_candidates(saved.article_id, saved.signature)))
 
     # what the crawl asks ------------------------------------------------------
 

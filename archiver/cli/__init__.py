@@ -13,8 +13,8 @@
 One module a command; named exceptions become one-line errors here, at the
 command-line edge, and so do click's usage errors (:class:`PlainGroup`); help
 texts are shown without their reST markup.  Commands that write open the archive through
-:class:`~archiver.archive.writer.ArchiveWriter`, which first puts right what a
-killed crawl left (:mod:`archiver.archive.recovery`).
+the archive service (:class:`~archiver.archive.service.Archive`, with :func:`open_archive`),
+which first puts right what a killed crawl left (:mod:`archiver.archive.recovery`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ import click
 from archiver.config import SETTINGS
 from archiver.values.dates import iso_utc, parse_since
 from archiver.values.values import plural  # noqa: F401  (the commands' counts)
-from archiver.archive.writer import ArchiveWriter, FilingRules
+from archiver.archive.extraction import Extraction
+from archiver.archive.service import Archive
+from archiver.archive.writer import FilingRules
 
 BATCH = 200  # pages in memory at a time
 DB_OPTION = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -128,19 +130,19 @@ def cli() -> None:
     """
 
 
-def open_writer(db_path: Path, warc_dir: Path | None = None, rules: FilingRules = FilingRules(),
-                create: bool = False) -> ArchiveWriter:
-    """The archive at ``db_path`` (a new one if ``create``), tidied after any crash, or a one-sentence error."""
+def open_archive(db_path: Path, warc_dir: Path | None = None, rules: FilingRules = FilingRules(),
+                 extraction: Extraction = Extraction(), create: bool = False, recover: bool = True) -> Archive:
+    """The archive at ``db_path`` (a new one if ``create``), tidied after any crash (unless not ``recover``: a crawl
+    may be writing it), or a one-sentence error."""
     if not db_path.exists() and not create:
         raise click.ClickException(f"No archive at {db_path}; give its path with --db.")
     try:
-        writer = ArchiveWriter(db_path, rules=rules)
-        recovered = writer.recover(warc_dir)
+        archive = Archive(db_path, rules=rules, extraction=extraction, recover=recover, warc_dir=warc_dir)
     except sqlite3.DatabaseError as exc:
         raise click.ClickException(f"{db_path} is not an archive database ({exc}); give the archive's path with --db.") from None
-    if recovered:
-        click.echo(f"After an earlier crash: {recovered.summary()}.", err=True)
-    return writer
+    if archive.recovered:
+        click.echo(f"After an earlier crash: {archive.recovered.summary()}.", err=True)
+    return archive
 
 
 def require_warc_dir(warc_dir: Path) -> None:

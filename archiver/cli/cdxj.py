@@ -8,10 +8,9 @@ from typing import Any
 
 import click
 
-from archiver.formats.cdxj import in_closed_files, index
+from archiver.formats.cdxj import index
 from archiver.errors import WarcError
-from archiver.storage.export import indexed_captures
-from archiver.cli import DB_OPTION, WARC_DIR_OPTION, cli, open_writer, plural, require_warc_dir
+from archiver.cli import DB_OPTION, WARC_DIR_OPTION, cli, open_archive, plural, require_warc_dir
 
 
 @cli.command()
@@ -30,13 +29,11 @@ def cdxj(db_path: Path, warc_dir: Path, output: Any) -> None:
     status is 1.
     """
     require_warc_dir(warc_dir)
-    writer = open_writer(db_path, warc_dir)
     try:
-        located = in_closed_files(indexed_captures(writer.storage.db.conn), warc_dir)
+        with open_archive(db_path, warc_dir) as archive:
+            located = archive.cdxj_captures(warc_dir).result()
     except WarcError as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        writer.close()
     output.writelines(index(located.rows))
     output.close()
     files = len({row["warc_filename"] for row in located.rows})

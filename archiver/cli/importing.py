@@ -4,7 +4,7 @@ Each file is placed inside the WARC directory (:func:`archiver.archive.warcimpor
 referenced where it is when already there, else copied byte for byte), each
 response, revisit and resource record gets a ``captures`` row pointing at it,
 and the HTML pages are extracted in worker processes and filed as a crawl
-files them (:meth:`archiver.archive.writer.ArchiveWriter.file_here`).
+files them, through the archive service (:class:`archiver.archive.service.Archive`).
 """
 
 from __future__ import annotations
@@ -13,21 +13,20 @@ import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 
 from archiver.values.dates import parse_date
 from archiver.values.media import is_html
-from archiver.runtime.pool import BoundedPool, Limits
 from archiver.formats.records import CrawlEnd
 from archiver.formats.warc import OutsideWarcDir, StoredResponse, existing_path, read_response
+from archiver.archive.extraction import RawPage
+from archiver.archive.service import Archive
 from archiver.archive.warcimport import ImportedRecord, NotPerRecordGzip, Skipped, place, read_records
-from archiver.archive.writer import ArchiveWriter
 from archiver.errors import CodingError, WarcError
-from archiver.extract import NoArticle, SiteRules, rules_for
-from archiver.cli import BATCH, DB_OPTION, EXTRACTOR_OPTION, VOTE_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, open_writer, plural
-from archiver.cli.reextract import extracted, limits_options, page_job
+from archiver.extract import NoArticle
+from archiver.cli import BATCH, DB_OPTION, EXTRACTOR_OPTION, VOTE_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, cli, open_archive, plural
+from archiver.cli.reextract import extraction, limits_options
 
 SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 # how a WARC or ARC file starts: a gzip member, a WARC record, an ARC file header
@@ -63,11 +62,8 @@ def check_named(paths: tuple[Path, ...]) -> None:
 class Importer:
     """Files one imported file's records after another, in batches, counting what became of them."""
 
-    def __init__(self, writer: ArchiveWriter, warc_dir: Path, rules: dict[str, SiteRules], args: dict[str, Any],
-                 extraction: tuple[str, bool]):
-        self.writer, self.warc_dir, self.rules, self.args = writer, warc_dir, rules, args
-        self.extraction = extraction  # the extractor's dotted path, and whether the others vote
-        self.pool: Any = None  # the worker pool, set while importing
+    def __init__(self, archive: Archive, warc_dir: Path, args: dict[str, Any]):
+        self.archive, self.warc_dir, self.args = archive, warc_dir, args
         self.counts: Counter[str] = Counter()
 
     def file(self, source: Path) -> None:
@@ -102,7 +98,6 @@ class Importer:
         self.counts["files"] += 1
         for start in range(0, len(records), BATCH):
             self.batch(path, records[start : start + BATCH])
-            self.writer.commit()
 
     def unreadable(self, source: Path, why: str) -> None:
         self.counts["unreadable"] += 1
@@ -121,42 +116,35 @@ class Importer:
 
     def batch(self, path: Path, records: list[ImportedRecord]) -> None:
         """Rows for the records not yet in the archive, then their articles, extracted in the workers."""
-        pages, jobs = [], []
+        pages = []
         for record in records:
             capture_id = self.capture(record)
             if capture_id is None or record.kind == "revisit":
                 continue  # a revisit's bytes and article are its original's
             stored = self.page(path, record, capture_id)
             if stored is not None:
-                pages.append((record, capture_id))
-                jobs.append(page_job(stored.body, stored.content_type, record.capture.url,
-                                     rules_for(self.rules, urlsplit(record.capture.url).hostname or ""), *self.extraction))
-        for (record, capture_id), result in zip(pages, extracted(self.pool, jobs)):
+                pages.append((record, capture_id,
+                              self.archive.extract(RawPage(record.capture.url, stored.body, stored.content_type))))
+        for record, capture_id, extracted in pages:
+            result = extracted.result()
             if isinstance(result, NoArticle):
-                self.no_article(capture_id, str(result))
+                self.no_article(record, capture_id, str(result))
                 continue
-            saved, _ = self.writer.file_here(record.capture.url, capture_id, result, None,
-                                             parse_date(record.capture.fetched_at))
+            filed = self.archive.file(record.capture.url, capture_id, result, None,
+                                      parse_date(record.capture.fetched_at)).result()
+            assert filed.saved is not None
             self.counts["articles"] += 1
-            self.counts["new articles"] += saved.new
+            self.counts["new articles"] += filed.saved.new
 
     def capture(self, record: ImportedRecord) -> int | None:
         """The record's ``captures`` row (a revisit resolved to its original); None when already there."""
-        if self.writer.has_record(record.location):
+        added = self.archive.add_record(record, self.args).result()
+        if added.capture_id is None:
             self.counts["known"] += 1
             return None
-        revisit_of = None
-        if record.kind == "revisit":
-            revisit_of = self.writer.original(record.refers_to, record.refers_to_url or record.capture.url,
-                                              record.location.payload_digest,
-                                              record.refers_to_date or record.capture.fetched_at)
-            if revisit_of is None:
-                self.counts["unresolved"] += 1
-                record.capture.error = f"revisit of a record not in the archive ({record.refers_to or 'no WARC-Refers-To'})"
+        self.counts["unresolved"] += added.unresolved
         self.counts[record.kind] += 1
-        if self.writer.crawl_id is None:  # started by the first new record: an import that adds nothing leaves no row
-            self.writer.start_crawl("import", self.args)
-        return self.writer.capture_at(record.capture, record.location, revisit_of)
+        return added.capture_id
 
     def page(self, path: Path, record: ImportedRecord, capture_id: int) -> StoredResponse | None:
         """A 2xx HTML page's response, read back from its record as replay reads it; None (said on its row) otherwise."""
@@ -164,18 +152,19 @@ class Importer:
         if capture.status is None or not 200 <= capture.status < 300:
             return None
         if not is_html(capture.content_type):
-            self.no_article(capture_id, f"not HTML ({capture.content_type or 'no content type'})")
+            self.no_article(record, capture_id, f"not HTML ({capture.content_type or 'no content type'})")
             return None
         try:
             stored = read_response(path, record.location.offset, record.location.length)
         except (WarcError, CodingError) as exc:
-            self.no_article(capture_id, f"body could not be decoded ({exc})" if isinstance(exc, CodingError) else str(exc))
+            self.no_article(record, capture_id,
+                            f"body could not be decoded ({exc})" if isinstance(exc, CodingError) else str(exc))
             return None
         return stored
 
-    def no_article(self, capture_id: int, reason: str) -> None:
+    def no_article(self, record: ImportedRecord, capture_id: int, reason: str) -> None:
         self.counts["no article"] += 1
-        self.writer.no_article(capture_id, reason)
+        self.archive.file(record.capture.url, capture_id, NoArticle(reason)).result()
 
     def stats(self) -> dict[str, int]:
         """The counts as the ``crawls`` row keeps a crawl's stats (docs/stats.md)."""
@@ -229,22 +218,18 @@ def import_(paths: tuple[Path, ...], db_path: Path, warc_dir: Path, extractor: s
         warc_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise click.ClickException(f"Cannot create the WARC directory {warc_dir} ({exc.strerror}); give another with --warc-dir.")
-    writer = open_writer(db_path, warc_dir, create=True)
-    rules, problems = writer.site_rules()
-    for problem in problems:
+    archive = open_archive(db_path, warc_dir, extraction=extraction(workers, timeout, memory, extractor, vote), create=True)
+    for problem in archive.rule_problems:
         click.echo(problem, err=True)
-    importer = Importer(writer, warc_dir, rules, {"files": [str(f) for f in files]}, (extractor, vote))
+    importer = Importer(archive, warc_dir, {"files": [str(f) for f in files]})
     reason = "shutdown"
     try:
-        with BoundedPool(workers, Limits(timeout, memory)) as importer.pool:
-            for source in files:
-                importer.file(source)
+        for source in files:
+            importer.file(source)
         reason = "finished"
-    finally:  # after Ctrl-C too: the crawl's row says what was imported
-        stats = importer.stats()
-        if writer.crawl_id is not None:
-            writer.finish_crawl(CrawlEnd(reason, {**stats, "archiver/crawl_id": writer.crawl_id},
-                                         {"fetched": stats["archiver/fetched"], "new": stats["archiver/articles/new"]}))
-        writer.close()
-    click.echo(importer.summary(writer.crawl_id))
+    finally:  # after Ctrl-C too: the crawl's row says what was imported (its counters read from these stats)
+        crawl_id = archive.crawl_id
+        end = CrawlEnd(reason, {**importer.stats(), "archiver/crawl_id": crawl_id}) if crawl_id is not None else None
+        archive.close(end, cancel=reason != "finished").result()
+    click.echo(importer.summary(crawl_id))
     sys.exit(importer.exit_status)

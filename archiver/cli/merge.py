@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
-from archiver.archive.merge import merge as merge_shards
+from archiver.archive.merge import check_shards
 from archiver.errors import MergeError
-from archiver.storage import Storage, storyindex
-from archiver.cli import WORKERS_OPTION, cli, plural
+from archiver.cli import WORKERS_OPTION, cli, open_archive, plural
+from archiver.cli.reextract import extraction
+from archiver.runtime.pool import Limits
 
 
 @cli.command()
@@ -33,15 +34,16 @@ def merge(into: Path, shards: tuple[Path, ...], warc_dir: Path | None, workers: 
     if warc_dir is not None and not warc_dir.is_dir():
         raise click.ClickException(f"No WARC directory at {warc_dir}; give it with --warc-dir.")
     try:
-        reports = merge_shards(into, list(shards), warc_dir, workers)
+        check_shards(into, list(shards))
+        # not recovered: a crawl still running in a shard is unfinished here, not killed
+        with open_archive(into, extraction=extraction(workers, Limits().seconds, Limits().memory), create=True,
+                          recover=False) as archive:
+            reports = archive.merge(list(shards), warc_dir).result()
+            counts = archive.story_summary().result()
     except MergeError as exc:
         raise click.ClickException(str(exc)) from None
     for report in reports:
         click.echo(report.summary())
-    # not open_writer: a crawl still running in a shard is unfinished here, not killed
-    storage = Storage(into)
-    counts = storyindex.summary(storage.db)
-    storage.close()
     click.echo(f"{into}: {plural(counts['articles'], 'article', 'articles')} in "
                f"{plural(counts['stories'], 'story', 'stories')}, {plural(counts['copies'], 'copy', 'copies')}.")
     if any(report.missing for report in reports):

@@ -5,20 +5,21 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import click
 
+from archiver.archive.extraction import Extraction, RawPage
+from archiver.archive.service import Archive
+from archiver.archive.writer import FilingRules
 from archiver.config import SETTINGS
-from archiver.values.values import parse_size
-from archiver.runtime.pool import BoundedPool, CallStopped, Limits
-from archiver.formats.warc import existing_path, read_response
-from archiver.archive.writer import ArchiveWriter, FilingRules
 from archiver.errors import CodingError, WarcError
-from archiver.extract import Article, NoArticle, SiteRules, extract_page, page_head, rules_for
-from archiver.storage import articles
+from archiver.extract import Article, NoArticle
+from archiver.formats.warc import existing_path, read_response
+from archiver.runtime.pool import Limits
+from archiver.values.values import parse_size
 from archiver.cli import (
-    BATCH, DB_OPTION, EXTRACTOR_OPTION, VOTE_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, as_setting, cli, cutoff, open_writer,
+    BATCH, DB_OPTION, EXTRACTOR_OPTION, VOTE_OPTION, WARC_DIR_OPTION, WORKERS_OPTION, as_setting, cli, cutoff, open_archive,
     require_warc_dir,
 )
 
@@ -26,37 +27,10 @@ SETTINGS_MAX_BYTES = parse_size(SETTINGS["EXTRACT_MAX_BYTES"].default)  # as a c
 COMPARED = ("title", "author", "date", "sitename", "language", "description", "text")
 
 
-Job = tuple[bytes, str | None, str, SiteRules | None, str, bool, int | None]
-
-
-def page_job(body: bytes, content_type: str | None, url: str, rules: SiteRules | None, extractor: str,
-             vote: bool) -> Job:
-    """A page for :func:`extract_or_reason`, cut here as a crawl cuts it: a worker gets no more than it reads."""
-    head, whole = page_head(body, SETTINGS_MAX_BYTES)
-    return head, content_type, url, rules, extractor, vote, whole
-
-
-def extract_or_reason(job: Job) -> Article | NoArticle:
-    """In a worker: the article, or the NoArticle saying why not.
-
-    A job (:func:`page_job`) is the page's first bytes, its Content-Type,
-    URL, site rules, extractor's dotted path, vote and whole size if cut:
-    the page is decoded as a crawl decodes it.
-    """
-    try:
-        return extract_page(*job)
-    except NoArticle as exc:
-        return exc
-    except (CallStopped, MemoryError):  # past the worker's time or memory limit: the pool says so
-        raise
-    except Exception as exc:  # a bug in a parser must not stop the command: the row says so
-        return NoArticle(f"extraction failed: {type(exc).__name__}: {exc}")
-
-
-def extracted(pool: BoundedPool, jobs: list[Job]) -> Iterator[Article | NoArticle]:
-    """Each job's article, or a NoArticle saying why not, however its worker ended (in order)."""
-    for outcome in pool.outcomes(extract_or_reason, jobs):
-        yield NoArticle(f"extraction {outcome}") if isinstance(outcome, CallStopped) else outcome
+def extraction(workers: int | None, timeout: float, memory: int, extractor: str = SETTINGS["EXTRACTOR"].default,
+               vote: bool = SETTINGS["VOTE"].default) -> Extraction:
+    """How a command extracts: its options, read as the crawl's settings of the same names."""
+    return Extraction(workers, Limits(timeout, memory), extractor, vote, SETTINGS_MAX_BYTES)
 
 
 def limits_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -95,15 +69,14 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
         raise click.ClickException(f"No archive at {db_path}; give its path with --db.")
     require_warc_dir(warc_dir)
     since_iso = cutoff(since)
-    writer = open_writer(db_path, warc_dir, FilingRules(chrome_stories=chrome_pages))
-    rules, problems = writer.site_rules()
-    for problem in problems:
-        click.echo(problem, err=True)
-    rows = articles.to_reextract(writer.storage.db, site, since_iso)
     counts = {"re-extracted": 0, "changed": 0, "no article now": 0, "unreadable": 0}
-    with BoundedPool(workers, Limits(timeout, memory)) as pool:
+    with open_archive(db_path, warc_dir, FilingRules(chrome_stories=chrome_pages),
+                      extraction(workers, timeout, memory, extractor, vote)) as archive:
+        for problem in archive.rule_problems:
+            click.echo(problem, err=True)
+        rows = archive.to_reextract(site, since_iso).result()
         for start in range(0, len(rows), BATCH):
-            batch, jobs = [], []
+            batch = []
             for row in rows[start : start + BATCH]:
                 try:
                     path = existing_path(warc_dir, row["warc_filename"])
@@ -115,19 +88,15 @@ def reextract(db_path: Path, warc_dir: Path, site: str | None, since: str | None
                     why = f"body could not be decoded ({exc}); the row is kept" if isinstance(exc, CodingError) else exc
                     click.echo(f"{row['url']}: {why}", err=True)
                     continue
-                batch.append(row)
-                jobs.append(page_job(response.body, response.content_type, row["url"], rules_for(rules, row["site"] or ""),
-                                     extractor, vote))
-            for row, result in zip(batch, extracted(pool, jobs)):
-                _file(writer, row, result, counts)
-            writer.commit()
-    writer.close()
+                batch.append((row, archive.extract(RawPage(row["url"], response.body, response.content_type))))
+            for row, extracted in batch:
+                _file(archive, row, extracted.result(), counts)
     click.echo(", ".join(f"{n} {label}" for label, n in counts.items()) + f" (of {len(rows)} articles).")
     if counts["unreadable"]:
         sys.exit(1)
 
 
-def _file(writer: ArchiveWriter, row: dict[str, Any], result: Any, counts: dict[str, int]) -> None:
+def _file(archive: Archive, row: dict[str, Any], result: Article | NoArticle, counts: dict[str, int]) -> None:
     """File one re-extracted article as a crawl would (without counting a check), noting whether it changed."""
     if isinstance(result, NoArticle):
         counts["no article now"] += 1
@@ -137,7 +106,6 @@ def _file(writer: ArchiveWriter, row: dict[str, Any], result: Any, counts: dict[
     article = result.with_hints(hints)
     if row["browser"]:  # a browser's rendered DOM (archiver/crawl/render.py)
         article = article.as_rendered()
-    writer.file_here(row["url"], row["capture_id"], article, hints or None)
+    stored = archive.file(row["url"], row["capture_id"], article, hints or None).result().row
     counts["re-extracted"] += 1
-    stored = articles.get(writer.storage.db, row["id"])
     counts["changed"] += stored is not None and any(stored[c] != row[c] for c in COMPARED)

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 
-from archiver.archive.wacz import NothingSelected, write_wacz
+from archiver.archive.wacz import NothingSelected, Selection
 from archiver.errors import WarcError
-from archiver.storage.export import Selection
-from archiver.cli import DB_OPTION, WARC_DIR_OPTION, cli, cutoff, open_writer, plural, require_warc_dir
+from archiver.cli import DB_OPTION, WARC_DIR_OPTION, cli, cutoff, open_archive, plural, require_warc_dir
 
 
 @cli.command()
@@ -37,16 +36,14 @@ def wacz(out: Path, db_path: Path, warc_dir: Path, crawl_id: int | None, since: 
         raise click.ClickException(f"No directory {out.parent} to write {out.name} in.")
     require_warc_dir(warc_dir)
     selection = Selection(crawl_id, cutoff(since), site)
-    writer = open_writer(db_path, warc_dir)
     try:
-        packed = write_wacz(out, writer.storage.db.conn, warc_dir, selection)
+        with open_archive(db_path, warc_dir) as archive:
+            packed = archive.write_wacz(out, warc_dir, selection).result()
     except NothingSelected as exc:
         _say(exc.refused)
         raise click.ClickException(str(exc)) from None
     except (WarcError, OSError) as exc:
         raise click.ClickException(f"Cannot write {out}: {exc}") from None
-    finally:
-        writer.close()
     note = f"; {packed.still_open} captures left out, their WARC file is still being written" if packed.still_open else ""
     if packed.refused:
         note += f"; {plural(len(packed.refused), 'capture', 'captures')} refused (said above)"

@@ -23,7 +23,7 @@ from archiver.values.sites import site_of
 from archiver.formats.records import RecheckState
 from archiver.values.media import header_text, is_html
 from archiver.errors import SpiderArgumentError
-from archiver.extract import page_head
+from archiver.extract import NoArticle, page_head
 from archiver.crawl.arguments import check_names, check_url, render_mode, switch
 from archiver.crawl.capture import META_CAPTURE_ID, META_PREVIOUS, META_UNCHANGED
 from archiver.crawl.compat import spider_closing
@@ -138,7 +138,8 @@ class ArchiveSpider(scrapy.Spider):
                 return
             # a response that Scrapy then ignored (too many redirects): its row says so
             self.logger.warning("No article from %s: %s (the response is archived)", request.url, reason)
-            self.archive.io.post(self.archive.writer.no_article, capture_id, reason)
+            # not awaited (an errback): the archive service reports its failure, if any
+            self.archive.service.file(request.url, capture_id, NoArticle(reason))
             return
         refused = refused_because(urlsplit(request.url).hostname) if request is not None else None
         reason = refused or failure.getErrorMessage() or failure.type.__name__

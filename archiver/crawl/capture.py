@@ -29,6 +29,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from archiver.values.dates import iso_utc
 from archiver.values.media import header_text
 from archiver.formats.records import Capture, Previous
+from archiver.extract import NoArticle
 from archiver.formats.warc import HttpExchange
 from archiver.crawl.download import META_STATUS_LINE
 from archiver.crawl.extension import ArchiveExtension
@@ -124,8 +125,8 @@ class WarcCaptureMiddleware:
         self.stats.inc_value("archiver/failed")
         path = " -> ".join([*hops, request.url])
         logger.warning("No article: redirect loop %s", path)
-        # queued on the I/O thread without waiting: signal handlers here are not awaited
-        self.archive.io.post(self.archive.writer.no_article, capture_id, f"redirect loop ({path})")
+        # not awaited (signal handlers here are not): the archive service reports its failure, if any
+        self.archive.service.file(request.url, capture_id, NoArticle(f"redirect loop ({path})"))
 
     async def process_response(self, request: Request, response: Response) -> Response:
         if urlparse_cached(request).scheme not in _ARCHIVED_SCHEMES or "cached" in response.flags:
@@ -157,10 +158,9 @@ class WarcCaptureMiddleware:
         self.stats.inc_value("archiver/captures")
         self.stats.inc_value("archiver/fetched")
         request.meta[META_CAPTURE_ID] = stored.capture_id
-        warc = self.archive.writer.warc
-        if stored.location is not None and warc is not None:
-            self.stats.set_value("archiver/warc/records", warc.records_written)
-            self.stats.set_value("archiver/warc/bytes", warc.bytes_written)
+        if stored.location is not None and stored.warc_totals is not None:
+            self.stats.set_value("archiver/warc/records", stored.warc_totals[0])
+            self.stats.set_value("archiver/warc/bytes", stored.warc_totals[1])
             if stored.location.revisit:
                 self.stats.inc_value(f"archiver/revisits/{stored.location.revisit}")
                 request.meta[META_UNCHANGED] = stored.location.revisit

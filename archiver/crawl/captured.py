@@ -47,13 +47,13 @@ class Rendering:
     traffic: list[HttpExchange] = field(default_factory=list)
 
 
-def file_rendering(writer: ArchiveWriter, rendering: Rendering) -> tuple[int, int]:
+def file_rendering(writer: ArchiveWriter, rendering: Rendering) -> tuple[int, int, tuple[int, int]]:
     """On the I/O thread: the browser's responses, then the DOM's resource record, each with its ``captures`` row.
 
     Every row says which browser made it and which plain capture it
     rendered again; ``archiver cdxj`` and ``archiver wacz`` index them as any
     capture (the DOM under its ``urn:dom:`` URL).  Returns the DOM capture's
-    id and the number of rows written.
+    id, the number of rows written, and the WARC records and bytes written so far (read here, where they are).
     """
     warc = writer.warc
     assert warc is not None
@@ -75,15 +75,14 @@ def file_rendering(writer: ArchiveWriter, rendering: Rendering) -> tuple[int, in
     capture = Capture(url=uri, method="GET", fetched_at=iso_utc(rendering.fetched_at, "microseconds"),
                       status=200, content_type="text/html; charset=utf-8", size=len(rendering.dom),
                       browser=rendering.browser, render_of=rendering.plain_capture_id)
-    return writer.capture_at(capture, location), len(rendering.traffic) + 1
+    return writer.capture_at(capture, location), len(rendering.traffic) + 1, (warc.records_written, warc.bytes_written)
 
 
 def file_failure(writer: ArchiveWriter, url: str, plain_capture_id: int | None, browser: str, reason: str) -> None:
-    """On the I/O thread: a row saying why the browser gave nothing, and the same on the plain capture's row."""
+    """On the I/O thread: a row saying why the browser gave nothing (the plain capture's says it as it gives no
+    article, through the archive service)."""
     writer.capture_at(Capture(url=url, method="GET", fetched_at=iso_utc(), error=f"not rendered: {reason}",
                               browser=browser, render_of=plain_capture_id), None)  # type: ignore[arg-type]
-    if plain_capture_id is not None:
-        writer.no_article(plain_capture_id, f"the browser could not render it ({reason})")
 
 
 async def exchange(response: Any, fetched_at: datetime, budget: list[int]) -> HttpExchange | None:

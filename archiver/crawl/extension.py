@@ -1,11 +1,12 @@
 """The crawl's archive, the Scrapy way: one extension that other components find with ``crawler.get_extension``.
 
-:class:`ArchiveExtension` is thin: it takes the crawl lock, opens the
-:class:`~archiver.archive.writer.ArchiveWriter` on the I/O thread (after putting
-right what a killed crawl left), keeps the crawl's row, closes everything when
-the spider closes or the crawl is killed, and counts failures.  The capture
-middleware, the article pipeline and the spiders run their units of work on
-its I/O thread with :meth:`run`.
+:class:`ArchiveExtension` is thin: it takes the crawl lock, opens the archive
+service (:class:`~archiver.archive.service.Archive`: the writer on its I/O
+thread, after putting right what a killed crawl left, the extraction pool,
+the filing thread), keeps the crawl's row, closes everything when the spider
+closes or the crawl is killed, and counts failures (the service's too).  The
+article pipeline extracts and files through :attr:`service`; the capture
+middleware and the spiders run their writes on its I/O thread with :meth:`run`.
 
 Threads: Scrapy's reactor thread runs this class's methods; the writer's run
 on ``archiver-io`` (every SQLite statement and WARC write of the crawl).
@@ -13,10 +14,12 @@ on ``archiver-io`` (every SQLite statement and WARC write of the crawl).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import tempfile
 import time
+from concurrent.futures import Future
 from datetime import datetime, timezone
 from typing import Any, Callable, TypeVar
 
@@ -26,34 +29,23 @@ from scrapy.spiders import Spider
 from twisted.internet import task
 
 from archiver.config import ArchiverConfig
+from archiver.runtime.cpu import CpuMeter
 from archiver.runtime.cpu import stats as cpu_stats
+from archiver.runtime.pool import Limits
 from archiver.distributed.frontier import connect, redis_error, worker_name
 from archiver.distributed.hosts import SharedHosts
-from archiver.runtime.iothread import IOThread
+from archiver.archive.extraction import Extraction
 from archiver.archive.lock import CrawlLock
+from archiver.archive.service import Archive, Closed, Failures
 from archiver.formats.records import CrawlEnd, RecheckState
 from archiver.distributed.shared import SharedState
 from archiver.formats.warc import WarcFileWriter
 from archiver.archive.writer import ArchiveWriter, FilingRules
 from archiver.errors import ConfigError
 from archiver.extract import SiteRules
-from archiver.storage.crawls import COUNTERS
-from archiver.storage.status import crawl_failures
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-
-# crawls counter -> the stat it is read from at the end of the crawl
-COUNTER_STATS = {
-    "found": "archiver/found",
-    "fetched": "archiver/fetched",
-    "new": "archiver/articles/new",
-    "skipped_archived": "archiver/skipped/archived",
-    "skipped_old": "archiver/skipped/old",
-    "skipped_robots": "robotstxt/forbidden",
-    "failed": "archiver/failed",
-}
-assert set(COUNTER_STATS) == set(COUNTERS)
 
 # Sent on the reactor thread once the crawl's row is closed, with ``crawl_id``, ``stats`` and ``failures``
 # (:func:`archiver.storage.status.crawl_failures`, None if the database could not say): the crawl's report.
@@ -69,7 +61,7 @@ class ArchiveExtension:
         self.config = ArchiverConfig.from_crawler(crawler)
         self.site_rules: dict[str, SiteRules] = {}
         self._sources: dict[str, tuple[str, datetime | None]] = {}
-        self._reported: set[str] = set()
+        self._failures = Failures(logger)  # logs the first failure of each kind with its traceback
         self._closed = False
         self.failures: dict[str, list[tuple[str, int]]] | None = None  # read as the crawl ends
         self._reactor_cpu = time.thread_time()  # reset when the spider opens
@@ -84,14 +76,12 @@ class ArchiveExtension:
             self.hosts = (SharedHosts(self.shared.client, worker_name(), self.config.worker_timeout)
                           if self.shared else None)
             self._check_warc_dir()
-            # a write posted without waiting (a signal handler's) that fails is reported like any other
-            self.io = IOThread("archiver-io", flush=self._commit, on_failure=self._posted_failed)
-            self.writer: ArchiveWriter = self.io.call(self._open_writer, crawler)
+            self.service = self._open_archive(crawler)
         except BaseException:
-            if hasattr(self, "io"):
-                self.io.shutdown()
             self._release_lock()
             raise
+        self.io = self.service.io  # for the captures', sources' and retries' writes (run)
+        self.site_rules = self.service.site_rules
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchiveExtension":
@@ -114,32 +104,36 @@ class ArchiveExtension:
                               "add it back (see archiver/settings.py).")
         return extension
 
-    # life cycle (reactor thread, but _open_writer and _commit: I/O thread) ----
+    # life cycle (reactor thread) ----------------------------------------------
 
-    def _open_writer(self, crawler: Crawler) -> ArchiveWriter:
+    def _open_archive(self, crawler: Crawler) -> Archive:
         config = self.config
         # Workers of a distributed crawl may share a WARC directory: their names never collide.
         prefix = f"{config.warc_prefix}-{worker_name()}" if config.frontier else config.warc_prefix
-        warc = WarcFileWriter(
-            config.warc_dir, prefix, config.warc_max_size,
-            info={"robots": "obey" if crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
-                  "http-header-user-agent": crawler.settings.get("USER_AGENT", "")},
-            cpu=self.io.cpu,
-        )
+        info = {"robots": "obey" if crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+                "http-header-user-agent": crawler.settings.get("USER_AGENT", "")}
+
+        def warc(cpu: CpuMeter) -> WarcFileWriter:  # made on the I/O thread, its CPU counted there
+            return WarcFileWriter(config.warc_dir, prefix, config.warc_max_size, info=info, cpu=cpu)
+
         try:
-            writer = ArchiveWriter(config.db, warc, FilingRules(chrome_stories=config.chrome_pages, recheck=config.recheck))
+            service = Archive(
+                config.db, rules=FilingRules(chrome_stories=config.chrome_pages, recheck=config.recheck),
+                extraction=Extraction(config.extract_workers, Limits(config.extract_timeout, config.extract_memory),
+                                      config.extractor, config.vote, config.extract_max_bytes),
+                warc=warc, warc_dir=config.warc_dir, report=self._report_from_thread)
         except (sqlite3.Error, OSError) as exc:
             raise ConfigError(
                 f"Cannot open the archive database {config.db} ({exc}); set ARCHIVER_DB to a writable SQLite file path."
             ) from None
-        recovered = writer.recover(config.warc_dir)
-        if recovered:
-            logger.warning("After an earlier crash: %s", recovered.summary())
-        return writer
+        if service.recovered:
+            logger.warning("After an earlier crash: %s", service.recovered.summary())
+        return service
 
-    def _commit(self) -> None:
-        if getattr(self, "writer", None) is not None:
-            self.writer.commit()
+    @property
+    def writer(self) -> ArchiveWriter:
+        """The archive writer: its methods run on the I/O thread only (:meth:`run`)."""
+        return self.service.writer
 
     def _connect_shared(self) -> SharedState | None:
         if not self.config.frontier:
@@ -168,8 +162,7 @@ class ArchiveExtension:
     async def spider_opened(self, spider: Spider) -> None:
         args = getattr(spider, "archiver_args", {})
         crawl_id = await self.run(self.writer.start_crawl, spider.name, args)
-        self.site_rules, problems = await self.run(self.writer.site_rules)
-        for problem in problems:
+        for problem in self.service.rule_problems:
             logger.error(problem)
         self.stats.set_value("archiver/crawl_id", crawl_id)
         self._reactor_cpu = time.thread_time()  # the reactor thread's CPU so far: start-up, not the crawl
@@ -179,37 +172,20 @@ class ArchiveExtension:
         logger.info("Archiving crawl %s into %s (WARC files in %s)", crawl_id, self.config.db, self.config.warc_dir)
 
     def _end(self, reason: str) -> CrawlEnd:
-        warc = self.writer.warc
-        assert warc is not None
-        self.stats.set_value("archiver/warc/files", len(warc.closed_files) + (1 if warc.current_filename else 0))
+        """How the crawl ended: its stats (its counters are read from them) and its sources."""
         self.stats.set_value("archiver/cpu_ms/reactor", round((time.thread_time() - self._reactor_cpu) * 1000))
         stats = dict(self.stats.get_stats())
         stats.setdefault("finish_reason", reason)
-        counters = {column: int(stats.get(stat, 0)) for column, stat in COUNTER_STATS.items()}
-        return CrawlEnd(reason, stats, counters, dict(self._sources))
+        return CrawlEnd(reason, stats, dict(self._sources))
 
-    def _finish(self, end: CrawlEnd) -> None:
-        """On the I/O thread: the crawl's row and WARC file, then the database."""
-        for name, value in cpu_stats(self.io.cpu.seconds, "archiver/cpu_ms/io/").items():
-            self.stats.set_value(name, value)  # a plain dict item: safe from this thread while the reactor waits
-            end.stats[name] = value
-        try:
-            self.writer.finish_crawl(end)
-            self.failures = self._failures()
-        finally:
-            self.writer.close()
-            self._release_lock()
-
-    def _failures(self) -> dict[str, list[tuple[str, int]]] | None:
-        """On the I/O thread: the crawl's failures by reason, for its report."""
-        try:
-            return crawl_failures(self.writer.storage.db.conn, self.writer.crawl_id)
-        except sqlite3.Error as exc:
-            self.report("storage", exc)
-            return None
-
-    def _closed_signal(self, end: CrawlEnd) -> None:
-        self.crawler.signals.send_catch_log(archive_closed, crawl_id=self.writer.crawl_id, stats=end.stats,
+    def _closed_signal(self, end: CrawlEnd, closed: Closed) -> None:
+        """The stats the archive's threads counted, then the crawl's report."""
+        self.stats.set_value("archiver/warc/files", closed.warc_files)
+        for thread, seconds in closed.cpu.items():
+            for name, value in cpu_stats(seconds, f"archiver/cpu_ms/{thread}/").items():
+                self.stats.set_value(name, value)
+        self.failures = closed.failures
+        self.crawler.signals.send_catch_log(archive_closed, crawl_id=self.service.crawl_id, stats=end.stats,
                                             failures=self.failures)
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -218,20 +194,24 @@ class ArchiveExtension:
         self._closed = True
         self._leave()
         end = self._end(reason)
-        await self.run(self._finish, end)
-        self.io.shutdown()
-        self._closed_signal(end)
+        try:
+            closed = await asyncio.wrap_future(self.service.close(end))
+        finally:
+            self._release_lock()
+        self._closed_signal(end, closed)
 
     def killed(self) -> None:
         """The reactor is stopping without spider_closed (a second Ctrl-C): close what is open, now."""
-        if self._closed or not self.io.alive:
+        if self._closed or not self.service.alive:
             return
         self._closed = True
-        logger.warning("Crawl %s killed: closing its WARC file and its crawls row", self.writer.crawl_id)
+        logger.warning("Crawl %s killed: closing its WARC file and its crawls row", self.service.crawl_id)
         end = self._end("killed")
-        self.io.call(self._finish, end, timeout=60)
-        self.io.shutdown()
-        self._closed_signal(end)
+        try:
+            closed = self.service.close(end, cancel=True).result(timeout=60)
+        finally:
+            self._release_lock()
+        self._closed_signal(end, closed)
 
     def _host_beat(self) -> None:
         assert self.hosts is not None
@@ -258,37 +238,38 @@ class ArchiveExtension:
 
     # what components use (reactor thread) ------------------------------------
 
-    async def run(self, function: Callable[..., T], *args: Any, durable: bool = True) -> T:
-        """Run ``function(*args)`` (a writer method) on the I/O thread and wait until it is committed.
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function(*args)`` (a writer method) on the I/O thread and wait until it is committed."""
+        return await self.io.run(function, *args)
 
-        Not ``durable``: wait only until it has run, for a step whose unit of
-        work ends with a durable call (see :mod:`archiver.runtime.iothread`).
-        """
-        return await self.io.run(function, *args, durable=durable)
-
-    async def attempt(self, kind: str, function: Callable[..., T], *args: Any, durable: bool = True) -> T | None:
+    async def attempt(self, kind: str, function: Callable[..., T], *args: Any) -> T | None:
         """:meth:`run`, but a database failure is reported (see :meth:`report`) and gives None: the crawl goes on."""
         try:
-            return await self.run(function, *args, durable=durable)
+            return await self.run(function, *args)
         except sqlite3.Error as exc:
             self.report(kind, exc)
             return None
 
-    def _posted_failed(self, exc: BaseException) -> None:
-        """On the I/O thread: a write nobody waited on failed; reported on the reactor thread, as every failure."""
+    @staticmethod
+    async def done(future: "Future[T]") -> T | None:
+        """An archive service's future, awaited on the reactor; None when it failed (the service reported it: logged
+        the first time with its traceback, counted in ``archiver/errors/KIND``): the crawl goes on."""
+        try:
+            return await asyncio.wrap_future(future)
+        except Exception:  # noqa: BLE001 - reported once, by the service
+            return None
+
+    def _report_from_thread(self, kind: str, exc: BaseException) -> None:
+        """The archive service's failures (a write nobody waited on, a filing, an extraction's bug), from its threads:
+        reported on the reactor thread, as every failure."""
         from twisted.internet import reactor
 
-        reactor.callFromThread(self.report, "storage", exc)
+        reactor.callFromThread(self.report, kind, exc)
 
     def report(self, kind: str, exc: BaseException) -> None:
         """Count a failure the crawl goes on after; log the first of each kind with its traceback, the rest briefly."""
         self.stats.inc_value(f"archiver/errors/{kind}")
-        if kind not in self._reported:
-            self._reported.add(kind)
-            logger.error("archiver %s error (the first; all are counted in archiver/errors/%s): %s", kind, kind, exc,
-                         exc_info=(type(exc), exc, exc.__traceback__))
-        else:
-            logger.debug("archiver %s error: %s", kind, exc, exc_info=(type(exc), exc, exc.__traceback__))
+        self._failures(kind, exc)
 
     # what every worker of a distributed crawl shares (the archive alone otherwise) ----
 

@@ -1,10 +1,12 @@
 """The article pipeline: clean text out of each captured page, filed in the archive.
 
-Threads and processes, per page:
+Extraction and filing are the archive service's (:class:`archiver.archive.service.Archive`,
+the same unit of work ``reextract`` and ``import`` use); this pipeline awaits
+them on the reactor.  Threads and processes, per page:
 
-- decoding the page's bytes and extraction (CPU-bound) run in worker processes (:class:`archiver.runtime.pool.BoundedPool`,
-  ``ARCHIVER_EXTRACT_WORKERS``, the machine's cores by default; 0 runs it in a
-  thread instead; each page bounded by ``ARCHIVER_EXTRACT_TIMEOUT`` and
+- decoding the page's bytes and extraction (CPU-bound) run in the service's worker processes
+  (:class:`archiver.runtime.pool.BoundedPool`, ``ARCHIVER_EXTRACT_WORKERS``, the machine's cores by default;
+  0 runs it in a thread instead; each page bounded by ``ARCHIVER_EXTRACT_TIMEOUT`` and
   ``ARCHIVER_EXTRACT_MEMORY``, its watchdog on the ``archiver-watchdog``
   thread) while the reactor goes on downloading.  At most
   ``2 x workers`` pages are handed to the pool at once; the others wait here
@@ -14,35 +16,30 @@ Threads and processes, per page:
 - filing (site chrome memory, the row, its version, its next check) runs on
   the archive's I/O thread;
 - a new version's diff and story scoring run on the ``archiver-cpu`` thread,
-  between the I/O thread's reading of the candidates and its writing of the
-  decision; stories are filed one article at a time, in order, so that the
-  groups do not depend on which page finished first.
+  between the I/O thread's steps; stories are filed one article at a time, in
+  the order the articles were handed over, so that the groups do not depend
+  on which page finished first.
 """
 
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, TypeVar
-from urllib.parse import urlsplit
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from archiver.archive.extraction import RawPage, Stopped
 from archiver.runtime.cpu import CpuMeter
 from archiver.runtime.cpu import stats as cpu_stats
-from archiver.runtime.pool import BoundedPool, Limits, MemoryLimitExceeded, TimeLimitExceeded, WorkerDied
-from archiver.formats.records import Saved
-from archiver.text.similarity import decide
-from archiver.text.versions import compare
-from archiver.extract import Article, NoArticle, extract_page, rules_for
+from archiver.runtime.pool import MemoryLimitExceeded, TimeLimitExceeded
+from archiver.extract import Article, NoArticle
 from archiver.extract.embedded import EmptyShell
 from archiver.crawl.extension import ArchiveExtension
 from archiver.crawl.items import ArchivedPage, ArticleItem
 from archiver.crawl.render import Renderer, renderer_of
 
-T = TypeVar("T")
 STORY_STATS = {"copy": "archiver/stories/copies", "joined": "archiver/stories/joined", "new": "archiver/stories/new"}
 
 
@@ -60,40 +57,22 @@ class ArticlePipeline:
 
     def __init__(self, archive: ArchiveExtension, renderer: Renderer):
         self.archive = archive
+        self.service = archive.service
         self.stats = archive.stats
         self.config = archive.config
-        self._pool: BoundedPool | None = None
-        self._cpu = ThreadPoolExecutor(1, thread_name_prefix="archiver-cpu")
-        self._cpu_meter = CpuMeter()  # the archiver-cpu thread's stages (used on that thread only)
         self._worker_cpu = CpuMeter()  # the workers' stages, as their articles report them (reactor thread)
         self._in_flight = asyncio.Semaphore(2 * max(1, self.config.extract_workers))
-        self._filing = asyncio.Lock()
         self.renderer = renderer
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArticlePipeline":
         return cls(ArchiveExtension.of(crawler), renderer_of(crawler))
 
-    def open_spider(self) -> None:
-        self._pool = BoundedPool(self.config.extract_workers,
-                                 Limits(self.config.extract_timeout, self.config.extract_memory))
-
     def close_spider(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-        self._cpu.shutdown(wait=True)
+        """The browser closed; the service's pool and threads close with the archive (ArchiveExtension)."""
         self.renderer.close()
-        for name, value in {**cpu_stats(self._worker_cpu.seconds, "archiver/cpu_ms/extract/"),
-                            **cpu_stats(self._cpu_meter.seconds, "archiver/cpu_ms/cpu_thread/")}.items():
+        for name, value in cpu_stats(self._worker_cpu.seconds, "archiver/cpu_ms/extract/").items():
             self.stats.set_value(name, value)
-
-    def _on_cpu_thread(self, stage: str, function: Callable[..., T], *args: Any) -> Awaitable[T]:
-        """Run ``function(*args)`` on the archiver-cpu thread, its CPU counted under ``stage``."""
-        def metered() -> T:
-            with self._cpu_meter.stage(stage):
-                return function(*args)
-
-        return asyncio.get_running_loop().run_in_executor(self._cpu, metered)
 
     async def process_item(self, item: Any) -> Any:
         """The page's :class:`ArticleItem`, as filed; a page without one is dropped (quietly: logged at DEBUG)."""
@@ -101,7 +80,7 @@ class ArticlePipeline:
             return item
         if item.unchanged:
             self.stats.inc_value("archiver/rechecks/unchanged")
-            await self.archive.attempt("storage", self.archive.writer.unchanged, item.url)
+            await self.archive.done(self.service.unchanged(item.url))
             await self.archive.publish(item.url)
             raise _dropped(item, "unchanged since it was archived")
         if item.not_article is not None:
@@ -121,53 +100,42 @@ class ArticlePipeline:
     async def no_article(self, item: ArchivedPage, reason: str) -> str:
         """Count a page without an article and say why on its capture row; return why."""
         self.stats.inc_value("archiver/articles/none")
-        if item.capture_id is not None:
-            await self.archive.attempt("storage", self.archive.writer.no_article, item.capture_id, reason)
+        await self.archive.done(self.service.file(item.url, item.capture_id, NoArticle(reason)))
         return reason
 
     async def extract(self, item: ArchivedPage) -> Article | None:
-        """The page's article, extracted in a worker process; None (said on the row) when there is none.
+        """The page's article, extracted by the archive service; None (said on the row) when there is none.
 
-        Bounded by the pool (:class:`~archiver.runtime.pool.BoundedPool`): past
+        Bounded by its pool (:class:`~archiver.runtime.pool.BoundedPool`): past
         ``ARCHIVER_EXTRACT_TIMEOUT`` the worker interrupts the extraction
         itself, and a worker stuck in C code past twice that is stopped, the
         pages it held extracted again; past ``ARCHIVER_EXTRACT_MEMORY`` the
-        extraction stops with MemoryError.
+        extraction stops with MemoryError.  A parser's bug or a crashed worker
+        is reported by the service (``archiver/errors/extraction``).
         """
-        assert self._pool is not None and item.body is not None
-        rules = rules_for(self.archive.site_rules, urlsplit(item.url).hostname or "")
-        try:
-            async with self._in_flight:
-                article = await asyncio.wrap_future(self._pool.submit(
-                    extract_page, item.body, item.content_type, item.url, rules, self.config.extractor,
-                    self.config.vote, item.cut_from, self.config.extract_max_bytes))
-        except NoArticle as exc:
-            item.shell = str(exc) if isinstance(exc, EmptyShell) else None
-            await self.no_article(item, str(exc))
-        except (TimeLimitExceeded, MemoryLimitExceeded) as exc:
-            self.stats.inc_value("archiver/extraction/timeouts" if isinstance(exc, TimeLimitExceeded)
-                                 else "archiver/extraction/out_of_memory")
-            await self.no_article(item, f"extraction {exc}")
-        except WorkerDied as exc:  # out of memory for the system, a crash in lxml: its pool was replaced
-            self.archive.report("extraction", exc)
-            await self.no_article(item, f"extraction {exc}")
-        except Exception as exc:  # a bug in a parser must not stop the crawl
-            self.archive.report("extraction", exc)
-            await self.no_article(item, f"extraction failed: {type(exc).__name__}: {exc}")
+        assert item.body is not None
+        async with self._in_flight:
+            result = await asyncio.wrap_future(self.service.extract(
+                RawPage(item.url, item.body, item.content_type, item.cut_from)))
+        if isinstance(result, Article):
+            self._worker_cpu.add(result.cpu)
+            return result
+        if isinstance(result, Stopped):
+            if isinstance(result.cause, (TimeLimitExceeded, MemoryLimitExceeded)):
+                self.stats.inc_value("archiver/extraction/timeouts" if isinstance(result.cause, TimeLimitExceeded)
+                                     else "archiver/extraction/out_of_memory")
         else:
-            self._worker_cpu.add(article.cpu)
-            return article
+            item.shell = str(result) if isinstance(result, EmptyShell) else None
+        await self.no_article(item, str(result))
         return None
 
     async def file(self, item: ArchivedPage, article: Article) -> dict[str, Any] | None:
-        """File the article (I/O thread), its diff and its story (scored on the CPU thread); return its row as filed."""
-        writer = self.archive.writer
-        now = datetime.now(timezone.utc)
-        # every step but the last (reading the row back as filed) resolves once it ran: one commit per article
-        saved: Saved | None = await self.archive.attempt(
-            "storage", writer.article, item.url, item.capture_id, article, item.hints or None, now, durable=False)
-        if saved is None:
+        """File the article through the archive service; return its row as filed (None: not filed)."""
+        filed = await self.archive.done(self.service.file(item.url, item.capture_id, article, item.hints or None,
+                                                      datetime.now(timezone.utc)))
+        if filed is None or filed.saved is None:
             return None
+        saved = filed.saved
         await self.archive.publish(item.url)
         self.stats.inc_value("archiver/articles")
         if saved.chrome_dropped:
@@ -176,21 +144,6 @@ class ArticlePipeline:
             self.stats.inc_value("archiver/articles/new")
         elif saved.version != "new":  # changed, cosmetic or same: the crawl's report counts each
             self.stats.inc_value(f"archiver/versions/{saved.version}")
-        if saved.pending_diff is not None:
-            pending = saved.pending_diff
-            change = await self._on_cpu_thread(
-                "diff", compare, pending.old_title, pending.old_text, pending.new_title, pending.new_text)
-            await self.archive.attempt("storage", writer.set_diff, pending.version_id, change, durable=False)
-        if saved.article_id is None:
-            return None
-        async with self._filing:
-            if saved.signature is not None:
-                found = await self.archive.attempt("storage", writer.story_candidates, saved.article_id, saved.signature,
-                                                   durable=False)
-                if found is not None:
-                    decision = await self._on_cpu_thread("stories", decide, found)
-                    outcome = await self.archive.attempt("storage", writer.file_story, decision, durable=False)
-                    if outcome is not None:
-                        self.stats.inc_value(STORY_STATS[outcome])
-            # read while no other article is filed, so its story id is the one this filing gave
-            return await self.archive.attempt("storage", writer.filed, saved.article_id)
+        if filed.story is not None:
+            self.stats.inc_value(STORY_STATS[filed.story])
+        return filed.row

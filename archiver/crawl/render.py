@@ -58,7 +58,7 @@ from scrapy.http import Response
 
 from archiver.values.addresses import refusal
 from archiver.errors import WarcError
-from archiver.extract import Article, page_head, rules_for
+from archiver.extract import Article, NoArticle, page_head, rules_for
 from archiver.extract.embedded import SHELL_MAX_WORDS
 from archiver.crawl.captured import MAX_RESPONSES, MAX_TRAFFIC, Rendering, exchange, file_failure, file_rendering
 from archiver.crawl.compat import spider_closing
@@ -198,12 +198,11 @@ class Renderer:
             return item, article
         if filed is None:
             return item, article
-        capture_id, rows = filed
+        capture_id, rows, (records, size) = filed
         self.stats.inc_value("archiver/captures", rows)
         self.stats.inc_value("archiver/render/captures", rows)
-        if self.archive.writer.warc is not None:
-            self.stats.set_value("archiver/warc/records", self.archive.writer.warc.records_written)
-            self.stats.set_value("archiver/warc/bytes", self.archive.writer.warc.bytes_written)
+        self.stats.set_value("archiver/warc/records", records)
+        self.stats.set_value("archiver/warc/bytes", size)
         body, cut_from = page_head(rendering.dom, self.config.extract_max_bytes)
         rendered = replace(item, capture_id=capture_id, content_type="text/html; charset=utf-8", body=body,
                            cut_from=cut_from, browser=rendering.browser, shell=None)
@@ -256,6 +255,8 @@ class Renderer:
             logger.warning("Not rendered: %s (%s); the plain fetch is archived", item.url, reason)
             await self.archive.attempt("storage", file_failure, self.archive.writer, item.url, item.capture_id,
                                        browser, reason)
+            await self.archive.done(self.archive.service.file(
+                item.url, item.capture_id, NoArticle(f"the browser could not render it ({reason})")))
             return None
         finally:
             if page is not None:

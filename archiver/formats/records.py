@@ -65,6 +65,7 @@ class Stored:
     capture_id: int
     location: RecordLocation | None
     warc_error: Exception | None = None
+    warc_totals: tuple[int, int] | None = None  # records and bytes written so far, read where they are written
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,5 @@ class CrawlEnd:
     """How a crawl ended, for its ``crawls`` row."""
 
     reason: str
-    stats: dict = field(default_factory=dict)
-    counters: dict[str, int] = field(default_factory=dict)
+    stats: dict = field(default_factory=dict)  # its counters are read from them (archiver.storage.crawls.counters)
     sources: dict[str, tuple[str, datetime | None]] = field(default_factory=dict)  # url -> (kind, newest entry)

@@ -15,10 +15,11 @@ function's name, and the commits under ``commit``.
 
 No write is fired and forgotten: a caller either waits for its call
 (:meth:`IOThread.run` from the event loop, :meth:`IOThread.call` from a
-plain thread), or posts it (:meth:`IOThread.post`) and its failure, or its
-batch's failed commit, goes to the thread's ``on_failure`` (the crawl logs
-the first with its traceback and counts them all in ``archiver/errors/storage``).
-There is no call that hands back a future nobody has to read.
+plain thread), or holds its future (:meth:`IOThread.submit`, for the archive
+service, :class:`archiver.archive.service.Archive`, which reads every one),
+or posts it (:meth:`IOThread.post`) and its failure, or its batch's failed
+commit, goes to the thread's ``on_failure`` (the crawl logs the first with
+its traceback and counts them all in ``archiver/errors/storage``).
 """
 
 from __future__ import annotations
@@ -54,8 +55,15 @@ class IOThread:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
+    def submit(self, function: Callable[..., T], *args: Any) -> "Future[T]":
+        """Queue ``function(*args)``: its future resolves once its batch is committed (its error: once it ran)."""
+        return self._submit(function, *args)
+
+    def step(self, function: Callable[..., T], *args: Any) -> "Future[T]":
+        """Queue ``function(*args)``, a step of a unit of work whose end is :meth:`submit`-ted: it resolves once it ran."""
+        return self._submit(function, *args, durable=False)
+
     def _submit(self, function: Callable[..., Any], *args: Any, durable: bool = True) -> Future:
-        """Queue ``function(*args)``; the future resolves when its batch is committed (``durable``) or once it ran."""
         future: Future = Future()
         self._queue.put((future, function, args, durable))
         return future
@@ -79,14 +87,13 @@ class IOThread:
         except Exception:  # noqa: BLE001 - a reporter's bug must not stop the thread every write depends on
             logger.exception("The I/O thread could not report a failed write (%s)", exc)
 
-    async def run(self, function: Callable[..., T], *args: Any, durable: bool = True) -> T:
-        """From the event loop: run ``function(*args)`` here and wait for its batch to be committed (or, not
-        ``durable``, only for the call).
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """From the event loop: run ``function(*args)`` here and wait for its batch to be committed.
 
         Cancelling the awaiting task (a crawl being stopped) abandons the wait,
         never the call: what was queued is still written, in order.
         """
-        future = self._submit(function, *args, durable=durable)
+        future = self._submit(function, *args)
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
 

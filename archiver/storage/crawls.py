@@ -8,8 +8,23 @@ import sqlite_utils
 
 from archiver.storage.database import to_json
 
-# What a crawl did, in its crawls row (docs/schema.md: "crawls").
-COUNTERS = ("found", "fetched", "new", "skipped_archived", "skipped_old", "skipped_robots", "failed")
+# What a crawl did, in its crawls row (docs/schema.md: "crawls"): each counter and the stat it is read from
+# (docs/stats.md), the one table a crawl, an import and a recovered crawl are counted by.
+COUNTER_STATS = {
+    "found": "archiver/found",
+    "fetched": "archiver/fetched",
+    "new": "archiver/articles/new",
+    "skipped_archived": "archiver/skipped/archived",
+    "skipped_old": "archiver/skipped/old",
+    "skipped_robots": "robotstxt/forbidden",
+    "failed": "archiver/failed",
+}
+COUNTERS = tuple(COUNTER_STATS)
+
+
+def counters(stats: Mapping[str, Any]) -> dict[str, int]:
+    """A crawl's counters, from its stats (a stat it never counted is 0)."""
+    return {column: int(stats.get(stat) or 0) for column, stat in COUNTER_STATS.items()}
 
 
 def start(db: sqlite_utils.Database, spider: str, args: Mapping[str, Any], started_at: str) -> int:
@@ -20,12 +35,14 @@ def start(db: sqlite_utils.Database, spider: str, args: Mapping[str, Any], start
 
 
 def finish(db: sqlite_utils.Database, crawl_id: int, finished_at: str, reason: str, stats: Mapping[str, Any],
-           counters: Mapping[str, int]) -> None:
-    """Close a ``crawls`` row with its finish reason, stats and counters."""
+           counted: Mapping[str, Any] | None = None) -> None:
+    """Close a ``crawls`` row with its finish reason, its stats, and its :func:`counters` (of ``counted``, the
+    stats its rows show (:func:`counted`), for a crawl that could not count them itself)."""
     assigned = ", ".join(f"{c} = ?" for c in COUNTERS)
+    values = counters(stats if counted is None else counted)
     db.execute(
         f"UPDATE crawls SET finished_at = ?, finish_reason = ?, stats = ?, {assigned} WHERE id = ?",
-        [finished_at, reason, to_json(dict(stats)), *(counters.get(c, 0) for c in COUNTERS), crawl_id],
+        [finished_at, reason, to_json(dict(stats)), *values.values(), crawl_id],
     )
 
 
@@ -35,13 +52,13 @@ def unfinished(db: sqlite_utils.Database) -> list[int]:
 
 
 def counted(db: sqlite_utils.Database, crawl_id: int) -> dict[str, int]:
-    """What the rows say a crawl did: its counters as far as its captures and articles tell."""
+    """What the rows say a crawl did, as the stats its counters are read from (as far as its captures and articles tell)."""
     fetched, failed, new = db.execute(
         "SELECT (SELECT count(*) FROM captures WHERE crawl_id = ?1 AND status IS NOT NULL), "
         "(SELECT count(*) FROM captures WHERE crawl_id = ?1 AND status IS NULL), "
         "(SELECT count(*) FROM versions v JOIN captures c ON c.id = v.capture_id "
         "WHERE c.crawl_id = ?1 AND v.number = 1)", [crawl_id]).fetchone()
-    return {"fetched": fetched, "failed": failed, "new": new}
+    return {COUNTER_STATS["fetched"]: fetched, COUNTER_STATS["failed"]: failed, COUNTER_STATS["new"]: new}
 
 
 def watermark(db: sqlite_utils.Database, url: str) -> str | None:
