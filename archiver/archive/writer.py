@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
-from urllib.parse import urlsplit
 
 from archiver.extract import Article, SiteRules, site_rules
 from archiver.extract.blocks import CHROME_STORIES
 from archiver.storage import Storage, articles, captures, crawls, retries, storyindex
 from archiver.values.dates import iso_utc, parse_date
+from archiver.values.sites import site_of
 from archiver.archive.lock import RunningMark
 from archiver.formats.records import Capture, CrawlEnd, PendingDiff, Previous, RecheckState, Saved, Stored
 from archiver.archive.recovery import Recovery, close_leftover_warcs
@@ -164,7 +164,7 @@ class ArchiveWriter:
         with self.storage.write() as db:
             dropped = 0
             if self.rules.chrome_stories:
-                chrome = articles.learn_blocks(db, urlsplit(url).hostname or "", url, article.blocks, iso_utc(now),
+                chrome = articles.learn_blocks(db, site_of(url), url, article.blocks, iso_utc(now),
                                                self.rules.chrome_stories)
                 cleaned = article.without_blocks(chrome)
                 dropped, article = len(article.blocks) - len(cleaned.blocks), cleaned
