@@ -7,7 +7,7 @@ Threads and processes, per page:
   thread instead; each page bounded by ``ARCHIVER_EXTRACT_TIMEOUT`` and
   ``ARCHIVER_EXTRACT_MEMORY``, its watchdog on the ``archiver-watchdog``
   thread) while the reactor goes on downloading.  At most
-  ``2 x workers`` pages are handed to the pool at once; the others wait here
+  ``3 x workers`` pages are handed to the pool at once; the others wait here
   with their responses, and Scrapy stops scheduling downloads once the
   responses waiting in its scraper pass ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``
   (1 MB in archiver/settings.py): a bounded queue with back-pressure, so memory stays flat;
@@ -72,7 +72,9 @@ class ArticlePipeline:
         self._cpu = ThreadPoolExecutor(1, thread_name_prefix="archiver-cpu")
         self._cpu_meter = CpuMeter()  # the archiver-cpu thread's stages (used on that thread only)
         self._worker_cpu = CpuMeter()  # the workers' stages, as their articles report them (reactor thread)
-        self._in_flight = asyncio.Semaphore(2 * max(1, self.config.extract_workers))
+        # a page for each worker to extract, one waiting in the pool's queue behind it (BoundedPool.AHEAD)
+        # and one ready in the pool's watchdog, which hands it on as soon as a page comes back
+        self._in_flight = asyncio.Semaphore((2 + BoundedPool.AHEAD) * max(1, self.config.extract_workers))
         self.renderer = renderer
 
     @classmethod
