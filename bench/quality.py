@@ -11,6 +11,9 @@ Scores the ``articles`` of an archive whose URLs end in corpus file names
 - words: word-level precision, recall and F1 of the text (:func:`word_scores`:
   the ``with`` segments' words are what the text should hold, the
   ``without`` segments' words what it should not);
+- halves: both measures on the first and on the second half of the pages
+  sorted by file name (the names are hashes: a random split, as
+  bench/tradeoffs.py's), since a change kept for quality must hold on both;
 - titles: exact matches with the page's headline (bench/titles.py's ground
   truth: the ``<h1>`` right above the annotated content);
 - stories: articles in stories of two or more, and copies (the corpus has
@@ -85,6 +88,19 @@ def word_scores(text: str, with_: list[str], without: list[str]) -> tuple[int, i
     return found, wanted, chrome
 
 
+def segment_scores(text: str, with_: list[str], without: list[str]) -> tuple[int, int, int, int]:
+    """One page's segment counts: (content segments kept, content segments, chrome segments absent, chrome segments)."""
+    text = _norm(text)
+    return (sum(_norm(s) in text for s in with_), len(with_), sum(_norm(s) not in text for s in without), len(without))
+
+
+def segment_hm(rows: list[tuple[int, int, int, int]]) -> tuple[float, float, float]:
+    """Pages' :func:`segment_scores` pooled: (share of content kept, share of chrome dropped, their harmonic mean)."""
+    found, wanted, absent, chrome = (sum(row[i] for row in rows) for i in range(4))
+    kept, dropped = found / max(wanted, 1), absent / max(chrome, 1)
+    return kept, dropped, 2 * kept * dropped / max(kept + dropped, 1e-12)
+
+
 def word_f1(rows: list[tuple[int, int, int]]) -> tuple[float, float, float]:
     """Word-level (precision, recall, F1) of pages' :func:`word_scores`, pooled (every word counts the same)."""
     found, wanted, chrome = (sum(row[i] for row in rows) for i in range(3))
@@ -126,16 +142,13 @@ def score(db_path: Path, reference: Path | None = None, save: Path | None = None
     pages = archived(db_path)
     groups = pages.pop("")
     names = sorted(name for name in pages if name in annotations)
-    found = wanted = absent = chrome = 0
-    for name in names:
-        text = _norm(pages[name].get("text") or "")
-        found += sum(_norm(s) in text for s in annotations[name]["with"])
-        wanted += len(annotations[name]["with"])
-        absent += sum(_norm(s) not in text for s in annotations[name]["without"])
-        chrome += len(annotations[name]["without"])
-    kept, dropped = found / wanted, absent / chrome
-    precision, recall, f1 = word_f1([word_scores(pages[n].get("text") or "", annotations[n]["with"],
-                                                 annotations[n]["without"]) for n in names])
+    segments = {n: segment_scores(pages[n].get("text") or "", annotations[n]["with"], annotations[n]["without"])
+                for n in names}
+    words = {n: word_scores(pages[n].get("text") or "", annotations[n]["with"], annotations[n]["without"])
+             for n in names}
+    kept, dropped, harmonic = segment_hm([segments[n] for n in names])
+    precision, recall, f1 = word_f1([words[n] for n in names])
+    halves = {"first": names[: len(names) // 2], "second": names[len(names) // 2:]}
     with ProcessPoolExecutor(workers) as pool:
         truths = dict(zip(names, pool.map(_truth, [(n, annotations[n]["with"]) for n in names], chunksize=16)))
     judged = [n for n in names if truths[n]]
@@ -143,8 +156,11 @@ def score(db_path: Path, reference: Path | None = None, save: Path | None = None
     (stories, in_stories) = groups["stories"]
     lines = [
         f"text: {len(names)} pages, content kept {kept:.5f}, chrome dropped {dropped:.5f}, "
-        f"harmonic mean {2 * kept * dropped / (kept + dropped):.5f}",
+        f"harmonic mean {harmonic:.5f}",
         f"words: precision {precision:.5f}, recall {recall:.5f}, F1 {f1:.5f}",
+        "halves (by file name): " + "; ".join(
+            f"{half} {len(part)} pages, harmonic mean {segment_hm([segments[n] for n in part])[2]:.5f}, "
+            f"word F1 {word_f1([words[n] for n in part])[2]:.5f}" for half, part in halves.items()),
         f"titles: {exact} of {len(judged)} exactly the headline above the story",
         f"stories: {in_stories} articles in {stories} stories of two or more; {groups['copies']} copies",
     ]

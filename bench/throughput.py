@@ -29,7 +29,12 @@ crawl's ``archiver/cpu_ms/...`` stats, and the loopback server's CPU), and
 the quality of what it archived (bench/quality.py: the corpus harmonic mean,
 titles, stories, and with ``--reference`` the agreement field by field with
 an earlier run's ``fields.json``).  The machine is shared and noisy: compare
-the ratios of one run, not figures across runs.
+the ratios of one run, not figures across runs.  On Linux with autogroup
+scheduling (``/proc/sys/kernel/sched_autogroup_enabled``) each session gets
+an equal share of the cores, whatever its number of processes: when other
+sessions keep the machine busy, this one gets less than a core, the crawl
+and the CLI each get that share in their turn, and their ratio tends to the
+ratio of their CPU per page, however well the crawl spreads its work.
 """
 
 from __future__ import annotations
@@ -412,7 +417,8 @@ def main() -> None:
         crawl = run_crawl(urls, work / f"crawl{run}", served, extra, server.pid)
         e2e, peak = len(urls) / crawl["wall"], max(sample.tree for sample in crawl["samples"])
         checked = check_archive(crawl["db"], urls)
-        print(f"\n## run {run}: archiver {e2e:.1f} pages/s, {crawl['cpu'] / len(urls) * 1000:.1f} ms CPU/page, "
+        print(f"\n## run {run}: archiver {e2e:.1f} pages/s, {crawl['cpu'] / len(urls) * 1000:.1f} ms CPU/page "
+              f"({crawl['cpu'] / crawl['wall']:.2f} cores busy), "
               f"{peak / MIB:.0f} MiB peak memory (PSS of the crawl's process tree)")
         print(f"archive: {checked['captured']} captures of {checked['expected']} URLs ({checked['distinct']} distinct), "
               f"{checked['articles']} articles, {checked['no article']} pages without an article\n", flush=True)

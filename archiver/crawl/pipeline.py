@@ -9,16 +9,17 @@ them on the reactor.  Threads and processes, per page:
   0 runs it in a thread instead; each page bounded by ``ARCHIVER_EXTRACT_TIMEOUT`` and
   ``ARCHIVER_EXTRACT_MEMORY``, its watchdog on the ``archiver-watchdog``
   thread) while the reactor goes on downloading.  At most
-  ``2 x workers`` pages are handed to the pool at once; the others wait here
+  ``3 x workers`` pages are handed to the pool at once; the others wait here
   with their responses, and Scrapy stops scheduling downloads once the
   responses waiting in its scraper pass ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``
   (1 MB in archiver/settings.py): a bounded queue with back-pressure, so memory stays flat;
 - filing (site chrome memory, the row, its version, its next check) runs on
   the archive's I/O thread;
-- a new version's diff and story scoring run on the ``archiver-cpu`` thread,
-  between the I/O thread's steps; stories are filed one article at a time, in
-  the order the articles were handed over, so that the groups do not depend
-  on which page finished first.
+- a new version's diff runs on the ``archiver-cpu`` thread; the story (its
+  candidates read, scored, the decision written) and the row read back as
+  filed run on the I/O thread in one call, so stories are filed one article
+  at a time, in the order the articles were handed over, and the groups do
+  not depend on which page finished first.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class ArticlePipeline:
         self.stats = archive.stats
         self.config = archive.config
         self._worker_cpu = CpuMeter()  # the workers' stages, as their articles report them (reactor thread)
-        self._in_flight = asyncio.Semaphore(2 * max(1, self.config.extract_workers))
+        self._in_flight = asyncio.Semaphore(self.service.pages_ahead)
         self.renderer = renderer
 
     @classmethod

@@ -50,7 +50,9 @@ BODY_KEYS = frozenset({"articlebody", "body", "bodyhtml", "bodytext", "content",
                        "rendered", "markdown", "richtext", "paragraphs", "blocks"})
 TITLE_KEYS = ("headline", "title", "name")
 # where an app renders itself: React, Next.js, Vue, Nuxt, Gatsby, Angular, Svelte
-APP_ROOTS = ("//*[@id='root' or @id='app' or @id='__next' or @id='__nuxt' or @id='___gatsby' or @id='svelte']"
+# (the elements of such id attributes: libxml2 walks the id attributes alone, where "//*[@id='root' or ...]"
+# tests six predicates on every element, 1 ms a page)
+APP_ROOTS = ("//@id[.='root' or .='app' or .='__next' or .='__nuxt' or .='___gatsby' or .='svelte']/.."
              "|//app-root")
 # the start of a script assigning a JSON literal: "window.__STATE__ =", "var data =", "self.__X__="
 _ASSIGNMENT = re.compile(r"\s*(?:(?:window|self|globalThis)\s*\.\s*|(?:var|let|const)\s+)?([A-Za-z_$][\w$]{0,100})\s*=\s*")

@@ -208,7 +208,7 @@ class _Call:
     function: Callable[..., Any]
     args: tuple
     deaths: int = 0  # pools broken under it
-    started: float = 0.0
+    started: float | None = None  # when a worker took it (None: waiting in the pool's queue behind a running call)
     pool: Executor | None = None
 
 
@@ -219,11 +219,20 @@ class BoundedPool:
     result or exception, to :class:`TimeLimitExceeded` when it ran past
     :attr:`Limits.deadline` (its worker stuck in C code: the pool is killed,
     the other calls it held start again in a new one), or to
-    :class:`WorkerDied` when its pool broke under it twice.  One call per
-    worker at a time, so a call's time is its own, not its queue's.  A
-    watchdog thread (``archiver-watchdog``) owns the pool: it starts calls,
-    settles them and keeps the deadlines.
+    :class:`WorkerDied` when its pool broke under it twice.  Each worker
+    has one call running and at most :attr:`AHEAD` more waiting in the
+    pool's queue, so that it takes its next page the moment it is done
+    with one, without waiting for this process (its threads share one
+    interpreter lock with the reactor and the I/O thread) to settle the last
+    and hand it the next: with one call a worker, the two workers of a
+    crawl kept one core busy of two.  A call's time is its own, not its
+    queue's: the worker's alarm starts with the call, and the deadline of a
+    waiting call starts when a call ahead of it ends (the workers take
+    calls in order).  A watchdog thread (``archiver-watchdog``) owns the
+    pool: it starts calls, settles them and keeps the deadlines.
     """
+
+    AHEAD = 1  # calls waiting in the pool's queue per worker
 
     def __init__(self, workers: int | None, limits: Limits = Limits()):
         self.workers = workers
@@ -302,13 +311,15 @@ class BoundedPool:
                     for call in [*self._queue, *self._running.values()]:
                         call.outcome.cancel()
                     return
-                while self._queue and len(self._running) < self.capacity and not self._suspect():
+                while (self._queue and len(self._running) < self.capacity * (1 + self.AHEAD)
+                       and not self._suspect()):
                     self._start(self._queue.popleft())
+                self._clock()
                 if self._closing and not self._running and not self._queue:
                     return
                 self._wake = Future()
                 waiting = [*self._running, self._wake]
-            first = min((c.started for c in self._running.values()), default=None)
+            first = min((c.started for c in self._running.values() if c.started is not None), default=None)
             timeout = None if deadline is None or first is None else max(0.0, first + deadline - time.monotonic())
             done, _ = wait(waiting, timeout=timeout, return_when=FIRST_COMPLETED)
             with self._lock:
@@ -322,10 +333,17 @@ class BoundedPool:
         """Whether the next call must wait: a call whose worker died runs again alone, so only it can die with it."""
         return bool(self._running) and (self._queue[0].deaths > 0 or any(c.deaths for c in self._running.values()))
 
+    def _clock(self) -> None:
+        """Start the deadlines of the calls the workers hold: the oldest ``capacity`` unsettled (they take calls in order)."""
+        now = time.monotonic()
+        for _, call in zip(range(self.capacity), self._running.values()):
+            if call.started is None:
+                call.started = now
+
     def _start(self, call: _Call) -> None:
         if call.outcome.cancelled():  # its caller gave up waiting (a crawl closing)
             return
-        call.started, call.pool = time.monotonic(), self._pool
+        call.started, call.pool = None, self._pool
         try:
             job = self._pool.submit(within, self.limits.seconds, call.function, *call.args)
         except BrokenProcessPool as exc:  # broken before the watchdog saw it
@@ -359,14 +377,14 @@ class BoundedPool:
 
     def _kill_stuck(self, deadline: float) -> None:
         now = time.monotonic()
-        stuck = [job for job, call in self._running.items() if now - call.started >= deadline]
+        stuck = [job for job, call in self._running.items() if call.started is not None and now - call.started >= deadline]
         if not stuck:
             return
         pool = self._pool
         for job in stuck:
             self._running.pop(job).outcome.set_exception(TimeLimitExceeded(self.limits.seconds))
         # the others in the killed pool start again, first, in a new one: not their fault
-        for job, call in sorted(self._running.items(), key=lambda item: item[1].started, reverse=True):
+        for call in reversed(self._running.values()):  # in the order they were started
             self._queue.appendleft(call)
         self._running.clear()
         self._renew(pool)
