@@ -53,10 +53,21 @@ HEAVY = ("slow", "crawl", "browser", "redis")  # the markers that keep a test ou
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark ``fast`` every test that carries none of the heavy markers: ``sh scripts/test -m fast`` runs them."""
+    """Mark ``fast`` every test that carries none of the heavy markers: ``sh scripts/test -m fast`` runs them.
+
+    Then the files go in order of their heaviest test (slow, browser, redis,
+    crawl, fast), each file's tests kept together and in their order: the
+    pytest-xdist workers of ``scripts/test`` (``--dist loadfile``) start the
+    longest files first and share out the many small ones at the end.
+    """
     for item in items:
         if not any(item.get_closest_marker(name) for name in HEAVY):
             item.add_marker(pytest.mark.fast)
+    weight: dict[Path, int] = {}
+    for item in items:
+        rank = next((i for i, name in enumerate(HEAVY) if item.get_closest_marker(name)), len(HEAVY))
+        weight[item.path] = min(rank, weight.get(item.path, rank))
+    items.sort(key=lambda item: weight[item.path])  # stable: a file's tests stay in their order
 
 
 @pytest.hookimpl(wrapper=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import socket
 import subprocess
@@ -19,10 +20,14 @@ def pywb_bin() -> Path:
     """The bin folder of a venv with pywb, made once under the user's cache and reused."""
     venv = CACHE / "pywb-venv"
     done = venv / "installed.txt"  # written last: a half-made venv is made again
-    if not done.is_file() or done.read_text() != PYWB:
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", PYWB], check=True)
-        done.write_text(PYWB)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    # tests/test_render.py and tests/test_wacz.py may ask at once (pytest-xdist workers): one makes it, the other waits
+    with (CACHE / "pywb-venv.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.is_file() or done.read_text() != PYWB:
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+            subprocess.run([str(venv / "bin" / "pip"), "install", "-q", PYWB], check=True)
+            done.write_text(PYWB)
     return venv / "bin"
 
 
