@@ -15,6 +15,7 @@ from chromesite import PAGES_PER_TEMPLATE, TEMPLATES, ChromeSite
 from chromesite import path as chrome_path
 from discoverysite import ARTICLE_PATHS, DiscoverySite
 from newssite import MISSING_PATH, PDF_PATH, REDIRECT_PATH, NewsSite, refused_url
+from redisserver import RedisServer
 from scriptedsite import SCRIPTED_PATH, ScriptedSite
 from served import Served
 
@@ -233,3 +234,18 @@ def rechecked(news_site: NewsSite, tmp_path_factory: pytest.TempPathFactory) -> 
         crawl = run_crawl(tmp, "article", {"url": urls, **extra})
         assert crawl.returncode == 0, crawl.stderr[-3000:]
     return crawl
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    """A real redis-server on a free loopback port, one for the test file."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def empty_redis(redis_server: RedisServer) -> RedisServer:
+    """The file's redis-server, emptied for this test."""
+    redis_server.flush()
+    return redis_server

@@ -36,17 +36,9 @@ TIMEOUT = "3"  # ARCHIVER_WORKER_TIMEOUT: a killed worker is found out in second
 PATIENT = "60"
 
 
-@pytest.fixture(scope="module")
-def redis_server():
-    server = RedisServer().start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def frontier(redis_server: RedisServer) -> str:
-    redis_server.flush()
-    return redis_server.url
+def frontier(empty_redis: RedisServer) -> str:
+    return empty_redis.url
 
 
 def start_workers(tmp: Path, count: int, urls: Path, frontier: str, own_group: bool = False,

@@ -127,22 +127,15 @@ def test_a_crawl_started_at_www_rechecks_and_retries_the_whole_site(tmp_path: Pa
     assert [r["url"] for r in done.db.query("select url from retries")] == [sites.page("x2")]
 
 
-@pytest.fixture
-def redis_server():
-    server = RedisServer().start()
-    yield server
-    server.stop()
-
-
 @pytest.mark.crawl
 @pytest.mark.redis
 def test_a_distributed_crawl_started_at_www_rechecks_and_retries_the_same(tmp_path: Path, sites: TwoSites,
-                                                                          redis_server: RedisServer) -> None:
+                                                                          empty_redis: RedisServer) -> None:
     """One worker at a time on its shard; the re-checks come due in Redis, the state every worker agrees on."""
-    frontier = {"ARCHIVER_FRONTIER": redis_server.url, "ARCHIVER_WORKER_TIMEOUT": str(WORKER_TIMEOUT)}
+    frontier = {"ARCHIVER_FRONTIER": empty_redis.url, "ARCHIVER_WORKER_TIMEOUT": str(WORKER_TIMEOUT)}
     # each crawl a new run of the frontier (its duplicate filter forgotten), as the next day's would be
     first_crawls(tmp_path, sites, frontier, between=WORKER_TIMEOUT + 1)
-    client = redis_server.client()
+    client = empty_redis.client()
     for key in client.scan_iter(match="archiver:due:*"):
         client.zadd(key, {url: 0 for url in client.zrange(key, 0, -1)})
     for url, state in client.hgetall("archiver:recheck").items():
@@ -155,11 +148,11 @@ def test_a_distributed_crawl_started_at_www_rechecks_and_retries_the_same(tmp_pa
 
 
 @pytest.mark.redis
-def test_redis_indexes_due_urls_by_site_and_merges_an_older_versions_sets_by_host(redis_server: RedisServer) -> None:
+def test_redis_indexes_due_urls_by_site_and_merges_an_older_versions_sets_by_host(empty_redis: RedisServer) -> None:
     from archiver.distributed.shared import DUE_BY_SITE, SharedState
     from archiver.formats.records import RecheckState
 
-    client = redis_server.client()
+    client = empty_redis.client()
     client.zadd("archiver:due:www.example.org", {"http://www.example.org/old": 1})  # as an older version kept it
     client.zadd("archiver:due:news.example.org", {"http://news.example.org/old": 2})
     shared = SharedState(client)
