@@ -263,8 +263,8 @@ def stage_table(crawl: dict, pages: int) -> list[str]:
     rows += [("extraction workers: the rest (pages in, articles out, start-up)", workers - sum(extract.values())),
              ("crawl process: reactor thread (Scrapy, spiders, middlewares)", threads.get("reactor", 0.0)),
              ("crawl process: WARC records (digests, gzip), archiver-io", threads.get("io/warc", 0.0)),
-             (f"crawl process: SQLite and filing, archiver-io (commits {threads.get('io/commit', 0.0):.1f})", io_sql),
-             ("crawl process: diffs and story scoring, archiver-cpu",
+             (f"crawl process: SQLite and filing, story scoring, archiver-io (commits {threads.get('io/commit', 0.0):.1f})", io_sql),
+             ("crawl process: new versions' diffs, archiver-cpu",
               sum(v for k, v in threads.items() if k.startswith("cpu_thread/"))),
              ("crawl process: other threads (pages to and from the workers), start-up", main - sum(threads.values())),
              ("loopback test server (not in the crawl's figures)", crawl["server_cpu"] * 1000 / pages)]
