@@ -24,7 +24,7 @@ from conftest import ROOT, run_archiver
 from loopback import LoopbackSite, Reply
 from newssite import TEMPLATES
 from seeds import load_stories
-from test_distributed import finish_workers, frontier, redis_server, start_workers  # noqa: F401 (fixtures)
+from test_distributed import finish_workers, start_workers
 
 pytestmark = [pytest.mark.crawl, pytest.mark.redis]
 
@@ -73,7 +73,7 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def shards(tmp_path_factory: pytest.TempPathFactory, redis_server) -> tuple[Path, list[Path]]:  # noqa: F811
+def shards(tmp_path_factory: pytest.TempPathFactory, redis_server) -> tuple[Path, list[Path]]:
     """Two workers' shards of the twin site, crawled together on one frontier."""
     tmp = tmp_path_factory.mktemp("twins")
     redis_server.flush()
