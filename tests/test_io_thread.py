@@ -1,4 +1,4 @@
-"""The I/O thread commits once per unit of work: steps resolve when they ran, the durable end when committed.
+"""The I/O thread commits in batches: every call resolves only once its batch is committed.
 
 And no write is fired and forgotten: one posted without waiting that fails (a real read-only SQLite
 database here) is reported, in a crawl as a log line with its traceback and the archiver/errors/storage stat.
@@ -19,28 +19,31 @@ from conftest import run_crawl
 from schemesite import SchemeSite, Trap
 
 
-def test_steps_resolve_at_once_and_the_durable_end_waits_for_the_commit() -> None:
+def test_calls_queued_together_share_one_commit_and_each_resolves_after_it() -> None:
     commits: list[list[str]] = []
     done: list[str] = []
     io = IOThread("test-io", flush=lambda: commits.append(list(done)), max_age=60)
-
+    held = threading.Event()
     try:
-        for step in ("article", "candidates", "story"):  # as the archive service files an article
-            assert io.step(done.append, step).result(timeout=10) is None
-        assert commits == []  # nobody waits on a commit yet: none ran
-        io.submit(done.append, "filed").result(timeout=10)
-        # the durable end resolved only after one commit that holds every step
+        first = io.submit(lambda: (held.wait(10), done.append("article")))  # the others queue up behind it
+        rest = [io.submit(done.append, name) for name in ("candidates", "story", "filed")]
+        assert not first.done() and commits == []
+        held.set()
+        for future in (first, *rest):
+            future.result(timeout=10)
+        # none resolved before the one commit that holds them all
         assert commits == [["article", "candidates", "story", "filed"]]
     finally:
         io.shutdown()
 
 
-def test_steps_nobody_waits_on_are_committed_after_max_age() -> None:
+def test_a_failed_call_is_committed_after_max_age() -> None:
     committed = threading.Event()
     io = IOThread("test-io", flush=committed.set, max_age=0.05)
     try:
-        io.step(lambda: None).result(timeout=10)
-        assert committed.wait(timeout=10)
+        with pytest.raises(ZeroDivisionError):
+            io.submit(lambda: 1 / 0).result(timeout=10)
+        assert committed.wait(timeout=10)  # what it wrote before failing is not left uncommitted
     finally:
         io.shutdown()
 

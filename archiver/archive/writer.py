@@ -6,11 +6,11 @@ way whoever extracted it: site chrome memory, ``articles`` row, version,
 next check, copy group and story.
 
 **Threads.** A writer is not thread-safe: every method runs on the thread
-that opened it, the archive's I/O thread.  CPU work that needs what only the
-archive knows is split around it: a new version's diff (:meth:`set_diff`)
-and story scoring (:meth:`story_candidates`, then
-:func:`archiver.text.similarity.decide`, then :meth:`file_story`) are
-computed on the service's ``archiver-cpu`` thread in between.
+that opened it, the archive's I/O thread.  The service files an article
+there in one call (:meth:`article`, :meth:`story_candidates`, the scoring,
+:meth:`file_story`, :meth:`filed`); only a new version's diff, worked out
+on the service's ``archiver-cpu`` thread, comes between two calls
+(:meth:`set_diff` then goes with the story).
 """
 
 from __future__ import annotations

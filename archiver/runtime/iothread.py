@@ -3,13 +3,11 @@
 Every WARC write and SQL statement of a crawl runs here, one at a time, so
 records land in the WARC file in order and the reactor thread never waits
 on a disk, zlib or SQLite.  Calls are grouped: ``flush`` (the database
-commit) runs when the queue runs dry with a *durable* call waiting, after
+commit) runs when the queue runs dry with a call waiting for it, after
 ``max_calls`` calls or after ``max_age`` seconds, whichever comes first.  A
-durable call's future resolves only once its batch is committed, so nobody
-is told "stored" before it is; the steps of a unit of work whose end is
-durable (reading story candidates, filing an article before its row is read
-back) resolve as soon as they have run, and are committed with that end:
-one commit per page instead of one per step.
+call's future resolves only once its batch is committed, so nobody is told
+"stored" before it is.  (The archive service files an article in one call,
+so that is one commit per page at most, fewer when pages come fast.)
 Its :class:`~archiver.runtime.cpu.CpuMeter` counts each call's CPU under the
 function's name, and the commits under ``commit``.
 
@@ -59,13 +57,9 @@ class IOThread:
         """Queue ``function(*args)``: its future resolves once its batch is committed (its error: once it ran)."""
         return self._submit(function, *args)
 
-    def step(self, function: Callable[..., T], *args: Any) -> "Future[T]":
-        """Queue ``function(*args)``, a step of a unit of work whose end is :meth:`submit`-ted: it resolves once it ran."""
-        return self._submit(function, *args, durable=False)
-
-    def _submit(self, function: Callable[..., Any], *args: Any, durable: bool = True) -> Future:
+    def _submit(self, function: Callable[..., Any], *args: Any) -> Future:
         future: Future = Future()
-        self._queue.put((future, function, args, durable))
+        self._queue.put((future, function, args))
         return future
 
     def call(self, function: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
@@ -119,19 +113,19 @@ class IOThread:
         self._thread.join()
 
     def _run(self) -> None:
-        waiting: list[tuple[Future, Any]] = []  # durable calls run since the last commit, with their results
+        waiting: list[tuple[Future, Any]] = []  # calls run since the last commit, with their results
         uncommitted, started = 0, 0.0  # calls run since the last commit; when the first of them ran
         while True:
             try:
                 item = self._queue.get(timeout=max(0.0, started + self._max_age - time.monotonic()) if uncommitted else None)
-            except queue.Empty:  # only calls that nobody waits on: commit them once they are max_age old
+            except queue.Empty:  # only calls that failed (nobody waits on a commit): commit once they are max_age old
                 self._commit(waiting)
                 waiting, uncommitted = [], 0
                 continue
             if item is _STOP:
                 self._commit(waiting)
                 return
-            future, function, args, durable = item
+            future, function, args = item
             if not uncommitted:
                 started = time.monotonic()
             uncommitted += 1
@@ -141,10 +135,7 @@ class IOThread:
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 _settle(future, exc)
             else:
-                if durable:
-                    waiting.append((future, result))
-                else:
-                    _settle(future, result=result)
+                waiting.append((future, result))
             if ((waiting and self._queue.empty()) or uncommitted >= self._max_calls
                     or time.monotonic() - started >= self._max_age):
                 self._commit(waiting)
@@ -154,8 +145,8 @@ class IOThread:
         try:
             with self.cpu.stage("commit"):
                 self._flush()
-        except BaseException as exc:  # noqa: BLE001 - every durable call in the batch failed with it
-            if not batch:  # calls that ran, none durable: no future to fail
+        except BaseException as exc:  # noqa: BLE001 - every call in the batch failed with it
+            if not batch:  # only calls that failed ran: no future to fail
                 self._report(exc)
             for future, _ in batch:
                 _settle(future, exc)
