@@ -88,13 +88,14 @@ def test_a_second_ctrl_c_stops_at_once_and_still_closes_the_crawl(tmp_path: Path
 
 
 def test_jobdir_pause_and_resume_archive_every_url_exactly_once(tmp_path: Path) -> None:
-    site = ManySite(pages=60).start()
+    site = ManySite(pages=60, held={59}).start()  # the last page held: the crawl cannot finish before the stop
     settings = {"JOBDIR": str(tmp_path / "job")}
     try:
         urls = url_file(tmp_path, site)
         process = start_crawl(tmp_path, "article", {"urls": str(urls)}, settings, own_group=True)
         site.wait_served(15)
         os.killpg(process.pid, signal.SIGINT)
+        site.release()
         paused = stopped(tmp_path, process)
         assert paused.returncode == 0 and paused.crawl_row()["finish_reason"] == "shutdown", paused.stderr[-3000:]
         resumed = run_crawl(tmp_path, "article", {"urls": str(urls)}, settings)
@@ -109,12 +110,13 @@ def test_jobdir_pause_and_resume_archive_every_url_exactly_once(tmp_path: Path) 
 
 
 def test_after_kill_9_the_next_run_closes_what_the_killed_crawl_left(tmp_path: Path) -> None:
-    site = ManySite(pages=60).start()
+    site = ManySite(pages=60, held={59}).start()  # the last page held: the crawl is still running when killed
     try:
         urls = url_file(tmp_path, site)
         process = start_crawl(tmp_path, "article", {"urls": str(urls)}, own_group=True)
         site.wait_served(20)
         os.killpg(process.pid, signal.SIGKILL)
+        site.release()
         process.communicate(timeout=EXIT_WAIT)
         killed = Crawl(process.returncode, "", "", tmp_path / "archive.db", tmp_path / "warcs")
         assert killed.crawl_row()["finished_at"] is None
